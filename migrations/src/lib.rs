@@ -1,0 +1,23 @@
+//! Database schema, one migration per file, named `mYYYYMMDD_HHMMSS_what.rs`.
+//!
+//! Every table is created through sea-query builders so the same migration runs on
+//! SQLite and PostgreSQL. Money is stored as whole kopecks (`BIGINT`): SQLite has no
+//! decimal type and sea-orm would read a SQLite decimal through `f64`; the application
+//! converts kopecks to `rust_decimal::Decimal` at the edge (`registrar::money::Money`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_reference;
+mod m20261123_000002_access;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_reference::Migration),
+            Box::new(m20261123_000002_access::Migration),
+        ]
+    }
+}

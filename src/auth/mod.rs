@@ -1,0 +1,271 @@
+//! Who is asking and what they may see: roles, the tenant scope, and the one extractor
+//! (`CurrentUser`) every handler uses. Handlers never filter by organisation by hand:
+//! they ask the user's [`Scope`].
+
+pub mod password;
+pub mod routes;
+pub mod scope;
+pub mod session;
+pub mod token;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use sea_orm::entity::prelude::*;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+pub use scope::Scope;
+
+use crate::AppState;
+use crate::entities::{identification_center, partner, sales_center, user};
+use crate::error::AppError;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[sea_orm(string_value = "operator")]
+    Operator,
+    #[sea_orm(string_value = "sales_center")]
+    SalesCenter,
+    #[sea_orm(string_value = "partner")]
+    Partner,
+    #[sea_orm(string_value = "identification_center")]
+    IdentificationCenter,
+    #[sea_orm(string_value = "intake")]
+    Intake,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::SalesCenter => "sales_center",
+            Role::Partner => "partner",
+            Role::IdentificationCenter => "identification_center",
+            Role::Intake => "intake",
+        }
+    }
+
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            Role::Operator => "Оператор",
+            Role::SalesCenter => "Центр продаж",
+            Role::Partner => "Партнер",
+            Role::IdentificationCenter => "Центр идентификации",
+            Role::Intake => "Интеграция 1С",
+        }
+    }
+}
+
+/// Which face of the product a request came through; set as an extension by the routers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    Api,
+}
+
+/// The signed-in session behind a web request.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub id_hash: String,
+    pub csrf_token: String,
+    pub flash: Option<session::Flash>,
+}
+
+/// The authenticated caller. Extracting it authenticates the request: by bearer token on
+/// the API, by session cookie in the web UI.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub login: String,
+    pub full_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    /// Display name of the user's organisation, if it has one.
+    pub organisation: Option<String>,
+    pub session: Option<WebSession>,
+}
+
+impl CurrentUser {
+    /// # Errors
+    /// `Forbidden` when the user's role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::user(self.id, &self.login)
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.session.as_ref().map_or("", |s| s.csrf_token.as_str())
+    }
+
+    /// Builds the caller from a user row, resolving the organisation.
+    ///
+    /// # Errors
+    /// Database errors; a user whose organisation is missing is refused.
+    pub async fn load(
+        db: &DatabaseConnection,
+        u: user::Model,
+        session: Option<WebSession>,
+    ) -> Result<Self, AppError> {
+        let (scope, organisation) = match u.role {
+            Role::Operator => (Scope::Operator, Some("Оператор «Калуга Астрал»".to_owned())),
+            Role::Intake => (Scope::Intake, None),
+            Role::SalesCenter => {
+                let sc =
+                    sales_center::Entity::find_by_id(u.sales_center_id.ok_or(AppError::Forbidden)?)
+                        .one(db)
+                        .await?
+                        .ok_or(AppError::Forbidden)?;
+                (
+                    Scope::SalesCenter {
+                        sales_center_id: sc.id,
+                    },
+                    Some(sc.name),
+                )
+            }
+            Role::Partner => {
+                let p = partner::Entity::find_by_id(u.partner_id.ok_or(AppError::Forbidden)?)
+                    .one(db)
+                    .await?
+                    .ok_or(AppError::Forbidden)?;
+                (
+                    Scope::Partner {
+                        partner_id: p.id,
+                        sales_center_id: p.sales_center_id,
+                    },
+                    Some(p.name),
+                )
+            }
+            Role::IdentificationCenter => {
+                let ic = identification_center::Entity::find_by_id(
+                    u.identification_center_id.ok_or(AppError::Forbidden)?,
+                )
+                .one(db)
+                .await?
+                .ok_or(AppError::Forbidden)?;
+                (
+                    Scope::IdentificationCenter {
+                        identification_center_id: ic.id,
+                    },
+                    Some(ic.office_name),
+                )
+            }
+        };
+        Ok(CurrentUser {
+            id: u.id,
+            login: u.login,
+            full_name: u.full_name,
+            role: u.role,
+            scope,
+            organisation,
+            session,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let channel = parts
+            .extensions
+            .get::<Channel>()
+            .copied()
+            .unwrap_or(Channel::Web);
+        let user = match channel {
+            Channel::Api => {
+                let header = parts
+                    .headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or(AppError::Unauthenticated)?;
+                let raw = header
+                    .strip_prefix("Bearer ")
+                    .or_else(|| header.strip_prefix("bearer "))
+                    .ok_or(AppError::Unauthenticated)?;
+                let u = token::authenticate(&state.db, raw.trim())
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?;
+                CurrentUser::load(&state.db, u, None).await?
+            }
+            Channel::Web => {
+                let jar = CookieJar::from_headers(&parts.headers);
+                let cookie = jar.get(session::COOKIE).ok_or(AppError::Unauthenticated)?;
+                let (u, s) = session::authenticate(&state.db, cookie.value(), state.clock.now())
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?;
+                CurrentUser::load(&state.db, u, Some(s)).await?
+            }
+        };
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// A urlencoded form whose `csrf` field must match the session's token.
+///
+/// Use it for every state-changing web form: `Csrf(user, form): Csrf<MyForm>`.
+pub struct Csrf<T>(pub CurrentUser, pub T);
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Limit for urlencoded forms; uploads go through multipart with their own limits.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::invalid("form", "форма слишком большая"))?;
+        let field: CsrfField =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::CsrfRejected)?;
+        if !tokens_match(&field.csrf, user.csrf_token()) {
+            return Err(AppError::CsrfRejected);
+        }
+        let form: T = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::invalid("form", e.to_string()))?;
+        Ok(Csrf(user, form))
+    }
+}
+
+/// Constant-time comparison of two secrets; an empty expected token never matches.
+pub fn tokens_match(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    !expected.is_empty()
+        && given.len() == expected.len()
+        && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// A fresh random secret as 64 hex characters.
+pub fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+/// SHA-256 in hex: how sessions and tokens are stored.
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}

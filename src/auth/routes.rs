@@ -1,0 +1,171 @@
+//! Sign-in and sign-out pages.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use maud::html;
+use serde::Deserialize;
+
+use super::session::{self, COOKIE};
+use super::{Csrf, random_secret, tokens_match};
+use crate::AppState;
+use crate::error::AppResult;
+use crate::web::layout;
+
+/// Double-submit cookie protecting the login form itself (there is no session yet).
+const LOGIN_CSRF_COOKIE: &str = "registrar_login_csrf";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    logged_out: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+/// Only same-site relative paths are followed after sign-in.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        _ => "/",
+    }
+}
+
+fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .build()
+}
+
+fn login_form(csrf: &str, next: &str, login: &str, message: Option<(&str, &str)>) -> String {
+    layout::bare(
+        "Вход",
+        html! {
+            h1 { "Регистратор 1С-Отчетности" }
+            p.sub { "Вход для партнёров, центров продаж и центров идентификации" }
+            @if let Some((kind, text)) = message {
+                div class={ "flash flash-" (kind) } role="alert" { (text) }
+            }
+            form method="post" action="/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="next" value=(next);
+                label for="login" { "Логин" }
+                input #login type="text" name="login" value=(login) autocomplete="username" required autofocus;
+                label for="password" { "Пароль" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                button.primary type="submit" { "Войти" }
+            }
+        },
+    )
+    .into_string()
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let token = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64);
+    let (jar, token) = match token {
+        Some(t) => (jar, t),
+        None => {
+            let t = random_secret();
+            (
+                jar.add(cookie(
+                    LOGIN_CSRF_COOKIE,
+                    t.clone(),
+                    state.config.secure_cookies,
+                )),
+                t,
+            )
+        }
+    };
+    let message = q
+        .logged_out
+        .is_some()
+        .then_some(("info", "Вы вышли из системы."));
+    (
+        jar,
+        Html(login_form(
+            &token,
+            safe_next(q.next.as_deref()),
+            "",
+            message,
+        )),
+    )
+        .into_response()
+}
+
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if !tokens_match(&f.csrf, &expected) {
+        return Err(super::AppError::CsrfRejected);
+    }
+    let next = safe_next(f.next.as_deref()).to_owned();
+    match session::sign_in(
+        &state.db,
+        &f.login,
+        &f.password,
+        state.clock.now(),
+        state.config.session_hours,
+    )
+    .await?
+    {
+        Ok(s) => {
+            let jar = jar.add(cookie(COOKIE, s.cookie_value, state.config.secure_cookies));
+            Ok((jar, Redirect::to(&next)).into_response())
+        }
+        Err(refusal) => Ok((
+            StatusCode::UNAUTHORIZED,
+            Html(login_form(
+                &expected,
+                &next,
+                &f.login,
+                Some(("error", refusal.message())),
+            )),
+        )
+            .into_response()),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Csrf(user, ()): Csrf<()>,
+) -> AppResult<Response> {
+    if let Some(s) = &user.session {
+        session::sign_out(&state.db, user.actor(), s, state.clock.now()).await?;
+    }
+    let jar = jar.remove(Cookie::build(COOKIE).path("/").build());
+    Ok((jar, Redirect::to("/login?logged_out=1")).into_response())
+}

@@ -1,0 +1,63 @@
+//! The tenant boundary. Every query over tenant data asks the caller's `Scope` for the
+//! condition to apply; nothing else decides who sees what.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::entities::partner;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The operator sees everything.
+    Operator,
+    /// A sales center sees its own partners and their data.
+    SalesCenter { sales_center_id: i32 },
+    /// Partner staff see their own partner's data only.
+    Partner {
+        partner_id: i32,
+        sales_center_id: i32,
+    },
+    /// An identification center sees what was delegated to it.
+    IdentificationCenter { identification_center_id: i32 },
+    /// The 1C intake integration submits; it reads nothing back but its own answers.
+    Intake,
+}
+
+impl Scope {
+    /// The condition restricting a `partner_id`-like column to what this scope may see.
+    pub fn partner_column<C: ColumnTrait>(&self, col: C) -> Condition {
+        match *self {
+            Scope::Operator => Condition::all(),
+            Scope::Partner { partner_id, .. } => Condition::all().add(col.eq(partner_id)),
+            Scope::SalesCenter { sales_center_id } => Condition::all().add(
+                col.in_subquery(
+                    Query::select()
+                        .column(partner::Column::Id)
+                        .from(partner::Entity)
+                        .and_where(Expr::col(partner::Column::SalesCenterId).eq(sales_center_id))
+                        .to_owned(),
+                ),
+            ),
+            Scope::IdentificationCenter { .. } | Scope::Intake => nothing(),
+        }
+    }
+
+    /// The condition on the `partners` table itself.
+    pub fn partners(&self) -> Condition {
+        match *self {
+            Scope::Operator => Condition::all(),
+            Scope::Partner { partner_id, .. } => {
+                Condition::all().add(partner::Column::Id.eq(partner_id))
+            }
+            Scope::SalesCenter { sales_center_id } => {
+                Condition::all().add(partner::Column::SalesCenterId.eq(sales_center_id))
+            }
+            Scope::IdentificationCenter { .. } | Scope::Intake => nothing(),
+        }
+    }
+}
+
+/// A condition no row satisfies.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}

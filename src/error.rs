@@ -1,0 +1,166 @@
+//! Error policy: every fallible handler returns `Result<_, AppError>`; the error is turned
+//! into a response in exactly one place (`IntoResponse for AppError`).
+//!
+//! The response is always RFC 9457 `application/problem+json`. The web UI wraps its routes
+//! in `web::html_errors`, which re-renders the same problem as a Russian HTML page (or a
+//! redirect to the login page for 401) from the `Problem` the response carries in its
+//! extensions. Internal errors are logged with their cause and shown without it.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form is stale or forged (CSRF token mismatch)")]
+    CsrfRejected,
+    #[error("not found")]
+    NotFound,
+    /// An event that the current state does not allow.
+    #[error("event {event} is not allowed in state {current_state}")]
+    Conflict {
+        current_state: String,
+        event: String,
+    },
+    /// Someone else changed the object first.
+    #[error("the object was changed by someone else")]
+    Stale { current_state: Option<String> },
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::CsrfRejected => "csrf",
+            AppError::NotFound => "not-found",
+            AppError::Conflict { .. } => "invalid-transition",
+            AppError::Stale { .. } => "stale-version",
+            AppError::Invalid(_) => "validation",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem document. Titles and details are Russian: people read them.
+    pub fn problem(&self) -> Problem {
+        let (title, detail) = match self {
+            AppError::Unauthenticated => ("Требуется вход", "Войдите в систему или передайте действующий API-токен.".to_owned()),
+            AppError::Forbidden => ("Доступ запрещён", "Вашей роли это действие недоступно.".to_owned()),
+            AppError::CsrfRejected => (
+                "Форма устарела",
+                "Страница была открыта слишком давно или отправлена не из приложения. Обновите страницу и повторите действие.".to_owned(),
+            ),
+            AppError::NotFound => ("Не найдено", "Запрошенный объект не существует или недоступен вам.".to_owned()),
+            AppError::Conflict { current_state, event } => (
+                "Действие недоступно в текущем состоянии",
+                format!("Событие «{event}» недоступно: текущее состояние — «{current_state}»."),
+            ),
+            AppError::Stale { .. } => (
+                "Объект уже изменён",
+                "Пока вы работали, объект изменил другой пользователь. Обновите страницу и проверьте его состояние.".to_owned(),
+            ),
+            AppError::Invalid(errors) => (
+                "Данные не прошли проверку",
+                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+            ),
+            AppError::Internal(_) => ("Внутренняя ошибка", "Произошла внутренняя ошибка. Она записана в журнал; повторите попытку позже.".to_owned()),
+        };
+        Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: title.to_owned(),
+            status: self.status().as_u16(),
+            detail,
+            errors: match self {
+                AppError::Invalid(e) => Some(e.clone()),
+                _ => None,
+            },
+            current_state: match self {
+                AppError::Conflict { current_state, .. } => Some(current_state.clone()),
+                AppError::Stale { current_state } => current_state.clone(),
+                _ => None,
+            },
+            event: match self {
+                AppError::Conflict { event, .. } => Some(event.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let problem = self.problem();
+        let mut response = (self.status(), axum::Json(&problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,80 @@
+//! registrar — the back office partners and sales centers use to connect organisations
+//! to the 1C-Reporting e-filing service.
+//!
+//! The binary (`main.rs`) is a thin CLI over this library; [`build_app`] assembles the
+//! web UI and the JSON API over one [`AppState`].
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod jobs;
+pub mod money;
+pub mod params;
+pub mod reference;
+pub mod seed;
+pub mod tariffs;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use axum::{Extension, Router, middleware};
+use sea_orm::DatabaseConnection;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Channel;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::AppError;
+
+/// Everything a request handler or a job needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+/// The whole application: web UI at `/`, JSON API at `/api/v1`.
+pub fn build_app(state: AppState) -> Router {
+    let web = Router::new()
+        .merge(auth::routes::routes())
+        .merge(web::home::routes())
+        .merge(reference::routes::web_routes())
+        .merge(audit::routes::web_routes())
+        .fallback(web::not_found)
+        .layer(middleware::from_fn(web::html_errors))
+        .layer(Extension(Channel::Web));
+
+    let api = Router::new()
+        .merge(reference::routes::api_routes())
+        .merge(audit::routes::api_routes())
+        .merge(jobs::api_routes())
+        .fallback(|| async { AppError::NotFound })
+        .layer(Extension(Channel::Api));
+
+    web.nest("/api/v1", api)
+        .route("/static/app.css", get(web::stylesheet))
+        .route("/health", get(|| async { "ok" }))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

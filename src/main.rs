@@ -1,0 +1,229 @@
+//! The `registrar` command line: serve, migrate, seed, jobs, token.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use registrar::audit::Actor;
+use registrar::clock::{Clock, FixedClock, SystemClock};
+use registrar::config::Config;
+use registrar::seed::{self, DEMO_PASSWORD, Fixture};
+use registrar::{AppState, auth, build_app, db, jobs};
+
+#[derive(Parser)]
+#[command(
+    name = "registrar",
+    version,
+    about = "Back office for connecting organisations to 1C-Reporting"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, then run the web UI, the API and the job scheduler.
+    Serve {
+        /// Load the reference data and the demo users first, and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Apply the database migrations.
+    Migrate,
+    /// Load fixtures: the shipped reference data, or the given files.
+    Seed {
+        /// Also create the demo users.
+        #[arg(long)]
+        demo: bool,
+        files: Vec<PathBuf>,
+    },
+    /// Jobs that act on time.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every due job once, as of the given instant (default: now).
+    Run {
+        #[arg(long, value_name = "RFC3339")]
+        as_of: Option<DateTime<Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "registrar=info,tower_http=warn,sea_orm=warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("registrar: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn state(clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let config = Config::from_env();
+    let db = db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+    db::migrate(&db).await.context("migration failed")?;
+    Ok(AppState {
+        db,
+        clock,
+        config: Arc::new(config),
+    })
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
+    let fx = Fixture::combine([seed::builtin_reference()?, seed::builtin_demo()?]);
+    seed::apply(&state.db, &fx, Some(DEMO_PASSWORD), state.clock.now()).await?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { demo, bind } => {
+            let state = state(Arc::new(SystemClock)).await?;
+            if demo {
+                seed_demo(&state).await?;
+                print_demo_logins();
+            }
+            if state.config.scheduler {
+                jobs::spawn_scheduler(state.clone(), Duration::from_secs(60));
+            }
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            println!("registrar: listening on http://{bind}");
+            axum::serve(listener, build_app(state))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Migrate => {
+            state(Arc::new(SystemClock)).await?;
+            println!("migrations applied");
+        }
+        Command::Seed { demo, files } => {
+            let state = state(Arc::new(SystemClock)).await?;
+            let mut parts = Vec::new();
+            if files.is_empty() {
+                parts.push(seed::builtin_reference()?);
+            }
+            for f in &files {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                parts.push(Fixture::parse(&f.display().to_string(), &text)?);
+            }
+            if demo {
+                parts.push(seed::builtin_demo()?);
+            }
+            let reports = seed::apply(
+                &state.db,
+                &Fixture::combine(parts),
+                demo.then_some(DEMO_PASSWORD),
+                state.clock.now(),
+            )
+            .await?;
+            for r in reports {
+                println!(
+                    "{:<24} inserted {:>5}  updated {:>5}",
+                    r.table, r.inserted, r.updated
+                );
+            }
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { as_of },
+        } => {
+            let as_of = as_of.unwrap_or_else(Utc::now);
+            let state = state(Arc::new(FixedClock::new(as_of))).await?;
+            let reports = jobs::run_all(&state, as_of).await?;
+            if reports.is_empty() {
+                println!("no job is registered yet (as of {})", as_of.to_rfc3339());
+            }
+            for r in reports {
+                println!("{:<28} {:>6}  {}", r.job, r.processed, r.summary);
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Create { user },
+        } => {
+            let state = state(Arc::new(SystemClock)).await?;
+            let token =
+                auth::token::create(&state.db, Actor::system("cli"), &user, state.clock.now())
+                    .await
+                    .map_err(|e| match e {
+                        registrar::error::AppError::NotFound => {
+                            anyhow::anyhow!("no active user with login {user:?}")
+                        }
+                        other => other.into(),
+                    })?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+fn print_demo_logins() {
+    println!("Demo data loaded. Every demo login uses the password: {DEMO_PASSWORD}");
+    println!("  operator                         оператор (справочники, журнал)");
+    println!("  sc-msk, sc-klg                   центры продаж");
+    println!("  p-msk-1 … p-msk-3, p-klg-1 … p-klg-3   партнёры");
+    println!("  ic-1 … ic-4                      центры идентификации");
+    println!("  intake                           интеграция 1С (API)");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("sqlite://registrar.db?mode=rwc"),
+            "sqlite://registrar.db?mode=rwc"
+        );
+    }
+}

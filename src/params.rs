@@ -1,0 +1,86 @@
+//! Parsing query parameters by hand, so a bad value is a 422 that names its field
+//! rather than a bare 400 from the extractor.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::{AppError, FieldError};
+
+/// Collects field errors while parsing several parameters.
+#[derive(Default)]
+pub struct Params {
+    errors: Vec<FieldError>,
+}
+
+impl Params {
+    pub fn new() -> Self {
+        Params::default()
+    }
+
+    fn parse<T: FromStr>(&mut self, field: &str, raw: Option<&str>, what: &str) -> Option<T> {
+        let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        match raw.parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    field,
+                    format!("ожидается {what}, получено «{raw}»"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
+        self.parse(field, raw, "дата в формате ГГГГ-ММ-ДД")
+    }
+
+    pub fn instant(&mut self, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
+        let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        match DateTime::parse_from_rfc3339(raw) {
+            Ok(t) => Some(t.to_utc()),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    field,
+                    format!("ожидается момент времени RFC 3339, получено «{raw}»"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn int<T: FromStr + PartialOrd + std::fmt::Display + Copy>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        min: T,
+        max: T,
+    ) -> Option<T> {
+        let v: T = self.parse(field, raw, "целое число")?;
+        if v < min || v > max {
+            self.errors.push(FieldError::new(
+                field,
+                format!("допустимо от {min} до {max}"),
+            ));
+            return None;
+        }
+        Some(v)
+    }
+
+    /// Records that a required parameter is missing.
+    pub fn require(&mut self, field: &str) {
+        self.errors
+            .push(FieldError::new(field, "обязательный параметр"));
+    }
+
+    /// # Errors
+    /// `Invalid` with every field that failed.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.errors))
+        }
+    }
+}

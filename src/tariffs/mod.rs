@@ -1,0 +1,3 @@
+//! Tariffs: the catalog (data the operator maintains), and later pricing and licences.
+
+pub mod catalog;

@@ -1,0 +1,46 @@
+//! Small view pieces shared by pages: tables, badges, pagers.
+
+use maud::{Markup, html};
+
+/// Partial: a data table with a header row and pre-rendered rows.
+pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Markup>) -> Markup {
+    let rows: Vec<Markup> = rows.into_iter().collect();
+    html! {
+        div.table-wrap {
+            table.data {
+                thead { tr { @for h in headers { th { (h) } } } }
+                tbody {
+                    @if rows.is_empty() {
+                        tr { td.empty colspan=(headers.len()) { "Нет записей для просмотра" } }
+                    }
+                    @for r in rows { (r) }
+                }
+            }
+        }
+    }
+}
+
+/// Partial: a yes/no badge.
+pub fn yes_no(v: bool) -> Markup {
+    html! { @if v { span.badge.badge-ok { "Да" } } @else { span.badge.badge-muted { "Нет" } } }
+}
+
+/// Partial: "next page" link for keyset pagination.
+pub fn keyset_pager(next_href: Option<String>, shown: usize) -> Markup {
+    html! {
+        div.pager {
+            span { "Показано записей: " (shown) }
+            @if let Some(h) = next_href { a.button.secondary href=(h) { "Дальше →" } }
+        }
+    }
+}
+
+pub fn date_ru(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+pub fn datetime_ru(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&crate::clock::moscow())
+        .format("%d.%m.%Y %H:%M:%S")
+        .to_string()
+}

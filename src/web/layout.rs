@@ -1,0 +1,133 @@
+//! The page shell: header with the user and organisation, navigation by role, flash
+//! messages, and the error page in the same look.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::auth::session::FlashKind;
+use crate::auth::{CurrentUser, Role};
+use crate::error::Problem;
+
+pub struct NavItem {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+const fn item(key: &'static str, href: &'static str, label: &'static str) -> NavItem {
+    NavItem { key, href, label }
+}
+
+/// The sections a role works in, in the order the manual lists them.
+pub fn navigation(role: Role) -> Vec<NavItem> {
+    let reference = item("reference", "/reference", "Справочники");
+    match role {
+        Role::Partner => vec![
+            item("applications", "/applications", "Заявки"),
+            item("subscribers", "/subscribers", "Абоненты"),
+            item("finance", "/finance", "Финансы"),
+            item("analytics", "/analytics", "Аналитика"),
+            reference,
+        ],
+        Role::SalesCenter => vec![
+            item("applications", "/applications", "Заявки"),
+            item("distribution", "/distribution", "Распределение"),
+            item("subscribers", "/subscribers", "Абоненты"),
+            item("finance", "/finance", "Финансы"),
+            item("analytics", "/analytics", "Аналитика"),
+            reference,
+        ],
+        Role::IdentificationCenter => vec![
+            item("identification", "/identification", "Очередь идентификации"),
+            reference,
+        ],
+        Role::Operator => vec![reference, item("audit", "/audit", "Журнал действий")],
+        Role::Intake => vec![],
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " — Регистратор 1С-Отчетности" }
+            link rel="stylesheet" href="/static/app.css";
+        }
+    }
+}
+
+/// A signed-in page.
+pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="ru" {
+            (head(title))
+            body {
+                header.topbar {
+                    a.brand href="/" { "Регистратор " span { "1С-Отчетность" } }
+                    nav.mainnav {
+                        @for n in navigation(user.role) {
+                            a href=(n.href) class=[(n.key == active).then_some("active")] { (n.label) }
+                        }
+                    }
+                    div.who {
+                        div.who-name { (user.full_name) }
+                        div.who-org { (user.role.title_ru()) @if let Some(org) = &user.organisation { " · " (org) } }
+                    }
+                    form.logout method="post" action="/logout" {
+                        (csrf_field(user))
+                        button.link type="submit" { "Выйти" }
+                    }
+                }
+                main.content {
+                    @if let Some(f) = user.session.as_ref().and_then(|s| s.flash.as_ref()) {
+                        div class={ "flash " (match f.kind { FlashKind::Success => "flash-success", FlashKind::Error => "flash-error", FlashKind::Info => "flash-info" }) } role="status" {
+                            (f.text)
+                        }
+                    }
+                    h1 { (title) }
+                    (body)
+                }
+                footer.footer { "Регистратор 1С-Отчетности · back office партнёров и центров продаж" }
+            }
+        }
+    }
+}
+
+/// A page outside the signed-in shell (login, errors for anonymous visitors).
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="ru" {
+            (head(title))
+            body.bare {
+                main.bare-card { (body) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field every state-changing form carries.
+pub fn csrf_field(user: &CurrentUser) -> Markup {
+    html! { input type="hidden" name="csrf" value=(user.csrf_token()); }
+}
+
+pub fn error_page(p: &Problem) -> Markup {
+    bare(
+        &p.title,
+        html! {
+            div.error-code { (p.status) }
+            h1 { (p.title) }
+            p { (p.detail) }
+            @if let Some(errors) = &p.errors {
+                ul.errors { @for e in errors { li { b { (e.field) } ": " (e.message) } } }
+            }
+            p.actions {
+                a.button href="/" { "На главную" }
+                " "
+                a.button.secondary href="javascript:history.back()" { "Назад" }
+            }
+            (PreEscaped(""))
+        },
+    )
+}

@@ -1,0 +1,64 @@
+//! The web UI's shell: page layout and navigation, shared components, the error pages,
+//! and the middleware that renders problems as HTML for people.
+
+pub mod components;
+pub mod home;
+pub mod layout;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::{AppError, Problem};
+
+/// Turns problem responses of UI routes into pages: 401 becomes a redirect to the login
+/// page (returning here afterwards), other errors a Russian error page in the same look.
+pub async fn html_errors(req: Request<Body>, next: Next) -> Response {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let is_get = req.method() == axum::http::Method::GET;
+    let mut response = next.run(req).await;
+    let Some(problem) = response.extensions_mut().remove::<Problem>() else {
+        return response;
+    };
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED {
+        let next = if is_get {
+            format!("?next={}", urlencode(&path_and_query))
+        } else {
+            String::new()
+        };
+        return Redirect::to(&format!("/login{next}")).into_response();
+    }
+    let mut page = (status, Html(layout::error_page(&problem).into_string())).into_response();
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    page
+}
+
+/// The UI's 404 for unknown paths.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .map(|e| e[2..].to_owned())
+        .unwrap_or_default()
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("app.css"),
+    )
+}
