@@ -221,6 +221,10 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// Use it for every state-changing web form: `Csrf(user, form): Csrf<MyForm>`.
 pub struct Csrf<T>(pub CurrentUser, pub T);
 
+/// The form of an action that sends nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
 #[derive(Deserialize)]
 struct CsrfField {
     #[serde(default)]

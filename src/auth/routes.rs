@@ -11,9 +11,9 @@ use maud::html;
 use serde::Deserialize;
 
 use super::session::{self, COOKIE};
-use super::{Csrf, random_secret, tokens_match};
+use super::{Csrf, NoFields, random_secret, tokens_match};
 use crate::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::layout;
 
 /// Double-submit cookie protecting the login form itself (there is no session yet).
@@ -129,7 +129,7 @@ async fn login(
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if !tokens_match(&f.csrf, &expected) {
-        return Err(super::AppError::CsrfRejected);
+        return Err(AppError::CsrfRejected);
     }
     let next = safe_next(f.next.as_deref()).to_owned();
     match session::sign_in(
@@ -161,7 +161,7 @@ async fn login(
 async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
-    Csrf(user, ()): Csrf<()>,
+    Csrf(user, _): Csrf<NoFields>,
 ) -> AppResult<Response> {
     if let Some(s) = &user.session {
         session::sign_out(&state.db, user.actor(), s, state.clock.now()).await?;

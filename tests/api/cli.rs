@@ -1,0 +1,70 @@
+//! The `registrar` binary as scripts use it.
+
+use std::process::Command;
+
+use crate::helpers::fresh_database;
+
+fn registrar(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run registrar")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn migrate_seed_token_and_jobs_work_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+
+    assert!(stdout(&registrar(&db, &["migrate"])).contains("migrations applied"));
+    let first = stdout(&registrar(&db, &["seed", "--demo"]));
+    assert!(first.contains("calendar_days"));
+    let second = stdout(&registrar(&db, &["seed", "--demo"]));
+    assert!(
+        second
+            .lines()
+            .all(|l| l.contains("inserted     0  updated     0")),
+        "second seed changed something:\n{second}"
+    );
+
+    let out = stdout(&registrar(&db, &["token", "create", "--user", "intake"]));
+    let token = out.trim();
+    assert_eq!(out.lines().count(), 1);
+    assert!(token.starts_with("rg_") && token.len() == 67);
+
+    let out = stdout(&registrar(
+        &db,
+        &["jobs", "run", "--as-of", "2025-03-31T10:00:00Z"],
+    ));
+    assert!(out.contains("no job is registered yet"));
+
+    let bad = registrar(&db, &["token", "create", "--user", "ghost"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(err.contains("ghost"));
+
+    let bad = registrar(&db, &["jobs", "run", "--as-of", "tomorrow"]);
+    assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn seed_without_demo_creates_no_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    let out = stdout(&registrar(&db, &["seed"]));
+    assert!(!out.contains("users"));
+    let bad = registrar(&db, &["token", "create", "--user", "operator"]);
+    assert!(!bad.status.success(), "no demo users without --demo");
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: each test spawns the app on a random port over a fresh database
+//! (a temporary SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is
+//! set) with a fixed clock, and drives it over HTTP like a user or an integration would.
+
+mod helpers;
+
+mod access;
+mod cli;
+mod reference;
+mod sign_in;
