@@ -5,7 +5,7 @@
 //! differ are updated, equal rows are left alone, so a second run changes nothing (not
 //! even the journal). Users are created only for `--demo` and never overwritten.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -110,7 +110,7 @@ pub struct TariffFx {
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
     /// Prices by zone ("1", "2", "3").
-    pub zones: HashMap<String, ZonePrices>,
+    pub zones: BTreeMap<String, ZonePrices>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,7 +433,6 @@ pub async fn apply(
             ));
         }
     }
-    tariffs.sort_by(|a, b| a.0.cmp(&b.0));
     reports.push(
         sync::<tariff::Entity>(
             &mut w,

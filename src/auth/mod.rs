@@ -119,7 +119,7 @@ impl CurrentUser {
         session: Option<WebSession>,
     ) -> Result<Self, AppError> {
         let (scope, organisation) = match u.role {
-            Role::Operator => (Scope::Operator, Some("Оператор «Калуга Астрал»".to_owned())),
+            Role::Operator => (Scope::Operator, Some("АО «Калуга Астрал»".to_owned())),
             Role::Intake => (Scope::Intake, None),
             Role::SalesCenter => {
                 let sc =

@@ -118,10 +118,9 @@ pub fn tariffs(
                 button.primary type="submit" { "Показать" }
             }
             (table(
-                &["Код", "Наименование", "Вид", "Срок, мес.", "Зона", "Первичное", "Продление", "Отчисления ЦП", "Перечисление в КА", "Отзыв", "Действует"],
+                &["Наименование", "Вид", "Срок, мес.", "Зона", "Первичное", "Продление", "Отчисления ЦП", "Перечисление в КА", "Отзыв", "Действует"],
                 rows.iter().map(|t| html! { tr {
-                    td { code { (t.code) } }
-                    td { (t.name) }
+                    td.wide { (t.name) br; small.muted { code { (t.code) } } }
                     td { (if t.kind == "extension" { "Расширение" } else { "Тариф" }) }
                     td.num { (t.term_months) }
                     td.num { (t.zone) }
@@ -130,7 +129,7 @@ pub fn tariffs(
                     td.num { (t.sales_center_share.ru()) }
                     td.num { (t.operator_transfer.ru()) }
                     td { (yes_no(t.revocable)) }
-                    td { "с " (date_ru(t.valid_from)) @if let Some(to) = t.valid_to { " по " (date_ru(to)) } }
+                    td.nowrap { "с " (date_ru(t.valid_from)) @if let Some(to) = t.valid_to { br; "по " (date_ru(to)) } }
                 } }),
             ))
         },

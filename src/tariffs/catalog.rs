@@ -71,7 +71,8 @@ pub async fn list<C: ConnectionTrait>(
     }
     tariff::Entity::find()
         .filter(cond)
-        .order_by_asc(tariff::Column::Kind)
+        // Tariffs before extensions, then in catalog (fixture) order.
+        .order_by_desc(tariff::Column::Kind)
         .order_by_asc(tariff::Column::Id)
         .all(db)
         .await
