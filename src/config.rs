@@ -13,6 +13,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Run the job scheduler inside `serve` (`REGISTRAR_SCHEDULER=0` turns it off).
     pub scheduler: bool,
+    /// Where uploaded documents are kept (`REGISTRAR_DOCUMENTS_DIR`).
+    pub documents_dir: std::path::PathBuf,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://registrar.db?mode=rwc";
@@ -33,6 +35,9 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12),
             scheduler: flag("REGISTRAR_SCHEDULER", true),
+            documents_dir: std::env::var("REGISTRAR_DOCUMENTS_DIR")
+                .unwrap_or_else(|_| "data/documents".to_owned())
+                .into(),
         }
     }
 }

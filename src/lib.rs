@@ -4,6 +4,8 @@
 //! The binary (`main.rs`) is a thin CLI over this library; [`build_app`] assembles the
 //! web UI and the JSON API over one [`AppState`].
 
+pub mod api;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -14,6 +16,7 @@ pub mod entities;
 pub mod error;
 pub mod jobs;
 pub mod money;
+pub mod notify;
 pub mod params;
 pub mod reference;
 pub mod seed;
@@ -40,6 +43,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    pub mailer: notify::Mailer,
 }
 
 /// The whole application: web UI at `/`, JSON API at `/api/v1`.
@@ -57,6 +61,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(reference::routes::api_routes())
         .merge(audit::routes::api_routes())
         .merge(jobs::api_routes())
+        .merge(applications::api::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(Extension(Channel::Api));
 

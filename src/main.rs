@@ -95,10 +95,12 @@ async fn state(clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
     db::migrate(&db).await.context("migration failed")?;
+    let mailer = registrar::notify::Mailer::from_env().context("e-mail settings")?;
     Ok(AppState {
         db,
         clock,
         config: Arc::new(config),
+        mailer,
     })
 }
 
@@ -178,9 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let as_of = as_of.unwrap_or_else(Utc::now);
             let state = state(Arc::new(FixedClock::new(as_of))).await?;
             let reports = jobs::run_all(&state, as_of).await?;
-            if reports.is_empty() {
-                println!("no job is registered yet (as of {})", as_of.to_rfc3339());
-            }
+            println!("jobs as of {}", as_of.to_rfc3339());
             for r in reports {
                 println!("{:<28} {:>6}  {}", r.job, r.processed, r.summary);
             }

@@ -68,6 +68,11 @@ impl Params {
         Some(v)
     }
 
+    /// Records a bad value found by the caller's own parsing.
+    pub fn reject(&mut self, field: &str, message: &str) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
     /// Records that a required parameter is missing.
     pub fn require(&mut self, field: &str) {
         self.errors

@@ -20,8 +20,8 @@ use crate::audit::{Actor, Change, Write};
 use crate::auth::{Role, password};
 use crate::calendar::{YearSpec, expand_year};
 use crate::entities::{
-    calendar_day, identification_center, its_subscription, partner, region, sales_center, tariff,
-    user,
+    calendar_day, identification_center, its_subscription, locality, partner, region, sales_center,
+    tariff, user,
 };
 use crate::error::AppError;
 use crate::money::Money;
@@ -33,6 +33,7 @@ const REFERENCE: &str = include_str!("../fixtures/reference.json");
 const TARIFFS: &str = include_str!("../fixtures/tariffs.json");
 const CALENDAR: &str = include_str!("../fixtures/calendar.json");
 const ITS: &str = include_str!("../fixtures/its.json");
+const LOCALITIES: &str = include_str!("../fixtures/localities.json");
 const DEMO: &str = include_str!("../fixtures/demo.json");
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,7 +54,18 @@ pub struct Fixture {
     #[serde(default)]
     pub its_subscriptions: Vec<ItsFx>,
     #[serde(default)]
+    pub localities: Vec<LocalityFx>,
+    #[serde(default)]
     pub users: Vec<UserFx>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalityFx {
+    pub name: String,
+    pub region_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +176,7 @@ impl Fixture {
         self.tariffs.extend(other.tariffs);
         self.calendar.extend(other.calendar);
         self.its_subscriptions.extend(other.its_subscriptions);
+        self.localities.extend(other.localities);
         self.users.extend(other.users);
     }
 
@@ -187,6 +200,7 @@ pub fn builtin_reference() -> anyhow::Result<Fixture> {
         Fixture::parse("fixtures/tariffs.json", TARIFFS)?,
         Fixture::parse("fixtures/calendar.json", CALENDAR)?,
         Fixture::parse("fixtures/its.json", ITS)?,
+        Fixture::parse("fixtures/localities.json", LOCALITIES)?,
     ]))
 }
 
@@ -489,6 +503,30 @@ pub async fn apply(
                             email: Set(s.email.clone()),
                             activated_for_inn: Set(s.activated_for_inn.clone()),
                             activated_for_kpp: Set(s.activated_for_kpp.clone()),
+                        },
+                    )
+                })
+                .collect(),
+        )
+        .await?,
+    );
+
+    reports.push(
+        sync::<locality::Entity>(
+            &mut w,
+            "localities",
+            |m| format!("{}/{}", m.region_code, m.name),
+            fx.localities
+                .iter()
+                .map(|l| {
+                    (
+                        format!("{}/{}", l.region_code, l.name),
+                        locality::ActiveModel {
+                            id: NotSet,
+                            name: Set(l.name.clone()),
+                            region_code: Set(l.region_code.clone()),
+                            latitude: Set(l.latitude),
+                            longitude: Set(l.longitude),
                         },
                     )
                 })

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_reference;
 mod m20261123_000002_access;
+mod m20261123_000003_applications;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_reference::Migration),
             Box::new(m20261123_000002_access::Migration),
+            Box::new(m20261123_000003_applications::Migration),
         ]
     }
 }

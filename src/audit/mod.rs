@@ -108,6 +108,10 @@ impl Write {
         &self.actor
     }
 
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
     pub fn record(&mut self, change: Change) {
         self.changes.push(change);
     }

@@ -57,6 +57,37 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// The applications this scope may see.
+    pub fn applications(&self) -> Condition {
+        use crate::entities::{application as app, sales_center};
+        match *self {
+            Scope::Operator | Scope::Intake => Condition::all(),
+            Scope::Partner { partner_id, .. } => {
+                Condition::all().add(app::Column::PartnerId.eq(partner_id))
+            }
+            Scope::SalesCenter { sales_center_id } => Condition::any()
+                .add(self.partner_column(app::Column::PartnerId))
+                // Unclaimed applications of the sales center's region (distribution, §14).
+                .add(
+                    Condition::all().add(app::Column::PartnerId.is_null()).add(
+                        app::Column::RegionCode.in_subquery(
+                            Query::select()
+                                .column(sales_center::Column::RegionCode)
+                                .from(sales_center::Entity)
+                                .and_where(Expr::col(sales_center::Column::Id).eq(sales_center_id))
+                                .to_owned(),
+                        ),
+                    ),
+                ),
+            Scope::IdentificationCenter {
+                identification_center_id,
+            } => Condition::all()
+                .add(app::Column::IdentificationCenterId.eq(identification_center_id)),
+        }
+    }
+}
+
 /// A condition no row satisfies.
 fn nothing() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))

@@ -1,10 +1,16 @@
 //! sea-orm entities: one file per table, nothing else.
 
 pub mod api_token;
+pub mod application;
+pub mod application_document;
+pub mod application_history;
 pub mod audit_log;
 pub mod calendar_day;
+pub mod idempotency_key;
 pub mod identification_center;
 pub mod its_subscription;
+pub mod locality;
+pub mod outbox;
 pub mod partner;
 pub mod region;
 pub mod sales_center;

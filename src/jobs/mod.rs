@@ -2,6 +2,11 @@
 //! apply, registered in [`registry`]; the scheduler inside `serve`, `registrar jobs run`
 //! and `POST /api/v1/jobs/run` all call [`run_all`].
 
+pub mod auto_reject;
+pub mod distribution;
+pub mod identification_no_show;
+pub mod outbox;
+
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -30,9 +35,27 @@ pub struct Job {
     pub run: fn(AppState, DateTime<Utc>) -> BoxFuture<'static, Result<JobReport, AppError>>,
 }
 
-/// Every job, in the order they run. Later issues register theirs here.
+/// Every job, in the order they run; the outbox goes last so that the e-mails the other
+/// jobs queue leave in the same run.
 pub fn registry() -> Vec<Job> {
-    Vec::new()
+    vec![
+        Job {
+            name: auto_reject::NAME,
+            run: |st, t| Box::pin(auto_reject::run(st, t)),
+        },
+        Job {
+            name: identification_no_show::NAME,
+            run: |st, t| Box::pin(identification_no_show::run(st, t)),
+        },
+        Job {
+            name: distribution::NAME,
+            run: |st, t| Box::pin(distribution::run(st, t)),
+        },
+        Job {
+            name: outbox::NAME,
+            run: |st, t| Box::pin(outbox::run(st, t)),
+        },
+    ]
 }
 
 /// Runs every job once as of `as_of`.

@@ -241,9 +241,20 @@ async fn the_operator_runs_jobs_through_the_api() {
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["as_of"], "2025-04-01T00:00:00Z");
-    assert!(
-        body["jobs"].as_array().unwrap().is_empty(),
-        "no job is registered yet"
+    let jobs: Vec<&str> = body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        jobs,
+        vec![
+            "auto_reject",
+            "identification_no_show",
+            "distribution",
+            "outbox"
+        ]
     );
 }
 

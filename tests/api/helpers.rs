@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use registrar::clock::FixedClock;
 use registrar::config::Config;
+use registrar::notify::mailer::{Mailer, SmtpSettings};
 use registrar::seed::{self, DEMO_PASSWORD, Fixture};
 use registrar::{AppState, build_app, db};
 use reqwest::redirect::Policy;
@@ -18,6 +19,7 @@ pub struct TestApp {
     pub base: String,
     pub clock: Arc<FixedClock>,
     pub state: AppState,
+    pub smtp: SmtpSink,
     _dir: tempfile::TempDir,
 }
 
@@ -74,10 +76,24 @@ impl TestApp {
         let mut config = Config::from_env();
         config.database_url = database_url.clone();
         config.scheduler = false;
+        config.documents_dir = dir.path().join("documents");
+        let smtp = SmtpSink::start().await;
+        let mailer = Mailer::smtp(
+            "Регистратор <noreply@registrar.test>",
+            &SmtpSettings {
+                host: "127.0.0.1".into(),
+                port: smtp.port,
+                username: None,
+                password: None,
+                security: "none".into(),
+            },
+        )
+        .unwrap();
         let state = AppState {
             db: conn,
             clock: clock.clone(),
             config: Arc::new(config),
+            mailer,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -87,6 +103,7 @@ impl TestApp {
             base,
             clock,
             state,
+            smtp,
             _dir: dir,
         }
     }
@@ -184,6 +201,159 @@ impl TestApp {
     }
 }
 
+/// A real SMTP server on 127.0.0.1 that keeps what it receives.
+pub struct SmtpSink {
+    pub port: u16,
+    received: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = socket.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    w.write_all(b"220 sink ESMTP\r\n").await.ok();
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(buf) = data.as_mut() {
+                            if line == "." {
+                                store.lock().unwrap().push(std::mem::take(buf));
+                                data = None;
+                                w.write_all(b"250 queued\r\n").await.ok();
+                            } else {
+                                buf.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                buf.push_str("\r\n");
+                            }
+                            continue;
+                        }
+                        let verb = line
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                w.write_all(b"221 bye\r\n").await.ok();
+                                return;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        w.write_all(reply).await.ok();
+                    }
+                });
+            }
+        });
+        SmtpSink { port, received }
+    }
+
+    /// Every message received so far, decoded (headers and body as text).
+    pub fn messages(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|raw| decode_message(raw))
+            .collect()
+    }
+}
+
+/// Decodes a MIME message enough to read it: encoded-word subjects and a
+/// quoted-printable or base64 body.
+fn decode_message(raw: &str) -> String {
+    use base64::Engine;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let head = head.as_str();
+    let mut out = String::new();
+    for line in head.split("\r\n") {
+        out.push_str(&decode_words(line));
+        out.push('\n');
+    }
+    let head_lc = head.to_ascii_lowercase();
+    let body = if head_lc.contains("content-transfer-encoding: base64") {
+        let clean: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default()
+    } else if head_lc.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "");
+        let bytes = joined.as_bytes();
+        let mut v = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'='
+                && i + 2 < bytes.len()
+                && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            {
+                v.push(b);
+                i += 3;
+                continue;
+            }
+            v.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&v).into_owned()
+    } else {
+        body.to_owned()
+    };
+    out.push('\n');
+    out.push_str(&body.replace("\r\n", "\n"));
+    out
+}
+
+fn decode_words(line: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("=?") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start + 2..];
+        let parts: Vec<&str> = tail.splitn(3, '?').collect();
+        if parts.len() == 3
+            && let Some(end) = parts[2].find("?=")
+        {
+            let text = &parts[2][..end];
+            let decoded = if parts[1].eq_ignore_ascii_case("b") {
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .unwrap_or_default(),
+                )
+                .unwrap_or_default()
+            } else {
+                text.replace('_', " ")
+            };
+            out.push_str(&decoded);
+            rest = &parts[2][end + 2..];
+            rest = rest.trim_start();
+        } else {
+            out.push_str("=?");
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn csrf_in(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(html[at..].split('"').next()?.to_owned())
@@ -213,4 +383,164 @@ pub fn location(r: &reqwest::Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// The intake example of interfaces.md.
+pub fn sample_application() -> Value {
+    serde_json::json!({
+        "partner_code": "p-klg-1",
+        "request_type": "create",
+        "legal_form": "legal_entity",
+        "category": "taxpayer",
+        "paperless_renewal": false,
+        "inn": "4027291410", "kpp": "402701001", "ogrn": "1706690743912",
+        "full_name": "Общество с ограниченной ответственностью \"Ромашка\"", "short_name": "ООО \"Ромашка\"",
+        "pfr_number": "099-999-999999", "fss_number": null,
+        "phone": "+7 4842 000000", "mobile_phone": "+7 900 000 0000", "email": "info@example.ru",
+        "legal_address": "248001, Калужская область, г. Калуга, ул. Кирова, д. 1",
+        "actual_address": "248001, Калужская область, г. Калуга, ул. Кирова, д. 1",
+        "region_code": "40",
+        "configuration": "1С:БУХГАЛТЕРИЯ КОРП 3.0", "format_version": "1.8",
+        "certificate_requested": true, "cryptopro_licence": false,
+        "its_login": "its-active", "its_email": "user123@example.ru",
+        "owner": { "full_name": "Иванов Иван Иванович", "snils": "112-233-445 95", "position": "Директор",
+                   "certificate_type": "qualified", "cloud_signature": false },
+        "directions": [ { "authority": "fns", "code": "4027", "kpp": "402701001" },
+                        { "authority": "pfr", "code": "040-001" } ],
+        "authorized_representative_inn": null,
+        "product_guid": null
+    })
+}
+
+impl TestApp {
+    /// Submits through the intake API; returns the response.
+    pub async fn post_application(&self, doc: &Value, key: Option<&str>) -> reqwest::Response {
+        let token = self.token("intake").await;
+        let mut req = reqwest::Client::new()
+            .post(self.url("/api/v1/applications"))
+            .bearer_auth(token)
+            .json(doc);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Submits and returns the new application's id.
+    pub async fn submit(&self, doc: &Value) -> i64 {
+        let r = self.post_application(doc, None).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub async fn api_json(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new()
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POST and expect success; returns the body.
+    pub async fn act(&self, login: &str, path: &str, body: Value) -> Value {
+        let token = self.token(login).await;
+        let r = self
+            .api_json(&token, reqwest::Method::POST, path, Some(body))
+            .await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert!(status.is_success(), "{login} POST {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The application as `login` sees it through the API.
+    pub async fn application(&self, login: &str, id: i64) -> Value {
+        let token = self.token(login).await;
+        let r = self
+            .api_get(Some(&token), &format!("/applications/{id}"))
+            .await;
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// Runs every job as of the clock's now.
+    pub async fn run_jobs(&self) -> Vec<registrar::jobs::JobReport> {
+        registrar::jobs::run_all(&self.state, self.clock_now())
+            .await
+            .unwrap()
+    }
+
+    /// The queued e-mails (sent or not), oldest first.
+    pub async fn outbox(&self) -> Vec<registrar::entities::outbox::Model> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        registrar::entities::outbox::Entity::find()
+            .order_by_asc(registrar::entities::outbox::Column::Id)
+            .all(&self.state.db)
+            .await
+            .unwrap()
+    }
+
+    /// Another user with the demo password, e.g. a second employee of a partner.
+    pub async fn create_user(&self, login: &str, role: &str, organisation: Option<&str>) {
+        let fx: Fixture = serde_json::from_value(serde_json::json!({
+            "users": [{ "login": login, "full_name": format!("Сотрудник {login}"), "role": role, "organisation": organisation }]
+        }))
+        .unwrap();
+        seed::apply(&self.state.db, &fx, Some(DEMO_PASSWORD), self.clock_now())
+            .await
+            .unwrap();
+    }
+
+    /// Attaches a document through the API as `login`.
+    pub async fn attach(
+        &self,
+        login: &str,
+        id: i64,
+        kind: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let token = self.token(login).await;
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        reqwest::Client::new()
+            .put(self.url(&format!("/api/v1/applications/{id}/documents/{kind}")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Attaches the four required documents.
+    pub async fn attach_required(&self, login: &str, id: i64) {
+        for kind in [
+            "application_form",
+            "identity_document",
+            "owner_photo",
+            "signed_certificate",
+        ] {
+            let r = self
+                .attach(login, id, kind, &format!("{kind}.pdf"), pdf(kind))
+                .await;
+            assert_eq!(r.status(), 200, "{kind}: {}", r.text().await.unwrap());
+        }
+    }
+}
+
+/// A small, real-looking PDF.
+pub fn pdf(label: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {label}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+pub fn instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }

@@ -5,6 +5,8 @@
 mod helpers;
 
 mod access;
+mod application_jobs;
+mod applications;
 mod cli;
 mod reference;
 mod sign_in;

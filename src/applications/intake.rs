@@ -1,0 +1,348 @@
+//! The intake document the 1C program sends (interfaces.md), and its validation.
+//!
+//! Shape errors (unknown fields, wrong types) are caught while parsing; content errors
+//! (lengths, e-mail, checksums, the ИП ⇔ 12-digit ИНН rule) by [`validate`], which names
+//! every bad field at once.
+
+use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use super::requisites;
+use crate::error::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestType {
+    Create,
+    Change,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalForm {
+    LegalEntity,
+    SoleTrader,
+}
+
+impl LegalForm {
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            LegalForm::LegalEntity => "ЮЛ",
+            LegalForm::SoleTrader => "ИП",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateType {
+    /// КЭП.
+    Qualified,
+    /// КЭП + Лицензия КриптоПро.
+    QualifiedCryptopro,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authority {
+    Fns,
+    Pfr,
+    Fss,
+    Rosstat,
+    Rar,
+    Rpn,
+    Fts,
+}
+
+impl Authority {
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            Authority::Fns => "ФНС",
+            Authority::Pfr => "ПФР",
+            Authority::Fss => "ФСС",
+            Authority::Rosstat => "Росстат",
+            Authority::Rar => "РАР",
+            Authority::Rpn => "РПН",
+            Authority::Fts => "ФТС",
+        }
+    }
+}
+
+fn valid_inn(s: &str) -> Result<(), ValidationError> {
+    requisites::inn(s)
+        .map(drop)
+        .map_err(|m| ValidationError::new("inn").with_message(m.into()))
+}
+
+fn valid_kpp(s: &str) -> Result<(), ValidationError> {
+    requisites::kpp(s)
+        .map(drop)
+        .map_err(|m| ValidationError::new("kpp").with_message(m.into()))
+}
+
+fn valid_snils(s: &str) -> Result<(), ValidationError> {
+    requisites::snils(s)
+        .map(drop)
+        .map_err(|m| ValidationError::new("snils").with_message(m.into()))
+}
+
+fn valid_email(s: &str) -> Result<(), ValidationError> {
+    requisites::email(s)
+        .map(drop)
+        .map_err(|m| ValidationError::new("email").with_message(m.into()))
+}
+
+/// The certificate owner (владелец ЭП).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    #[validate(length(min = 5, max = 300, message = "укажите ФИО полностью"))]
+    pub full_name: String,
+    #[validate(custom(function = "valid_snils"))]
+    pub snils: String,
+    #[validate(length(max = 200, message = "не длиннее 200 знаков"))]
+    pub position: Option<String>,
+    pub certificate_type: CertificateType,
+    #[serde(default)]
+    pub cloud_signature: bool,
+}
+
+/// A direction of reporting (направление сдачи отчётности).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Direction {
+    pub authority: Authority,
+    #[validate(length(min = 1, max = 20, message = "укажите код органа"))]
+    pub code: String,
+    #[validate(custom(function = "valid_kpp"))]
+    pub kpp: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeDocument {
+    pub partner_code: Option<String>,
+    pub request_type: RequestType,
+    pub legal_form: LegalForm,
+    #[validate(length(min = 1, max = 32, message = "укажите категорию"))]
+    pub category: String,
+    #[serde(default)]
+    pub paperless_renewal: bool,
+    #[validate(custom(function = "valid_inn"))]
+    pub inn: String,
+    #[validate(custom(function = "valid_kpp"))]
+    pub kpp: Option<String>,
+    pub ogrn: Option<String>,
+    #[validate(length(min = 3, max = 1000, message = "от 3 до 1000 знаков"))]
+    pub full_name: String,
+    #[validate(length(min = 3, max = 255, message = "от 3 до 255 знаков"))]
+    pub short_name: String,
+    #[validate(length(max = 20, message = "не длиннее 20 знаков"))]
+    pub pfr_number: Option<String>,
+    #[validate(length(max = 20, message = "не длиннее 20 знаков"))]
+    pub fss_number: Option<String>,
+    #[validate(length(min = 5, max = 40, message = "укажите телефон"))]
+    pub phone: String,
+    #[validate(length(max = 40, message = "не длиннее 40 знаков"))]
+    pub mobile_phone: Option<String>,
+    #[validate(custom(function = "valid_email"))]
+    pub email: String,
+    #[validate(length(max = 1000, message = "не длиннее 1000 знаков"))]
+    pub legal_address: String,
+    #[validate(length(max = 1000, message = "не длиннее 1000 знаков"))]
+    pub actual_address: String,
+    #[validate(length(min = 2, max = 8, message = "код региона — 2 цифры"))]
+    pub region_code: String,
+    #[validate(length(min = 1, max = 200, message = "укажите конфигурацию 1С"))]
+    pub configuration: String,
+    #[validate(length(min = 1, max = 20, message = "укажите версию формата"))]
+    pub format_version: String,
+    pub certificate_requested: bool,
+    #[serde(default)]
+    pub cryptopro_licence: bool,
+    #[validate(length(min = 1, max = 100, message = "от 1 до 100 знаков"))]
+    pub its_login: Option<String>,
+    #[validate(custom(function = "valid_email"))]
+    pub its_email: Option<String>,
+    #[validate(nested)]
+    pub owner: Owner,
+    #[validate(length(min = 1, message = "укажите хотя бы одно направление"), nested)]
+    pub directions: Vec<Direction>,
+    #[validate(custom(function = "valid_inn"))]
+    pub authorized_representative_inn: Option<String>,
+    #[validate(length(max = 64, message = "не длиннее 64 знаков"))]
+    pub product_guid: Option<String>,
+}
+
+impl IntakeDocument {
+    pub fn is_sole_trader(&self) -> bool {
+        self.legal_form == LegalForm::SoleTrader
+    }
+}
+
+/// Every problem of the document, each naming its field (`owner.snils`, `directions[1].kpp`).
+///
+/// # Errors
+/// The list of field errors when there is at least one.
+pub fn validate(doc: &IntakeDocument) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(e) = doc.validate() {
+        flatten("", &e, &mut errors);
+    }
+    // Cross-field rules of §4.
+    let inn_digits = doc.inn.trim().len();
+    match doc.legal_form {
+        LegalForm::SoleTrader if inn_digits != 12 => {
+            errors.push(FieldError::new("inn", "у ИП ИНН из 12 цифр"));
+        }
+        LegalForm::LegalEntity if inn_digits != 10 => {
+            errors.push(FieldError::new("inn", "у организации ИНН из 10 цифр"));
+        }
+        _ => {}
+    }
+    if doc.legal_form == LegalForm::LegalEntity
+        && doc.kpp.as_deref().is_none_or(|k| k.trim().is_empty())
+    {
+        errors.push(FieldError::new("kpp", "у организации КПП обязателен"));
+    }
+    if let Some(ogrn) = doc.ogrn.as_deref().filter(|s| !s.trim().is_empty())
+        && let Err(m) = requisites::ogrn(ogrn, doc.is_sole_trader())
+    {
+        errors.push(FieldError::new("ogrn", m));
+    }
+    if doc.cryptopro_licence && doc.owner.certificate_type != CertificateType::QualifiedCryptopro {
+        errors.push(FieldError::new(
+            "owner.certificate_type",
+            "лицензия КриптоПро запрошена: тип сертификата qualified_cryptopro",
+        ));
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.dedup();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn flatten(prefix: &str, e: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (field, kind) in e.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for v in list {
+                    let message = v
+                        .message
+                        .as_ref()
+                        .map_or_else(|| v.code.to_string(), ToString::to_string);
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten(&format!("{path}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> IntakeDocument {
+        serde_json::from_value(serde_json::json!({
+            "partner_code": "p-klg-1",
+            "request_type": "create",
+            "legal_form": "legal_entity",
+            "category": "taxpayer",
+            "paperless_renewal": false,
+            "inn": "4027291410", "kpp": "402701001", "ogrn": "1706690743912",
+            "full_name": "Общество с ограниченной ответственностью \"Ромашка\"", "short_name": "ООО \"Ромашка\"",
+            "pfr_number": "099-999-999999", "fss_number": null,
+            "phone": "+7 4842 000000", "mobile_phone": "+7 900 000 0000", "email": "info@example.ru",
+            "legal_address": "248001, Калужская область, г. Калуга, ул. Кирова, д. 1",
+            "actual_address": "248001, Калужская область, г. Калуга, ул. Кирова, д. 1",
+            "region_code": "40",
+            "configuration": "1С:БУХГАЛТЕРИЯ КОРП 3.0", "format_version": "1.8",
+            "certificate_requested": true, "cryptopro_licence": false,
+            "its_login": "user123", "its_email": "user123@example.ru",
+            "owner": { "full_name": "Иванов Иван Иванович", "snils": "112-233-445 95", "position": "Директор",
+                       "certificate_type": "qualified", "cloud_signature": false },
+            "directions": [ { "authority": "fns", "code": "4027", "kpp": "402701001" },
+                            { "authority": "pfr", "code": "040-001" } ],
+            "authorized_representative_inn": null,
+            "product_guid": null
+        }))
+        .unwrap()
+    }
+
+    fn fields(doc: &IntakeDocument) -> Vec<String> {
+        validate(doc)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn the_contract_example_is_valid() {
+        assert_eq!(validate(&sample()), Ok(()));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut d = sample();
+        d.inn = "4027291411".into();
+        d.owner.snils = "112-233-445 96".into();
+        d.email = "info@".into();
+        d.directions[0].kpp = Some("40270".into());
+        d.ogrn = Some("1027700132196".into());
+        assert_eq!(
+            fields(&d),
+            vec!["directions[0].kpp", "email", "inn", "ogrn", "owner.snils"]
+        );
+    }
+
+    #[test]
+    fn a_sole_trader_has_a_12_digit_inn_and_an_organisation_a_10_digit_one() {
+        let mut d = sample();
+        d.legal_form = LegalForm::SoleTrader;
+        d.kpp = None;
+        d.ogrn = None;
+        assert_eq!(fields(&d), vec!["inn"]);
+        d.inn = "500100732259".into();
+        assert_eq!(fields(&d), Vec::<String>::new());
+        d.legal_form = LegalForm::LegalEntity;
+        d.kpp = Some("402701001".into());
+        assert_eq!(fields(&d), vec!["inn"]);
+    }
+
+    #[test]
+    fn an_organisation_needs_a_kpp() {
+        let mut d = sample();
+        d.kpp = None;
+        assert_eq!(fields(&d), vec!["kpp"]);
+    }
+
+    #[test]
+    fn at_least_one_direction() {
+        let mut d = sample();
+        d.directions.clear();
+        assert_eq!(fields(&d), vec!["directions"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_while_parsing() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["colour"] = "red".into();
+        assert!(serde_json::from_value::<IntakeDocument>(v).is_err());
+    }
+}

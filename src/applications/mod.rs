@@ -1,0 +1,14 @@
+//! Applications (Заявления) from the 1C program: intake, the lifecycle, identification,
+//! documents, requisite checks, and the registry (domain.md §2).
+
+pub mod api;
+pub mod checks;
+pub mod documents;
+pub mod files;
+pub mod geo;
+pub mod intake;
+pub mod processing;
+pub mod registry;
+pub mod requisites;
+pub mod service;
+pub mod state;

@@ -1,0 +1,114 @@
+//! §2 / §1: an application not sent to processing within 30 calendar days of its
+//! reception is rejected automatically, and the client is told in the manual's words.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::JobReport;
+use crate::AppState;
+use crate::applications::service::{self, Transition, state_of};
+use crate::applications::state::{Event, State};
+use crate::audit::{Actor, Write};
+use crate::entities::application;
+use crate::error::AppError;
+use crate::notify::templates;
+
+pub const NAME: &str = "auto_reject";
+pub const DAYS: i64 = 30;
+const CHUNK: u64 = 1000;
+
+/// The rule: due once 30 days have passed since reception, in any state before processing.
+pub fn is_due(state: State, received_at: DateTime<Utc>, as_of: DateTime<Utc>) -> bool {
+    state.is_before_processing() && as_of >= received_at + Duration::days(DAYS)
+}
+
+/// # Errors
+/// Database errors; chunks already committed stay committed.
+pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppError> {
+    let cutoff = as_of - Duration::days(DAYS);
+    let states: Vec<&str> = State::ALL
+        .iter()
+        .filter(|s| s.is_before_processing())
+        .map(|s| s.as_str())
+        .collect();
+    let mut done = 0u64;
+    let mut last_id = 0i64;
+    loop {
+        let chunk = application::Entity::find()
+            .filter(application::Column::State.is_in(states.clone()))
+            .filter(application::Column::ReceivedAt.lte(cutoff))
+            .filter(application::Column::Id.gt(last_id))
+            .order_by_asc(application::Column::Id)
+            .limit(CHUNK)
+            .all(&st.db)
+            .await?;
+        let Some(last) = chunk.last() else { break };
+        last_id = last.id;
+        let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
+        for app in &chunk {
+            let from = state_of(app)?;
+            if !is_due(from, app.received_at, as_of) {
+                continue;
+            }
+            let t = Transition {
+                from,
+                to: State::AutoRejected,
+                event: Event::AutoReject,
+                sets: vec![(
+                    application::Column::RejectReason,
+                    sea_orm::sea_query::Expr::value(Some(templates::AUTO_REJECT_TEXT)),
+                )],
+                reason: Some(templates::AUTO_REJECT_TEXT.to_owned()),
+                mail: Some(templates::auto_rejected(app)),
+                detail: serde_json::json!({}),
+            };
+            // A concurrent change (say, sent to processing a moment ago) wins: skip it.
+            if service::transition_in(&mut w, app, t).await? {
+                done += 1;
+            }
+        }
+        if w.has_changes() {
+            w.commit().await?;
+        }
+    }
+    Ok(JobReport {
+        job: NAME.to_owned(),
+        processed: done,
+        summary: format!("отклонено автоматически: {done}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn received_1_march_is_due_at_10_00_on_31_march() {
+        let received = t("2025-03-01T07:00:00Z"); // 10:00 Moscow
+        assert!(!is_due(
+            State::Accepted,
+            received,
+            t("2025-03-31T06:59:59Z")
+        ));
+        assert!(is_due(State::Accepted, received, t("2025-03-31T07:00:00Z")));
+        assert!(is_due(
+            State::Identification,
+            received,
+            t("2025-04-30T00:00:00Z")
+        ));
+        assert!(!is_due(
+            State::InProcessing,
+            received,
+            t("2025-04-30T00:00:00Z")
+        ));
+        assert!(!is_due(
+            State::Rejected,
+            received,
+            t("2025-04-30T00:00:00Z")
+        ));
+    }
+}

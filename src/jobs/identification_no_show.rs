@@ -1,0 +1,116 @@
+//! §6: a subscriber who does not visit the identification center within 10 working days
+//! of the delegation fails identification automatically.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::JobReport;
+use crate::AppState;
+use crate::applications::service::{self, NO_SHOW_REASON, Transition, state_of};
+use crate::applications::state::{Event, State};
+use crate::audit::{Actor, Write};
+use crate::calendar::ProductionCalendar;
+use crate::clock::moscow;
+use crate::entities::application;
+use crate::error::AppError;
+
+pub const NAME: &str = "identification_no_show";
+pub const WORKING_DAYS: u32 = 10;
+const CHUNK: u64 = 1000;
+
+/// When a delegation made at `delegated_at` runs out: the same time of day, 10 working
+/// days later by the production calendar (Moscow dates).
+pub fn deadline(delegated_at: DateTime<Utc>, cal: &ProductionCalendar) -> DateTime<Utc> {
+    let local = delegated_at.with_timezone(&moscow());
+    let day = cal.add_working_days(local.date_naive(), WORKING_DAYS);
+    let time: NaiveTime = local.time();
+    day.and_time(time)
+        .and_local_timezone(moscow())
+        .single()
+        .map_or(delegated_at, |t| t.to_utc())
+}
+
+/// # Errors
+/// Database errors.
+pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppError> {
+    // Ten working days are at least two calendar weeks: older delegations are candidates.
+    let bound = as_of - Duration::days(14);
+    let mut done = 0u64;
+    let mut last_id = 0i64;
+    loop {
+        let chunk = application::Entity::find()
+            .filter(application::Column::State.eq(State::Identification.as_str()))
+            .filter(application::Column::DelegatedAt.lte(bound))
+            .filter(application::Column::Id.gt(last_id))
+            .order_by_asc(application::Column::Id)
+            .limit(CHUNK)
+            .all(&st.db)
+            .await?;
+        let Some(last) = chunk.last() else { break };
+        last_id = last.id;
+        let earliest = chunk
+            .iter()
+            .filter_map(|a| a.delegated_at)
+            .min()
+            .unwrap_or(as_of);
+        let cal = ProductionCalendar::load(
+            &st.db,
+            earliest.date_naive(),
+            as_of.date_naive() + Duration::days(1),
+        )
+        .await?;
+        let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
+        for app in &chunk {
+            let Some(delegated_at) = app.delegated_at else {
+                continue;
+            };
+            if as_of < deadline(delegated_at, &cal) {
+                continue;
+            }
+            let t = Transition {
+                from: state_of(app)?,
+                to: State::IdentificationFailed,
+                event: Event::IdentificationFailed,
+                sets: vec![],
+                reason: Some(NO_SHOW_REASON.to_owned()),
+                mail: None,
+                detail: serde_json::json!({"reason": "no_show"}),
+            };
+            if service::transition_in(&mut w, app, t).await? {
+                done += 1;
+            }
+        }
+        if w.has_changes() {
+            w.commit().await?;
+        }
+    }
+    Ok(JobReport {
+        job: NAME.to_owned(),
+        processed: done,
+        summary: format!("идентификация не пройдена (неявка): {done}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_crosses_the_may_holidays() {
+        let specs = crate::seed::builtin_calendar().unwrap();
+        let cal = ProductionCalendar::from_days(
+            specs
+                .iter()
+                .flat_map(crate::calendar::expand_year)
+                .map(|(d, w, _)| (d, w)),
+        );
+        // Delegated Monday 28 April 2025, 10:00 Moscow.
+        let delegated = DateTime::parse_from_rfc3339("2025-04-28T07:00:00Z")
+            .unwrap()
+            .to_utc();
+        let expected = DateTime::parse_from_rfc3339("2025-05-15T07:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(deadline(delegated, &cal), expected);
+    }
+}
