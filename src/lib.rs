@@ -53,6 +53,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(web::home::routes())
         .merge(reference::routes::web_routes())
         .merge(audit::routes::web_routes())
+        .merge(applications::routes::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));

@@ -118,6 +118,7 @@ fn redact(url: &str) -> String {
 async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let fx = Fixture::combine([seed::builtin_reference()?, seed::builtin_demo()?]);
     seed::apply(&state.db, &fx, Some(DEMO_PASSWORD), state.clock.now()).await?;
+    registrar::applications::demo::seed(state).await?;
     Ok(())
 }
 
@@ -171,6 +172,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "{:<24} inserted {:>5}  updated {:>5}",
                     r.table, r.inserted, r.updated
+                );
+            }
+            if demo {
+                let n = registrar::applications::demo::seed(&state).await?;
+                println!(
+                    "{:<24} inserted {:>5}  updated {:>5}",
+                    "demo applications", n, 0
                 );
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod checks;
+pub mod demo;
 pub mod documents;
 pub mod files;
 pub mod geo;
@@ -10,5 +11,7 @@ pub mod intake;
 pub mod processing;
 pub mod registry;
 pub mod requisites;
+pub mod routes;
 pub mod service;
 pub mod state;
+mod views;

@@ -13,14 +13,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route(
-            "/applications",
-            get(|u: CurrentUser| section(u, "applications", "Заявки")),
-        )
-        .route(
-            "/distribution",
-            get(|u: CurrentUser| section(u, "distribution", "Распределение")),
-        )
-        .route(
             "/subscribers",
             get(|u: CurrentUser| section(u, "subscribers", "Абоненты")),
         )
@@ -31,10 +23,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/analytics",
             get(|u: CurrentUser| section(u, "analytics", "Аналитика")),
-        )
-        .route(
-            "/identification",
-            get(|u: CurrentUser| section(u, "identification", "Очередь идентификации")),
         )
 }
 

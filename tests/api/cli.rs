@@ -8,6 +8,10 @@ fn registrar(db: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_registrar"))
         .args(args)
         .env("DATABASE_URL", db)
+        .env(
+            "REGISTRAR_DOCUMENTS_DIR",
+            std::env::temp_dir().join(format!("registrar-cli-docs-{}", std::process::id())),
+        )
         .env("RUST_LOG", "error")
         .output()
         .expect("run registrar")

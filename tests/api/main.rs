@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod application_jobs;
+mod application_pages;
 mod applications;
 mod cli;
 mod reference;

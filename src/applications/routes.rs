@@ -1,0 +1,570 @@
+//! The applications pages: registry with folders, the detail page with its tabs, and the
+//! actions (claim, assign, delegate, identification, send to processing, reject,
+//! documents). Every action goes through `service`, exactly as the API does.
+
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State as AxumState};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use super::processing::{ConnectionOption, ProcessFlags, ProcessRequest};
+use super::registry::{self, Cursor, Folder, Sort};
+use super::service::{self, Caller, Command, state_of};
+use super::state::State;
+use super::{api, files, views};
+use crate::AppState;
+use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::{Csrf, CurrentUser, Role, tokens_match};
+use crate::entities::{identification_center, partner};
+use crate::error::{AppError, AppResult};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(registry_page))
+        .route(
+            "/distribution",
+            get(|u: CurrentUser| {
+                folder_link(
+                    u,
+                    &[Role::SalesCenter, Role::Operator],
+                    Folder::Distribution,
+                )
+            }),
+        )
+        .route(
+            "/identification",
+            get(|u: CurrentUser| {
+                folder_link(u, &[Role::IdentificationCenter], Folder::Identification)
+            }),
+        )
+        .route("/applications/claim", post(claim_by_requisites))
+        .route("/applications/{id}", get(detail_page))
+        .route("/applications/{id}/claim", post(claim))
+        .route("/applications/{id}/assign", post(assign))
+        .route(
+            "/applications/{id}/delegate",
+            get(delegate_page).post(delegate),
+        )
+        .route("/applications/{id}/identification", post(identification))
+        .route(
+            "/applications/{id}/process",
+            get(process_page).post(process),
+        )
+        .route("/applications/{id}/reject", post(reject))
+        .route("/applications/{id}/documents.zip", get(documents_zip))
+        .route(
+            "/applications/{id}/documents/{kind}",
+            get(document).post(upload),
+        )
+}
+
+/// A navigation entry that opens one folder of the registry, for the roles that have it.
+async fn folder_link(user: CurrentUser, roles: &[Role], folder: Folder) -> AppResult<Redirect> {
+    user.require(roles)?;
+    Ok(Redirect::to(&format!(
+        "/applications?folder={}",
+        folder.key()
+    )))
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegistryParams {
+    pub folder: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub after: Option<String>,
+    pub page: Option<u64>,
+}
+
+async fn registry_page(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Query(p): Query<RegistryParams>,
+) -> AppResult<Markup> {
+    user.require(&[
+        Role::Partner,
+        Role::SalesCenter,
+        Role::Operator,
+        Role::IdentificationCenter,
+    ])?;
+    let folders = Folder::for_role(user.role);
+    let folder = p
+        .folder
+        .as_deref()
+        .and_then(Folder::parse)
+        .filter(|f| folders.contains(f))
+        .unwrap_or(folders[0]);
+    let sort = p.sort.as_deref().and_then(Sort::parse).unwrap_or_default();
+    let query = registry::Query {
+        folder: Some(folder),
+        state: None,
+        q: p.q.clone(),
+        sort,
+        page: p.page.unwrap_or(1).max(1),
+        per_page: 50,
+        after: p.after.as_deref().and_then(Cursor::decode),
+    };
+    let page = registry::list(&st.db, &user.scope, &query).await?;
+    let counts = registry::counts(&st.db, &user.scope, user.role).await?;
+    let partners = partner::Entity::find()
+        .filter(user.scope.partners())
+        .order_by_asc(partner::Column::Code)
+        .all(&st.db)
+        .await?;
+    Ok(views::registry(
+        &user,
+        &views::RegistryModel {
+            folder,
+            folders,
+            counts,
+            page,
+            sort,
+            params: p,
+            partners,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct DetailParams {
+    tab: Option<String>,
+}
+
+async fn detail_page(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(p): Query<DetailParams>,
+) -> AppResult<Markup> {
+    let app = service::find(&st, Caller::User(&user), id).await?;
+    let state = state_of(&app)?;
+    let documents = files::list(&st, Caller::User(&user), &app).await?;
+    let history = service::history(&st, app.id).await?;
+    let partner = match app.partner_id {
+        Some(pid) => partner::Entity::find_by_id(pid).one(&st.db).await?,
+        None => None,
+    };
+    let center = match app.identification_center_id {
+        Some(cid) => {
+            identification_center::Entity::find_by_id(cid)
+                .one(&st.db)
+                .await?
+        }
+        None => None,
+    };
+    let partners = if user.role == Role::SalesCenter || user.role == Role::Operator {
+        partner::Entity::find()
+            .filter(user.scope.partners())
+            .order_by_asc(partner::Column::Code)
+            .all(&st.db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let tab = views::Tab::parse(p.tab.as_deref());
+    Ok(views::detail(
+        &user,
+        &views::DetailModel {
+            app: &app,
+            state,
+            tab,
+            documents,
+            history,
+            partner,
+            center,
+            partners,
+        },
+    ))
+}
+
+/// After a form action: back to the application with a message. Refusals a person can
+/// act on (state, stale version, invalid input) become an error message on the page;
+/// the rest (not found, forbidden) are error pages.
+async fn finish(
+    st: &AppState,
+    user: &CurrentUser,
+    back: String,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    let flash = match result {
+        Ok(message) => Flash {
+            kind: FlashKind::Success,
+            text: message,
+        },
+        Err(
+            e @ (AppError::NotFound
+            | AppError::Forbidden
+            | AppError::Unauthenticated
+            | AppError::CsrfRejected
+            | AppError::Internal(_)),
+        ) => {
+            return Err(e);
+        }
+        Err(AppError::Conflict {
+            current_state,
+            event,
+        }) => Flash {
+            kind: FlashKind::Error,
+            text: format!(
+                "Действие «{}» недоступно: заявление в состоянии «{}».",
+                event_title(&event),
+                state_title(&current_state)
+            ),
+        },
+        Err(AppError::Stale { current_state }) => Flash {
+            kind: FlashKind::Error,
+            text: format!(
+                "Заявление уже изменил другой пользователь{}. Проверьте его и повторите действие.",
+                current_state
+                    .map(|s| format!(": сейчас оно в состоянии «{}»", state_title(&s)))
+                    .unwrap_or_default()
+            ),
+        },
+        Err(AppError::Invalid(errors)) => Flash {
+            kind: FlashKind::Error,
+            text: errors
+                .iter()
+                .map(|e| format!("{}: {}", views::field_title(&e.field), e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+fn state_title(s: &str) -> &'static str {
+    s.parse::<State>().map_or("неизвестно", State::title_ru)
+}
+
+fn event_title(e: &str) -> &'static str {
+    super::state::Event::ALL
+        .into_iter()
+        .find(|x| x.as_str() == e)
+        .map_or("действие", super::state::Event::title_ru)
+}
+
+fn back(id: i64) -> String {
+    format!("/applications/{id}")
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    version: Option<i32>,
+}
+
+#[derive(Deserialize)]
+struct ClaimForm {
+    inn: String,
+    #[serde(default)]
+    kpp: String,
+}
+
+async fn claim_by_requisites(
+    AxumState(st): AxumState<AppState>,
+    Csrf(user, f): Csrf<ClaimForm>,
+) -> AppResult<Response> {
+    user.require(&[Role::Partner])?;
+    match service::claim_by_requisites(&st, &user, &f.inn, Some(&f.kpp)).await {
+        Ok(app) => {
+            finish(
+                &st,
+                &user,
+                back(app.id),
+                Ok("Заявка получена и перемещена в папку «Принятые».".to_owned()),
+            )
+            .await
+        }
+        Err(AppError::NotFound) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: format!(
+                    "Непринятое заявление с ИНН {} {} не найдено.",
+                    f.inn.trim(),
+                    if f.kpp.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("и КПП {}", f.kpp.trim())
+                    }
+                ),
+            };
+            if let Some(s) = &user.session {
+                session::set_flash(&st.db, s, flash).await?;
+            }
+            Ok(Redirect::to("/applications").into_response())
+        }
+        Err(e) => finish(&st, &user, "/applications".to_owned(), Err(e)).await,
+    }
+}
+
+async fn claim(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<VersionForm>,
+) -> AppResult<Response> {
+    let r = service::fire(&st, Caller::User(&user), id, Command::Claim, f.version)
+        .await
+        .map(|_| "Заявка получена.".to_owned());
+    finish(&st, &user, back(id), r).await
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    partner_code: String,
+    version: Option<i32>,
+    back: Option<String>,
+}
+
+async fn assign(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<AssignForm>,
+) -> AppResult<Response> {
+    let r = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::Assign {
+            partner_code: f.partner_code,
+        },
+        f.version,
+    )
+    .await
+    .map(|_| "Заявка назначена партнёру.".to_owned());
+    let to = f
+        .back
+        .filter(|b| b.starts_with("/applications"))
+        .unwrap_or_else(|| back(id));
+    finish(&st, &user, to, r).await
+}
+
+async fn delegate_page(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
+    let app = service::find(&st, Caller::User(&user), id).await?;
+    let ranked = service::ranked_centers(&st, &app).await?;
+    Ok(views::delegate(&user, &app, &ranked))
+}
+
+#[derive(Deserialize)]
+struct DelegateForm {
+    center_id: Option<i32>,
+    version: Option<i32>,
+}
+
+async fn delegate(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<DelegateForm>,
+) -> AppResult<Response> {
+    let r = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::DelegateIdentification {
+            center_id: f.center_id,
+        },
+        f.version,
+    )
+    .await
+    .map(|_| "Идентификация делегирована; абоненту отправлено письмо с адресом центра.".to_owned());
+    finish(&st, &user, back(id), r).await
+}
+
+#[derive(Deserialize)]
+struct IdentificationForm {
+    result: String,
+    #[serde(default)]
+    reason: String,
+    version: Option<i32>,
+}
+
+async fn identification(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<IdentificationForm>,
+) -> AppResult<Response> {
+    let passed = f.result == "passed";
+    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+    let r = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::IdentificationResult { passed, reason },
+        f.version,
+    )
+    .await
+    .map(|_| {
+        if passed {
+            "Отмечено: идентификация пройдена."
+        } else {
+            "Отмечено: идентификация не пройдена."
+        }
+        .to_owned()
+    });
+    finish(&st, &user, back(id), r).await
+}
+
+async fn process_page(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
+    user.require(&[Role::Partner])?;
+    let app = service::find(&st, Caller::User(&user), id).await?;
+    let check = service::its_check(&st, &app).await?;
+    let missing = super::documents::missing_required(
+        &service::attached_kinds(&st.db, app.id).await?,
+        app.certificate_requested,
+    );
+    Ok(views::process(&user, &app, &check, &missing))
+}
+
+#[derive(Deserialize)]
+struct ProcessForm {
+    option: String,
+    #[serde(default)]
+    its_subscription: String,
+    #[serde(default)]
+    group_head_inn: String,
+    #[serde(default)]
+    special_offer_code: String,
+    #[serde(default)]
+    bonus: Option<String>,
+    #[serde(default)]
+    right_choice: Option<String>,
+    #[serde(default)]
+    authorized_representative: Option<String>,
+    version: Option<i32>,
+}
+
+async fn process(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ProcessForm>,
+) -> AppResult<Response> {
+    let Some(option) = ConnectionOption::parse(&f.option) else {
+        return finish(
+            &st,
+            &user,
+            format!("/applications/{id}/process"),
+            Err(AppError::invalid("option", "выберите вариант подключения")),
+        )
+        .await;
+    };
+    let nonempty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let req = ProcessRequest {
+        option,
+        its_subscription: nonempty(f.its_subscription),
+        flags: ProcessFlags {
+            group_head_inn: nonempty(f.group_head_inn),
+            group_head_kpp: None,
+            bonus: f.bonus.is_some(),
+            right_choice: f.right_choice.is_some(),
+            special_offer_code: nonempty(f.special_offer_code),
+            basic_sole_trader: None,
+            authorized_representative: f.authorized_representative.is_some(),
+        },
+    };
+    match service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::SendToProcessing(req),
+        f.version,
+    )
+    .await
+    {
+        Ok(_) => {
+            finish(
+                &st,
+                &user,
+                back(id),
+                Ok("Заявление отправлено в обработку.".to_owned()),
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            finish(&st, &user, format!("/applications/{id}/process"), Err(e)).await
+        }
+        Err(e) => finish(&st, &user, back(id), Err(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    #[serde(default)]
+    reason: String,
+    version: Option<i32>,
+}
+
+async fn reject(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<RejectForm>,
+) -> AppResult<Response> {
+    let r = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::Reject { reason: f.reason },
+        f.version,
+    )
+    .await
+    .map(|_| "Заявление отклонено.".to_owned());
+    finish(&st, &user, back(id), r).await
+}
+
+async fn document(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path((id, kind)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let (doc, bytes) = files::read(&st, &user, id, &kind).await?;
+    Ok(api::download(bytes, &doc.content_type, &doc.file_name))
+}
+
+async fn documents_zip(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let bytes = files::zip_all(&st, &user, id).await?;
+    Ok(api::download(
+        bytes,
+        "application/zip",
+        &format!("zayavlenie-{id}-dokumenty.zip"),
+    ))
+}
+
+async fn upload(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    Path((id, kind)): Path<(i64, String)>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let back_to = format!("/applications/{id}?tab=files");
+    let (name, bytes, fields) = match api::read_upload(mp).await {
+        Ok(x) => x,
+        Err(e) => return finish(&st, &user, back_to, Err(e)).await,
+    };
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !tokens_match(csrf, user.csrf_token()) {
+        return Err(AppError::CsrfRejected);
+    }
+    let r = files::attach(&st, &user, id, &kind, &name, &bytes)
+        .await
+        .map(|d| format!("Файл «{}» прикреплён.", d.file_name));
+    finish(&st, &user, back_to, r).await
+}

@@ -1,0 +1,605 @@
+//! Pages of the applications section.
+
+use std::collections::HashMap;
+
+use maud::{Markup, html};
+
+use super::checks::Check;
+use super::documents::{DocumentKind, Group};
+use super::processing::{ConnectionOption, ItsCheck, ItsOutcome};
+use super::registry::{Folder, Page, Sort};
+use super::routes::RegistryParams;
+use super::service::checks_of;
+use super::state::{self, Event, State};
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{
+    application, application_document, application_history, identification_center, partner,
+};
+use crate::web::components::{datetime_ru, table};
+use crate::web::layout::{self, csrf_field};
+use crate::web::urlencode;
+
+pub struct RegistryModel {
+    pub folder: Folder,
+    pub folders: Vec<Folder>,
+    pub counts: HashMap<Folder, u64>,
+    pub page: Page,
+    pub sort: Sort,
+    pub params: RegistryParams,
+    pub partners: Vec<partner::Model>,
+}
+
+/// Russian names of the fields that errors mention.
+pub fn field_title(field: &str) -> &str {
+    match field {
+        "reason" => "Причина",
+        "documents" => "Документы",
+        "checks" => "Проверки",
+        "option" => "Вариант подключения",
+        "its_subscription" => "Подписка ИТС",
+        "center_id" => "Центр идентификации",
+        "partner_code" => "Партнёр",
+        "file" => "Файл",
+        "kind" => "Вид документа",
+        "flags.right_choice" => "Верное решение",
+        other => other,
+    }
+}
+
+pub fn state_badge(s: State) -> Markup {
+    let class = match s {
+        State::Registered => "badge-ok",
+        State::Rejected | State::AutoRejected | State::IdentificationFailed => "badge-err",
+        State::Identification | State::InProcessing | State::AwaitingReceipt => "badge-warn",
+        _ => "badge-muted",
+    };
+    html! { span class={ "badge " (class) } { (s.title_ru()) } }
+}
+
+fn checks_badge(passed: bool) -> Markup {
+    html! { @if passed { span.badge.badge-ok { "Пройдена" } } @else { span.badge.badge-err { "Ошибки" } } }
+}
+
+fn registry_href(
+    folder: Folder,
+    p: &RegistryParams,
+    sort: Option<Sort>,
+    after: Option<String>,
+) -> String {
+    let mut s = format!("/applications?folder={}", folder.key());
+    if let Some(q) = p.q.as_deref().filter(|q| !q.is_empty()) {
+        s.push_str(&format!("&q={}", urlencode(q)));
+    }
+    let sort = sort.or_else(|| p.sort.as_deref().and_then(Sort::parse));
+    if let Some(so) = sort.filter(|s| *s != Sort::default()) {
+        s.push_str(&format!("&sort={}", so.key()));
+    }
+    if let Some(a) = after {
+        s.push_str(&format!("&after={a}"));
+    }
+    s
+}
+
+pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
+    let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
+    let assign =
+        m.folder == Folder::Distribution && matches!(user.role, Role::SalesCenter | Role::Operator);
+    let sort_link = |label: &str, asc: Sort| {
+        let active = m.sort == asc;
+        html! { a.sort href=(registry_href(m.folder, &m.params, Some(asc), None)) { (label) @if active { " ▲" } } }
+    };
+    let codes: HashMap<i32, &str> = m.partners.iter().map(|p| (p.id, p.code.as_str())).collect();
+    let active_nav = if m.folder == Folder::Distribution {
+        "distribution"
+    } else if user.role == Role::IdentificationCenter {
+        "identification"
+    } else {
+        "applications"
+    };
+    layout::page(
+        user,
+        active_nav,
+        if user.role == Role::IdentificationCenter {
+            "Очередь идентификации"
+        } else {
+            "Заявки"
+        },
+        html! {
+            @if user.role == Role::Partner {
+                form.toolbar.claim method="post" action="/applications/claim" {
+                    (csrf_field(user))
+                    label { "ИНН" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}" placeholder="10 или 12 цифр"; }
+                    label { "КПП" input type="text" name="kpp" pattern="[0-9A-Z]{9}" placeholder="для организаций"; }
+                    button.primary type="submit" { "Получить заявку" }
+                }
+            }
+            nav.tabs {
+                @for f in &m.folders {
+                    a href=(registry_href(*f, &m.params, None, None)) class=[(*f == m.folder).then_some("active")] {
+                        (f.title_ru()) " " span.count { (m.counts.get(f).copied().unwrap_or(0)) }
+                    }
+                }
+            }
+            form.toolbar method="get" action="/applications" {
+                input type="hidden" name="folder" value=(m.folder.key());
+                label { "Поиск по ИНН, КПП или наименованию"
+                    input type="text" name="q" value=[m.params.q.as_deref()] size="40";
+                }
+                button.primary type="submit" { "Найти" }
+                @if m.params.q.as_deref().is_some_and(|q| !q.is_empty()) {
+                    a.button.secondary href=(registry_href(m.folder, &RegistryParams::default(), None, None)) { "Сбросить" }
+                }
+            }
+            div.table-wrap {
+                table.data {
+                    thead { tr {
+                        th { (sort_link("ИНН", Sort::Inn)) }
+                        th { "КПП" }
+                        th { (sort_link("Наименование", Sort::Name)) }
+                        th { "Рег. номер" }
+                        th { "Логин" }
+                        th { (sort_link("Дата приёма", if m.sort == Sort::NewestFirst { Sort::OldestFirst } else { Sort::NewestFirst })) }
+                        th { "Дата подтверждения" }
+                        th { "Проверка" }
+                        @if show_partner { th { "Партнёр" } }
+                        @if assign { th { "Назначить" } }
+                    } }
+                    tbody {
+                        @if m.page.items.is_empty() {
+                            tr { td.empty colspan="10" { "Нет записей для просмотра" } }
+                        }
+                        @for a in &m.page.items {
+                            tr {
+                                td { (a.inn) }
+                                td { (a.kpp.as_deref().unwrap_or("")) }
+                                td { a href={ "/applications/" (a.id) } { (a.short_name) } }
+                                td { (a.registration_number.as_deref().unwrap_or("")) }
+                                td { (a.its_login.as_deref().unwrap_or("")) }
+                                td.nowrap { (datetime_ru(a.received_at)) }
+                                td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
+                                td { (checks_badge(a.checks_passed)) }
+                                @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
+                                @if assign {
+                                    td {
+                                        form.inline method="post" action={ "/applications/" (a.id) "/assign" } {
+                                            (csrf_field(user))
+                                            input type="hidden" name="version" value=(a.version);
+                                            input type="hidden" name="back" value="/applications?folder=distribution";
+                                            select name="partner_code" required {
+                                                option value="" { "— партнёр —" }
+                                                @for p in &m.partners { option value=(p.code) { (p.name) } }
+                                            }
+                                            button.primary type="submit" { "Назначить" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            div.pager {
+                span { "Всего: " b { (m.page.total) } }
+                span {
+                    @if m.params.after.is_some() || m.page.page > 1 {
+                        a.button.secondary href=(registry_href(m.folder, &m.params, None, None)) { "← В начало" }
+                        " "
+                    }
+                    @if let Some(next) = m.page.next {
+                        a.button.secondary href=(registry_href(m.folder, &m.params, None, Some(next.encode()))) { "Дальше →" }
+                    } @else if m.sort != Sort::NewestFirst && m.page.page * m.page.per_page < m.page.total {
+                        a.button.secondary href={ (registry_href(m.folder, &m.params, None, None)) "&page=" (m.page.page + 1) } { "Дальше →" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Details,
+    Checks,
+    Files,
+    History,
+}
+
+impl Tab {
+    pub fn parse(s: Option<&str>) -> Tab {
+        match s {
+            Some("checks") => Tab::Checks,
+            Some("files") => Tab::Files,
+            Some("history") => Tab::History,
+            _ => Tab::Details,
+        }
+    }
+}
+
+pub struct DetailModel<'a> {
+    pub app: &'a application::Model,
+    pub state: State,
+    pub tab: Tab,
+    pub documents: Vec<application_document::Model>,
+    pub history: Vec<application_history::Model>,
+    pub partner: Option<partner::Model>,
+    pub center: Option<identification_center::Model>,
+    pub partners: Vec<partner::Model>,
+}
+
+fn version_field(app: &application::Model) -> Markup {
+    html! { input type="hidden" name="version" value=(app.version); }
+}
+
+fn actions(user: &CurrentUser, m: &DetailModel) -> Markup {
+    let a = m.app;
+    let available = state::available(m.state, user.role);
+    html! {
+        div.actions {
+            @for e in &available {
+                @match e {
+                    Event::Claim => {
+                        form.inline method="post" action={ "/applications/" (a.id) "/claim" } {
+                            (csrf_field(user)) (version_field(a))
+                            button.primary type="submit" { "Получить заявку" }
+                        }
+                    }
+                    Event::DelegateIdentification => {
+                        a.button href={ "/applications/" (a.id) "/delegate" } { "Делегировать идентификацию" }
+                    }
+                    Event::SendToProcessing => {
+                        a.button href={ "/applications/" (a.id) "/process" } { "В обработку" }
+                    }
+                    _ => {}
+                }
+            }
+            @if available.contains(&Event::Assign) {
+                form.inline method="post" action={ "/applications/" (a.id) "/assign" } {
+                    (csrf_field(user)) (version_field(a))
+                    select name="partner_code" required {
+                        option value="" { "— партнёр —" }
+                        @for p in &m.partners { option value=(p.code) { (p.name) } }
+                    }
+                    button.primary type="submit" { "Назначить" }
+                }
+            }
+            @if available.contains(&Event::IdentificationPassed) {
+                form.inline method="post" action={ "/applications/" (a.id) "/identification" } {
+                    (csrf_field(user)) (version_field(a))
+                    input type="hidden" name="result" value="passed";
+                    button.primary type="submit" onclick="return confirm('Подтвердить, что владелец сертификата прошёл идентификацию?')" { "Идентификация пройдена" }
+                }
+                form.inline method="post" action={ "/applications/" (a.id) "/identification" } {
+                    (csrf_field(user)) (version_field(a))
+                    input type="hidden" name="result" value="failed";
+                    input type="text" name="reason" required placeholder="Причина отказа" size="30";
+                    button.danger type="submit" { "Не пройдена" }
+                }
+            }
+            @if available.contains(&Event::Reject) {
+                details.reject {
+                    summary.button.danger { "Отклонить" }
+                    form method="post" action={ "/applications/" (a.id) "/reject" } {
+                        (csrf_field(user)) (version_field(a))
+                        label { "Причина отклонения" textarea name="reason" required rows="3" cols="60" {} }
+                        button.danger type="submit" { "Отклонить заявление" }
+                    }
+                }
+            }
+            @if m.state == State::Identification && user.role == Role::Partner {
+                span.muted { "Заявление передано на идентификацию и заблокировано до её завершения." }
+            }
+        }
+    }
+}
+
+fn tab_link(app: &application::Model, tab: Tab, current: Tab, label: &str, key: &str) -> Markup {
+    html! { a href={ "/applications/" (app.id) "?tab=" (key) } class=[(tab == current).then_some("active")] { (label) } }
+}
+
+pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
+    let a = m.app;
+    layout::page(
+        user,
+        if user.role == Role::IdentificationCenter {
+            "identification"
+        } else {
+            "applications"
+        },
+        &a.short_name,
+        html! {
+            div.summary {
+                (state_badge(m.state))
+                span { "ИНН " b { (a.inn) } @if let Some(k) = &a.kpp { " · КПП " b { (k) } } }
+                span { "Принято " (datetime_ru(a.received_at)) }
+                @if let Some(p) = &m.partner { span { "Партнёр: " (p.name) } }
+                @if let Some(c) = &m.center { span { "Центр идентификации: " (c.office_name) } }
+                span.muted { "Версия " (a.version) }
+            }
+            @if let Some(r) = &a.reject_reason { div.flash.flash-error { "Причина отклонения: " (r) } }
+            (actions(user, m))
+            nav.tabs {
+                (tab_link(a, Tab::Details, m.tab, "Реквизиты", "details"))
+                (tab_link(a, Tab::Checks, m.tab, "Проверки", "checks"))
+                (tab_link(a, Tab::Files, m.tab, "Файлы", "files"))
+                (tab_link(a, Tab::History, m.tab, "История", "history"))
+            }
+            div.tab-body {
+                @match m.tab {
+                    Tab::Details => (details_tab(a)),
+                    Tab::Checks => (checks_tab(a)),
+                    Tab::Files => (files_tab(user, a, m.state, &m.documents)),
+                    Tab::History => (history_tab(&m.history)),
+                }
+            }
+        },
+    )
+}
+
+fn yes(v: bool) -> &'static str {
+    if v { "Да" } else { "Нет" }
+}
+
+fn details_tab(a: &application::Model) -> Markup {
+    let owner: serde_json::Value = serde_json::from_str(&a.owner).unwrap_or_default();
+    let directions: Vec<serde_json::Value> =
+        serde_json::from_str(&a.directions).unwrap_or_default();
+    let authority = |s: &str| match s {
+        "fns" => "ФНС",
+        "pfr" => "ПФР",
+        "fss" => "ФСС",
+        "rosstat" => "Росстат",
+        "rar" => "РАР",
+        "rpn" => "РПН",
+        "fts" => "ФТС",
+        _ => "—",
+    };
+    html! {
+        div.columns {
+            dl.kv {
+                dt { "Форма" } dd { (if a.legal_form == "sole_trader" { "ИП" } else { "ЮЛ" }) }
+                dt { "Тип запроса" } dd { (if a.request_type == "change" { "Изменение" } else { "Создание" }) }
+                dt { "Категория" } dd { (category_title(&a.category)) }
+                dt { "Полное наименование" } dd { (a.full_name) }
+                dt { "ИНН / КПП" } dd { (a.inn) " / " (a.kpp.as_deref().unwrap_or("—")) }
+                dt { "ОГРН" } dd { (a.ogrn.as_deref().unwrap_or("—")) }
+                dt { "Рег. номер ПФР / ФСС" } dd { (a.pfr_number.as_deref().unwrap_or("—")) " / " (a.fss_number.as_deref().unwrap_or("—")) }
+                dt { "Юридический адрес" } dd { (a.legal_address) }
+                dt { "Фактический адрес" } dd { (a.actual_address) }
+                dt { "Телефон" } dd { (a.phone) @if let Some(m) = &a.mobile_phone { ", " (m) } }
+                dt { "E-mail" } dd { (a.email) }
+            }
+            dl.kv {
+                dt { "Конфигурация" } dd { (a.configuration) " (формат " (a.format_version) ")" }
+                dt { "Выпуск сертификата" } dd { (yes(a.certificate_requested)) }
+                dt { "Лицензия КриптоПро" } dd { (yes(a.cryptopro_licence)) }
+                dt { "Безбумажное продление" } dd { (yes(a.paperless_renewal)) }
+                dt { "Логин портала ИТС" } dd { (a.its_login.as_deref().unwrap_or("—")) @if let Some(e) = &a.its_email { " (" (e) ")" } }
+                dt { "Владелец сертификата" } dd { (owner["full_name"].as_str().unwrap_or("")) ", " (owner["position"].as_str().unwrap_or("")) }
+                dt { "СНИЛС владельца" } dd { (owner["snils"].as_str().unwrap_or("")) }
+                dt { "Тип сертификата" } dd { (if owner["certificate_type"] == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
+                dt { "Уполномоченный представитель" } dd { (a.authorized_representative_inn.as_deref().unwrap_or("—")) }
+                dt { "Направления" } dd {
+                    @for d in &directions {
+                        div { (authority(d["authority"].as_str().unwrap_or(""))) " " (d["code"].as_str().unwrap_or("")) @if let Some(k) = d["kpp"].as_str() { " (КПП " (k) ")" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn category_title(c: &str) -> &str {
+    match c {
+        "taxpayer" => "Налогоплательщик",
+        "budget" => "Бюджетная организация",
+        "authorized_representative" => "Уполномоченный представитель",
+        other => other,
+    }
+}
+
+fn check_rows(checks: &[Check]) -> Vec<Markup> {
+    checks
+        .iter()
+        .map(|c| html! { tr { td { @if c.passed { span.badge.badge-ok { "OK" } } @else { span.badge.badge-err { "Ошибка" } } } td { (c.message) } td.muted { code { (c.code) } } } })
+        .collect()
+}
+
+fn checks_tab(a: &application::Model) -> Markup {
+    let c = checks_of(a);
+    html! {
+        p { "Итог обязательных проверок: " (checks_badge(c.passed)) }
+        h2 { "Обязательные проверки" }
+        p.muted { "Ошибка обязательной проверки не позволяет отправить заявление в обработку." }
+        (table(&["Результат", "Проверка", "Код"], check_rows(&c.mandatory)))
+        h2 { "Дополнительные проверки" }
+        p.muted { "Результат дополнительных проверок не влияет на работу с заявлением." }
+        (table(&["Результат", "Проверка", "Код"], check_rows(&c.optional)))
+    }
+}
+
+fn files_tab(
+    user: &CurrentUser,
+    a: &application::Model,
+    state: State,
+    docs: &[application_document::Model],
+) -> Markup {
+    let can_upload = matches!(user.role, Role::Partner | Role::Operator) && !state.is_final();
+    let by_kind: HashMap<&str, &application_document::Model> =
+        docs.iter().map(|d| (d.kind.as_str(), d)).collect();
+    let group = |g: Group, title: &str| {
+        html! {
+            h2 { (title) }
+            div.table-wrap { table.data {
+                thead { tr { th { "Документ" } th { "Файл" } th { "Дата загрузки" } @if can_upload { th { "Загрузить / заменить" } } } }
+                tbody {
+                    @for k in DocumentKind::ALL.iter().filter(|k| k.group() == g) {
+                        @let doc = by_kind.get(k.as_str());
+                        tr {
+                            td { (k.title_ru()) @if k.is_required() { b.required { " *" } } }
+                            td { @if let Some(d) = doc { a href={ "/applications/" (a.id) "/documents/" (k.as_str()) } { (d.file_name) } " " span.muted { "(" (d.size_bytes / 1024 + 1) " КБ)" } } @else { span.muted { "—" } } }
+                            td.nowrap { (doc.map(|d| datetime_ru(d.uploaded_at)).unwrap_or_default()) }
+                            @if can_upload {
+                                td {
+                                    form.inline method="post" enctype="multipart/form-data" action={ "/applications/" (a.id) "/documents/" (k.as_str()) } {
+                                        (csrf_field(user))
+                                        input type="file" name="file" required accept=".pdf,.jpg,.jpeg,.png,.tif,.tiff,.zip";
+                                        button.secondary type="submit" { (if doc.is_some() { "Заменить" } else { "Прикрепить файл" }) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    html! {
+        (group(Group::Owner, "Владелец ЭП"))
+        (group(Group::Representative, "Представитель заявителя"))
+        (group(Group::Common, "Общие"))
+        p.muted { "* Обязательный документ. Допускаются PDF, JPEG, PNG, TIFF и ZIP до 10 МБ. Договор и акт приема-передачи можно не прикреплять при смене сертификата без продления лицензии и при подключении по тарифу ИТС." }
+        @if !docs.is_empty() { a.button.secondary href={ "/applications/" (a.id) "/documents.zip" } { "Скачать все" } }
+    }
+}
+
+fn history_tab(history: &[application_history::Model]) -> Markup {
+    table(
+        &["Когда", "Кто", "Событие", "Было", "Стало", "Комментарий"],
+        history.iter().map(|h| {
+            let title = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| s.parse::<State>().ok())
+                    .map_or("—", State::title_ru)
+            };
+            let event: String = match h.event.as_str() {
+                "submit" => "Приём заявления".to_owned(),
+                "distribute" => "Передано в распределение".to_owned(),
+                other => Event::ALL
+                    .into_iter()
+                    .find(|e| e.as_str() == other)
+                    .map_or_else(|| other.to_owned(), |e| e.title_ru().to_owned()),
+            };
+            html! { tr {
+                td.nowrap { (datetime_ru(h.at)) }
+                td { (h.actor_login) }
+                td { (event) }
+                td { (title(&h.from_state)) }
+                td { (title(&Some(h.to_state.clone()))) }
+                td { (h.reason.as_deref().unwrap_or("")) }
+            } }
+        }),
+    )
+}
+
+pub fn delegate(
+    user: &CurrentUser,
+    a: &application::Model,
+    ranked: &[(identification_center::Model, Option<f64>)],
+) -> Markup {
+    layout::page(
+        user,
+        "applications",
+        "Делегирование идентификации абонента",
+        html! {
+            p { (a.short_name) ", ИНН " (a.inn) }
+            p.muted { "Фактический адрес: " (a.actual_address) }
+            @if ranked.is_empty() {
+                div.flash.flash-error { "В регионе абонента нет центров идентификации." }
+            } @else {
+                form method="post" action={ "/applications/" (a.id) "/delegate" } {
+                    (csrf_field(user)) (version_field(a))
+                    div.table-wrap { table.data {
+                        thead { tr { th {} th { "Центр идентификации" } th { "Адрес" } th { "Расписание" } th { "Телефон" } th { "E-mail" } th.num { "Расстояние" } } }
+                        tbody {
+                            @for (i, (c, d)) in ranked.iter().enumerate() {
+                                tr {
+                                    td { input type="radio" name="center_id" value=(c.id) checked[i == 0] id={ "c" (c.id) }; }
+                                    td { label for={ "c" (c.id) } { (c.office_name) } }
+                                    td { (c.address) }
+                                    td { (c.schedule) }
+                                    td.nowrap { (c.phone) }
+                                    td { (c.email) }
+                                    td.num { @if let Some(d) = d { (format!("{d:.1} км").replace('.', ",")) } @else { "—" } }
+                                }
+                            }
+                        }
+                    } }
+                    p.muted { "Ближайший к фактическому адресу центр выбран автоматически; можно выбрать другой центр региона. Абоненту уйдёт письмо с адресом, расписанием и телефоном центра. Если абонент не явится в течение 10 рабочих дней, идентификация будет считаться не пройденной." }
+                    button.primary type="submit" { "Делегировать" }
+                    " "
+                    a.button.secondary href={ "/applications/" (a.id) } { "Закрыть" }
+                }
+            }
+        },
+    )
+}
+
+pub fn process(
+    user: &CurrentUser,
+    a: &application::Model,
+    check: &ItsCheck,
+    missing: &[DocumentKind],
+) -> Markup {
+    let usable: Vec<_> = check
+        .subscriptions
+        .iter()
+        .filter(|s| !s.activated_for_other)
+        .collect();
+    layout::page(
+        user,
+        "applications",
+        "Параметры подключения",
+        html! {
+            p { (a.short_name) ", ИНН " (a.inn) @if let Some(k) = &a.kpp { ", КПП " (k) } }
+            div class={ "flash " (if check.outcome == ItsOutcome::Active { "flash-success" } else { "flash-info" }) } {
+                "Проверка договора 1С:ИТС ПРОФ (логин «" (a.its_login.as_deref().unwrap_or("не указан")) "»): " (check.outcome.title_ru())
+            }
+            @if !check.subscriptions.is_empty() {
+                (table(&["Рег. номер", "Тариф", "Начало", "Окончание", "Активирована для другого абонента"], check.subscriptions.iter().map(|s| html! { tr {
+                    td { (s.registration_number) } td { (s.tariff_name) }
+                    td { (s.starts_on.format("%d.%m.%Y")) } td { (s.ends_on.format("%d.%m.%Y")) }
+                    td { (yes(s.activated_for_other)) }
+                } })))
+            }
+            @if !a.checks_passed { div.flash.flash-error { "Обязательные проверки реквизитов не пройдены — отправка в обработку невозможна." } }
+            @if !missing.is_empty() {
+                div.flash.flash-error { "Не прикреплены обязательные документы: " (missing.iter().map(|k| k.title_ru()).collect::<Vec<_>>().join(", ")) ". "
+                    a href={ "/applications/" (a.id) "?tab=files" } { "Перейти к файлам" } }
+            }
+            form.process method="post" action={ "/applications/" (a.id) "/process" } {
+                (csrf_field(user)) (version_field(a))
+                fieldset {
+                    legend { "Вариант подключения" }
+                    @for o in ConnectionOption::ALL {
+                        @let enabled = check.options.contains(&o);
+                        label.option class=[(!enabled).then_some("disabled")] {
+                            input type="radio" name="option" value=(o.as_str()) disabled[!enabled] checked[enabled && (o == ConnectionOption::ItsFree || (check.outcome != ItsOutcome::Active && o == ConnectionOption::Basic1y))];
+                            " " (o.title_ru())
+                        }
+                    }
+                }
+                @if usable.len() > 1 {
+                    label { "Подписка ИТС для льготного подключения"
+                        select name="its_subscription" {
+                            @for s in &usable { option value=(s.registration_number) { (s.registration_number) " — " (s.tariff_name) " до " (s.ends_on.format("%d.%m.%Y")) } }
+                        }
+                    }
+                }
+                fieldset {
+                    legend { "Тарифные признаки" }
+                    label { "ИНН головной организации группы компаний " input type="text" name="group_head_inn" pattern="[0-9]{10}|[0-9]{12}"; }
+                    label { "Номер специального предложения " input type="text" name="special_offer_code"; }
+                    label.option { input type="checkbox" name="bonus" value="1"; " Бонусное подключение" }
+                    label.option { input type="checkbox" name="right_choice" value="1"; " Верное решение" }
+                    label.option { input type="checkbox" name="authorized_representative" value="1"; " Уполномоченный представитель (УП)" }
+                }
+                @if a.cryptopro_licence {
+                    div.flash.flash-info { "Запрошена лицензия СКЗИ «КриптоПро CSP» в составе сертификата: расширение оплачивается отдельно и не может быть отозвано." }
+                }
+                button.primary type="submit" { "Отправить в обработку" }
+                " "
+                a.button.secondary href={ "/applications/" (a.id) } { "Отмена" }
+            }
+        },
+    )
+}
