@@ -49,6 +49,35 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Synthetic data at scale, for benchmarks (with a progress bar).
+    Generate {
+        #[arg(long, default_value_t = 0)]
+        applications: u64,
+        /// Of the applications, how many are left due for the 30-day rule.
+        #[arg(long, default_value_t = 0)]
+        due: u64,
+        /// Subscribers arrive with the subscribers module; only 0 is accepted for now.
+        #[arg(long, default_value_t = 0)]
+        subscribers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure the product at scale beside the same SQL run raw (a fresh temporary
+    /// SQLite database unless --database is given).
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        applications: u64,
+        #[arg(long, default_value_t = 100_000)]
+        due: u64,
+        /// Applications submitted one by one through the intake use case.
+        #[arg(long, default_value_t = 2_000)]
+        intake: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A database URL to run on instead (it must be empty and disposable).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -192,6 +221,110 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for r in reports {
                 println!("{:<28} {:>6}  {}", r.job, r.processed, r.summary);
             }
+        }
+        Command::Generate {
+            applications,
+            due,
+            subscribers,
+            seed,
+        } => {
+            if subscribers > 0 {
+                anyhow::bail!(
+                    "--subscribers is not available yet: the subscribers module has not landed"
+                );
+            }
+            let state = state(Arc::new(SystemClock)).await?;
+            seed_demo(&state).await?;
+            let pb = indicatif::ProgressBar::new(applications);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "applications [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
+                )?
+                .progress_chars("=> "),
+            );
+            let started = std::time::Instant::now();
+            let plan = registrar::applications::generate::Plan {
+                applications,
+                due: due.min(applications),
+                seed,
+                now: state.clock.now(),
+            };
+            let n = registrar::applications::generate::applications(&state.db, plan, |w| {
+                pb.set_position(w)
+            })
+            .await?;
+            pb.finish_and_clear();
+            let mut w = registrar::audit::Write::begin(
+                &state.db,
+                Actor::system("generate"),
+                state.clock.now(),
+            )
+            .await?;
+            w.record(
+                registrar::audit::Change::new("generate.applications", "application", "*")
+                    .after(serde_json::json!({"count": n, "seed": seed})),
+            );
+            w.commit().await?;
+            println!(
+                "generated {n} applications in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Bench {
+            applications,
+            due,
+            intake,
+            seed,
+            database,
+        } => {
+            let dir = tempfile::tempdir()?;
+            let url = database.unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("bench.db").display()
+                )
+            });
+            // SAFETY of the environment: set before any thread reads it (we are single-threaded here).
+            let config = Config {
+                database_url: url.clone(),
+                scheduler: false,
+                documents_dir: dir.path().join("documents"),
+                ..Config::from_env()
+            };
+            let db = db::connect(&url).await?;
+            db::migrate(&db).await?;
+            let state = AppState {
+                db,
+                clock: Arc::new(SystemClock),
+                config: Arc::new(config),
+                mailer: registrar::notify::Mailer {
+                    from: "bench@registrar.example".parse()?,
+                    transport: registrar::notify::mailer::Transport::Log,
+                },
+            };
+            seed::apply(
+                &state.db,
+                &Fixture::combine([seed::builtin_reference()?, seed::builtin_demo()?]),
+                Some(DEMO_PASSWORD),
+                state.clock.now(),
+            )
+            .await?;
+            let opts = registrar::bench::Options {
+                applications,
+                due: due.min(applications),
+                intake_samples: intake,
+                seed,
+            };
+            let lines = registrar::bench::run(&state, opts).await?;
+            let backend = if url.starts_with("postgres") {
+                "PostgreSQL"
+            } else {
+                "SQLite (WAL)"
+            };
+            println!(
+                "{}",
+                registrar::bench::render(&lines, backend, applications)
+            );
         }
         Command::Token {
             command: TokenCommand::Create { user },

@@ -114,6 +114,14 @@ fn document(org: &Org, partner: Option<&str>, n: usize) -> AppResult<IntakeDocum
     }))?)
 }
 
+/// A valid intake document (the first demo organisation, no partner).
+///
+/// # Errors
+/// Never for the shipped data.
+pub fn sample_document() -> AppResult<IntakeDocument> {
+    document(&ORGS[0], Some("p-klg-1"), 1)
+}
+
 /// Creates the demo applications unless there are applications already.
 ///
 /// # Errors

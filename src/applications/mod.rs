@@ -6,6 +6,7 @@ pub mod checks;
 pub mod demo;
 pub mod documents;
 pub mod files;
+pub mod generate;
 pub mod geo;
 pub mod intake;
 pub mod processing;

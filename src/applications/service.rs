@@ -674,7 +674,8 @@ pub async fn fire(
         mail,
         detail,
     };
-    if !transition_in(&mut w, &app, t).await? {
+    let mut batch = Batch::default();
+    if !transition_in(&mut w, &mut batch, &app, t).await? {
         drop(w);
         let current = application::Entity::find_by_id(app.id)
             .one(&st.db)
@@ -684,6 +685,7 @@ pub async fn fire(
             current_state: current,
         });
     }
+    batch.flush(&w).await?;
     w.commit().await?;
     application::Entity::find_by_id(app.id)
         .one(&st.db)
@@ -704,14 +706,50 @@ pub struct Transition {
     pub detail: serde_json::Value,
 }
 
-/// Saves a transition inside `w`: the version-checked update, the history row, the
-/// e-mail and the journal entry. `false` when someone else changed the application first
-/// (nothing is written then).
+/// History rows and e-mails of transitions saved in one transaction, inserted together
+/// (multi-row) when the batch is flushed: jobs move thousands of applications at once.
+#[derive(Default)]
+pub struct Batch {
+    history: Vec<application_history::ActiveModel>,
+    mail: Vec<crate::entities::outbox::ActiveModel>,
+}
+
+/// Rows per multi-row INSERT, well under SQLite's limit of bound values.
+const ROWS_PER_INSERT: usize = 500;
+
+impl Batch {
+    /// Inserts what was collected, inside `w`.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn flush(&mut self, w: &Write) -> Result<(), DbErr> {
+        while !self.history.is_empty() {
+            let rest = self
+                .history
+                .split_off(self.history.len().min(ROWS_PER_INSERT));
+            application_history::Entity::insert_many(std::mem::replace(&mut self.history, rest))
+                .exec(&**w)
+                .await?;
+        }
+        while !self.mail.is_empty() {
+            let rest = self.mail.split_off(self.mail.len().min(ROWS_PER_INSERT));
+            crate::entities::outbox::Entity::insert_many(std::mem::replace(&mut self.mail, rest))
+                .exec(&**w)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Saves a transition inside `w`: the version-checked update now, the history row, the
+/// e-mail and the journal entry with the batch. `false` when someone else changed the
+/// application first (nothing is written then).
 ///
 /// # Errors
 /// Database errors.
 pub async fn transition_in(
     w: &mut Write,
+    batch: &mut Batch,
     app: &application::Model,
     t: Transition,
 ) -> AppResult<bool> {
@@ -738,7 +776,7 @@ pub async fn transition_in(
     if !won {
         return Ok(false);
     }
-    history_row(
+    batch.history.push(history_row(
         app,
         w.actor(),
         now,
@@ -746,11 +784,9 @@ pub async fn transition_in(
         Some(t.from),
         t.to,
         t.reason,
-    )
-    .insert(&**w)
-    .await?;
+    ));
     if let Some(m) = t.mail {
-        notify::enqueue(&**w, now, m).await?;
+        batch.mail.push(notify::row(now, m));
     }
     let mut after = json!({"state": t.to.as_str(), "version": app.version + 1});
     if let (Some(a), Some(d)) = (after.as_object_mut(), t.detail.as_object()) {

@@ -126,18 +126,27 @@ impl Write {
                 "a write committed without an audit entry"
             )));
         }
-        let rows = self.changes.into_iter().map(|c| audit_log::ActiveModel {
-            id: NotSet,
-            at: Set(self.at),
-            actor_user_id: Set(self.actor.user_id),
-            actor_login: Set(self.actor.login.clone()),
-            action: Set(c.action),
-            object_type: Set(c.object_type),
-            object_id: Set(c.object_id),
-            before: Set(c.before.map(|v| v.to_string())),
-            after: Set(c.after.map(|v| v.to_string())),
-        });
-        audit_log::Entity::insert_many(rows).exec(&self.txn).await?;
+        let rows: Vec<audit_log::ActiveModel> = self
+            .changes
+            .into_iter()
+            .map(|c| audit_log::ActiveModel {
+                id: NotSet,
+                at: Set(self.at),
+                actor_user_id: Set(self.actor.user_id),
+                actor_login: Set(self.actor.login.clone()),
+                action: Set(c.action),
+                object_type: Set(c.object_type),
+                object_id: Set(c.object_id),
+                before: Set(c.before.map(|v| v.to_string())),
+                after: Set(c.after.map(|v| v.to_string())),
+            })
+            .collect();
+        // Several hundred rows per statement keep SQLite under its bound-value limit.
+        for chunk in rows.chunks(500) {
+            audit_log::Entity::insert_many(chunk.to_vec())
+                .exec(&self.txn)
+                .await?;
+        }
         self.txn.commit().await?;
         Ok(())
     }

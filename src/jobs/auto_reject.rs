@@ -45,6 +45,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         let Some(last) = chunk.last() else { break };
         last_id = last.id;
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
+        let mut batch = service::Batch::default();
         for app in &chunk {
             let from = state_of(app)?;
             if !is_due(from, app.received_at, as_of) {
@@ -63,11 +64,12 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
                 detail: serde_json::json!({}),
             };
             // A concurrent change (say, sent to processing a moment ago) wins: skip it.
-            if service::transition_in(&mut w, app, t).await? {
+            if service::transition_in(&mut w, &mut batch, app, t).await? {
                 done += 1;
             }
         }
         if w.has_changes() {
+            batch.flush(&w).await?;
             w.commit().await?;
         }
     }

@@ -60,6 +60,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         )
         .await?;
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
+        let mut batch = service::Batch::default();
         for app in &chunk {
             let Some(delegated_at) = app.delegated_at else {
                 continue;
@@ -76,11 +77,12 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
                 mail: None,
                 detail: serde_json::json!({"reason": "no_show"}),
             };
-            if service::transition_in(&mut w, app, t).await? {
+            if service::transition_in(&mut w, &mut batch, app, t).await? {
                 done += 1;
             }
         }
         if w.has_changes() {
+            batch.flush(&w).await?;
             w.commit().await?;
         }
     }

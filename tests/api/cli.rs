@@ -79,3 +79,56 @@ async fn seed_without_demo_creates_no_users() {
     let bad = registrar(&db, &["token", "create", "--user", "operator"]);
     assert!(!bad.status.success(), "no demo users without --demo");
 }
+
+#[tokio::test]
+async fn generate_makes_applications_that_the_jobs_then_find_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    let out = stdout(&registrar(
+        &db,
+        &[
+            "generate",
+            "--applications",
+            "1500",
+            "--due",
+            "40",
+            "--seed",
+            "7",
+        ],
+    ));
+    assert!(out.contains("generated 1500 applications"), "{out}");
+    let out = stdout(&registrar(&db, &["jobs", "run"]));
+    let line = out.lines().find(|l| l.starts_with("auto_reject")).unwrap();
+    assert!(line.split_whitespace().nth(1) == Some("40"), "{out}");
+    let refused = registrar(&db, &["generate", "--subscribers", "5"]);
+    assert!(!refused.status.success());
+}
+
+#[tokio::test]
+async fn bench_reports_each_figure_beside_raw_sql() {
+    let out = stdout(&registrar(
+        "sqlite://unused",
+        &[
+            "bench",
+            "--applications",
+            "3000",
+            "--due",
+            "100",
+            "--intake",
+            "20",
+        ],
+    ));
+    for what in [
+        "generate 3000 applications",
+        "intake, one application per transaction",
+        "registry first page, partner",
+        "registry page 1000 by name",
+        "30-day job: 100 due applications",
+    ] {
+        assert!(out.contains(what), "{what} missing:\n{out}");
+    }
+    assert!(
+        out.lines().filter(|l| l.ends_with("× |")).count() >= 6,
+        "{out}"
+    );
+}
