@@ -95,6 +95,39 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
+        // The same folder sorted by name or ИНН (offset pages walk these instead of sorting).
+        index(
+            m,
+            "idx_app_partner_state_name",
+            &[
+                Applications::PartnerId,
+                Applications::State,
+                Applications::ShortName,
+                Applications::Id,
+            ],
+        )
+        .await?;
+        index(
+            m,
+            "idx_app_partner_state_inn",
+            &[
+                Applications::PartnerId,
+                Applications::State,
+                Applications::Inn,
+                Applications::Id,
+            ],
+        )
+        .await?;
+        index(
+            m,
+            "idx_app_state_name",
+            &[
+                Applications::State,
+                Applications::ShortName,
+                Applications::Id,
+            ],
+        )
+        .await?;
         // Jobs and the operator's registry: everything in a state by age.
         index(
             m,

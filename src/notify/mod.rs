@@ -35,22 +35,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     now: DateTime<Utc>,
     m: Message,
 ) -> Result<(), DbErr> {
-    outbox::ActiveModel {
-        id: NotSet,
-        created_at: Set(now),
-        to_address: Set(m.to),
-        subject: Set(m.subject),
-        body: Set(m.body),
-        status: Set("pending".to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        last_error: Set(None),
-        sent_at: Set(None),
-        related_type: Set(m.related.as_ref().map(|r| r.0.clone())),
-        related_id: Set(m.related.map(|r| r.1)),
-    }
-    .insert(db)
-    .await?;
+    row(now, m).insert(db).await?;
     Ok(())
 }
 
