@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -91,6 +96,23 @@ enum JobsCommand {
     Run {
         #[arg(long, value_name = "RFC3339")]
         as_of: Option<DateTime<Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line, 8+ characters).
+    Create {
+        #[arg(long)]
+        login: String,
+        /// operator, sales_center, partner, identification_center or intake.
+        #[arg(long)]
+        role: String,
+        /// Code of the partner, sales center or identification center.
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        full_name: Option<String>,
     },
 }
 
@@ -325,6 +347,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 registrar::bench::render(&lines, backend, applications)
             );
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    login,
+                    role,
+                    organisation,
+                    full_name,
+                },
+        } => {
+            let state = state(Arc::new(SystemClock)).await?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                anyhow::bail!(
+                    "the password (read from standard input) needs at least 8 characters"
+                );
+            }
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let exists = registrar::entities::user::Entity::find()
+                .filter(registrar::entities::user::Column::Login.eq(login.as_str()))
+                .one(&state.db)
+                .await?;
+            if exists.is_some() {
+                anyhow::bail!("a user with login {login:?} already exists");
+            }
+            let fx: Fixture = serde_json::from_value(serde_json::json!({
+                "users": [{ "login": login, "full_name": full_name.clone().unwrap_or_else(|| login.clone()), "role": role, "organisation": organisation }]
+            }))
+            .map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            seed::apply(&state.db, &fx, Some(password), state.clock.now())
+                .await
+                .map_err(|e| match e {
+                    registrar::error::AppError::Invalid(errors) => {
+                        anyhow::anyhow!(
+                            "{}",
+                            errors
+                                .iter()
+                                .map(|e| format!("{}: {}", e.field, e.message))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    }
+                    other => other.into(),
+                })?;
+            println!("user {login} created");
         }
         Command::Token {
             command: TokenCommand::Create { user },

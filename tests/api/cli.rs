@@ -132,3 +132,72 @@ async fn bench_reports_each_figure_beside_raw_sql() {
         "{out}"
     );
 }
+
+fn user_create(db: &str, args: &[&str], password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(["user", "create"])
+        .args(args)
+        .env("DATABASE_URL", db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn a_first_operator_can_be_created_on_a_fresh_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    stdout(&registrar(&db, &["seed"]));
+    let admin = [
+        "--login",
+        "admin",
+        "--role",
+        "operator",
+        "--full-name",
+        "Главный оператор",
+    ];
+    assert!(
+        !user_create(&db, &admin, "short").status.success(),
+        "too short a password"
+    );
+    assert!(
+        stdout(&user_create(&db, &admin, "correct horse battery")).contains("user admin created")
+    );
+    assert!(
+        !user_create(&db, &admin, "correct horse battery")
+            .status
+            .success(),
+        "exists already"
+    );
+    let token = stdout(&registrar(&db, &["token", "create", "--user", "admin"]));
+    assert!(token.trim().starts_with("rg_"));
+
+    let bad = user_create(
+        &db,
+        &[
+            "--login",
+            "p",
+            "--role",
+            "partner",
+            "--organisation",
+            "p-nowhere",
+        ],
+        "correct horse battery",
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("organisation"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
