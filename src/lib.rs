@@ -55,6 +55,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(reference::routes::web_routes())
         .merge(audit::routes::web_routes())
         .merge(applications::routes::routes())
+        .merge(tariffs::routes::web_routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
@@ -64,6 +65,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(audit::routes::api_routes())
         .merge(jobs::api_routes())
         .merge(applications::api::routes())
+        .merge(tariffs::routes::api_routes())
         .fallback(|| async { AppError::NotFound })
         .layer(Extension(Channel::Api));
 

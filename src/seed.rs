@@ -20,8 +20,8 @@ use crate::audit::{Actor, Change, Write};
 use crate::auth::{Role, password};
 use crate::calendar::{YearSpec, expand_year};
 use crate::entities::{
-    calendar_day, identification_center, its_subscription, locality, partner, region, sales_center,
-    tariff, user,
+    calendar_day, identification_center, its_subscription, locality, partner, promotion, region,
+    sales_center, special_offer, tariff, user,
 };
 use crate::error::AppError;
 use crate::money::Money;
@@ -34,6 +34,7 @@ const TARIFFS: &str = include_str!("../fixtures/tariffs.json");
 const CALENDAR: &str = include_str!("../fixtures/calendar.json");
 const ITS: &str = include_str!("../fixtures/its.json");
 const LOCALITIES: &str = include_str!("../fixtures/localities.json");
+const OFFERS: &str = include_str!("../fixtures/offers.json");
 const DEMO: &str = include_str!("../fixtures/demo.json");
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,7 +57,35 @@ pub struct Fixture {
     #[serde(default)]
     pub localities: Vec<LocalityFx>,
     #[serde(default)]
+    pub special_offers: Vec<SpecialOfferFx>,
+    #[serde(default)]
+    pub promotions: Vec<PromotionFx>,
+    #[serde(default)]
     pub users: Vec<UserFx>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialOfferFx {
+    pub code: String,
+    pub name: String,
+    pub price: Money,
+    pub sales_center_share: Money,
+    pub regions: Vec<String>,
+    pub term_months: i32,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionFx {
+    pub code: String,
+    pub name: String,
+    pub item: String,
+    pub discount_percent: i16,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +206,8 @@ impl Fixture {
         self.calendar.extend(other.calendar);
         self.its_subscriptions.extend(other.its_subscriptions);
         self.localities.extend(other.localities);
+        self.special_offers.extend(other.special_offers);
+        self.promotions.extend(other.promotions);
         self.users.extend(other.users);
     }
 
@@ -201,6 +232,7 @@ pub fn builtin_reference() -> anyhow::Result<Fixture> {
         Fixture::parse("fixtures/calendar.json", CALENDAR)?,
         Fixture::parse("fixtures/its.json", ITS)?,
         Fixture::parse("fixtures/localities.json", LOCALITIES)?,
+        Fixture::parse("fixtures/offers.json", OFFERS)?,
     ]))
 }
 
@@ -527,6 +559,59 @@ pub async fn apply(
                             region_code: Set(l.region_code.clone()),
                             latitude: Set(l.latitude),
                             longitude: Set(l.longitude),
+                        },
+                    )
+                })
+                .collect(),
+        )
+        .await?,
+    );
+
+    reports.push(
+        sync::<special_offer::Entity>(
+            &mut w,
+            "special_offers",
+            |m| m.code.clone(),
+            fx.special_offers
+                .iter()
+                .map(|o| {
+                    (
+                        o.code.clone(),
+                        special_offer::ActiveModel {
+                            id: NotSet,
+                            code: Set(o.code.clone()),
+                            name: Set(o.name.clone()),
+                            price: Set(o.price),
+                            sales_center_share: Set(o.sales_center_share),
+                            regions: Set(o.regions.join(",")),
+                            term_months: Set(o.term_months),
+                            valid_from: Set(o.valid_from),
+                            valid_to: Set(o.valid_to),
+                        },
+                    )
+                })
+                .collect(),
+        )
+        .await?,
+    );
+    reports.push(
+        sync::<promotion::Entity>(
+            &mut w,
+            "promotions",
+            |m| m.code.clone(),
+            fx.promotions
+                .iter()
+                .map(|p| {
+                    (
+                        p.code.clone(),
+                        promotion::ActiveModel {
+                            id: NotSet,
+                            code: Set(p.code.clone()),
+                            name: Set(p.name.clone()),
+                            item: Set(p.item.clone()),
+                            discount_percent: Set(p.discount_percent),
+                            valid_from: Set(p.valid_from),
+                            valid_to: Set(p.valid_to),
                         },
                     )
                 })

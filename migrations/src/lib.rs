@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_reference;
 mod m20261123_000002_access;
 mod m20261123_000003_applications;
+mod m20261123_000004_offers;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_reference::Migration),
             Box::new(m20261123_000002_access::Migration),
             Box::new(m20261123_000003_applications::Migration),
+            Box::new(m20261123_000004_offers::Migration),
         ]
     }
 }

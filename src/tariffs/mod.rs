@@ -1,3 +1,5 @@
 //! Tariffs: the catalog (data the operator maintains), and later pricing and licences.
 
 pub mod catalog;
+pub mod pricing;
+pub mod routes;

@@ -9,5 +9,6 @@ mod application_jobs;
 mod application_pages;
 mod applications;
 mod cli;
+mod pricing;
 mod reference;
 mod sign_in;

@@ -34,7 +34,7 @@ async fn the_catalog_prices_paid_licence_zone_2_at_4900_with_a_2450_share() {
     assert_eq!(cryptopro["primary_price"], "590.00");
     assert_eq!(cryptopro["sales_center_share"], "490.00");
     assert_eq!(cryptopro["revocable"], false);
-    assert_eq!(body["total"], 22);
+    assert_eq!(body["total"], 23);
 }
 
 #[tokio::test]
