@@ -1,5 +1,6 @@
 //! Tariffs: the catalog (data the operator maintains), and later pricing and licences.
 
 pub mod catalog;
+pub mod licence;
 pub mod pricing;
 pub mod routes;

@@ -1,0 +1,287 @@
+//! The licence (a tariff granted to a subscriber) lifecycle of domain.md §4, as pure code:
+//! `pending → registered ⇄ blocked`, and `revoked` from any of them, for good.
+//!
+//! Who may revoke depends on the reconciliation: partner staff only while the licence is
+//! not yet approved in a reconciliation; the sales center also afterwards.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceState {
+    Pending,
+    Registered,
+    Blocked,
+    Revoked,
+}
+
+impl LicenceState {
+    pub const ALL: [LicenceState; 4] = [
+        LicenceState::Pending,
+        LicenceState::Registered,
+        LicenceState::Blocked,
+        LicenceState::Revoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenceState::Pending => "pending",
+            LicenceState::Registered => "registered",
+            LicenceState::Blocked => "blocked",
+            LicenceState::Revoked => "revoked",
+        }
+    }
+
+    /// As the Тарифы tab names it.
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            LicenceState::Pending => "В ожидании",
+            LicenceState::Registered => "Зарегистрировано",
+            LicenceState::Blocked => "Заблокировано",
+            LicenceState::Revoked => "Отозвано",
+        }
+    }
+}
+
+impl fmt::Display for LicenceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceEvent {
+    /// The licence was registered with the operator.
+    Register,
+    /// Заблокировать.
+    Block,
+    /// Возобновить.
+    Resume,
+    /// Отозвать.
+    Revoke,
+}
+
+impl LicenceEvent {
+    pub const ALL: [LicenceEvent; 4] = [
+        LicenceEvent::Register,
+        LicenceEvent::Block,
+        LicenceEvent::Resume,
+        LicenceEvent::Revoke,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenceEvent::Register => "register",
+            LicenceEvent::Block => "block",
+            LicenceEvent::Resume => "resume",
+            LicenceEvent::Revoke => "revoke",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("event {event:?} is not allowed in licence state {from}")]
+pub struct LicenceTransitionError {
+    pub from: LicenceState,
+    pub event: LicenceEvent,
+}
+
+/// The transition table.
+///
+/// # Errors
+/// Every pair the table does not list; nothing leaves `revoked`.
+pub fn apply(
+    state: LicenceState,
+    event: LicenceEvent,
+) -> Result<LicenceState, LicenceTransitionError> {
+    use LicenceEvent as E;
+    use LicenceState::*;
+    match (state, event) {
+        (Pending, E::Register) => Ok(Registered),
+        (Registered, E::Block) => Ok(Blocked),
+        (Blocked, E::Resume) => Ok(Registered),
+        // Revoking is irreversible.
+        (Pending | Registered | Blocked, E::Revoke) => Ok(Revoked),
+        (from, event) => Err(LicenceTransitionError { from, event }),
+    }
+}
+
+/// Why an otherwise allowed action is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LicenceRefusal {
+    #[error("лицензия уже одобрена в сверке: отозвать её может только центр продаж")]
+    ApprovedInReconciliation,
+    #[error("расширение КриптоПро CSP в составе сертификата отозвать нельзя")]
+    NotRevocable,
+    #[error("у абонента есть лицензии, начинающиеся в будущем: сначала отзовите их")]
+    FutureLicences,
+    #[error("роль не может выполнить это действие")]
+    Role,
+}
+
+/// Whether `role` may revoke a licence, given whether a reconciliation already approved it
+/// and whether the catalog item is revocable at all.
+///
+/// # Errors
+/// The reason when not.
+pub fn may_revoke(
+    role: Role,
+    approved_in_reconciliation: bool,
+    revocable: bool,
+) -> Result<(), LicenceRefusal> {
+    if !revocable {
+        return Err(LicenceRefusal::NotRevocable);
+    }
+    match role {
+        Role::SalesCenter | Role::Operator => Ok(()),
+        Role::Partner if !approved_in_reconciliation => Ok(()),
+        Role::Partner => Err(LicenceRefusal::ApprovedInReconciliation),
+        _ => Err(LicenceRefusal::Role),
+    }
+}
+
+/// A licence as the blocking rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct LicenceTerm {
+    pub state: LicenceState,
+    pub starts_on: NaiveDate,
+}
+
+/// Blocking a subscriber needs its future licences revoked first (§8.1).
+///
+/// # Errors
+/// `FutureLicences` while one is still live.
+pub fn may_block_subscriber(
+    licences: &[LicenceTerm],
+    today: NaiveDate,
+) -> Result<(), LicenceRefusal> {
+    if licences
+        .iter()
+        .any(|l| l.starts_on > today && l.state != LicenceState::Revoked)
+    {
+        Err(LicenceRefusal::FutureLicences)
+    } else {
+        Ok(())
+    }
+}
+
+/// Revoking the only live licence disconnects the subscriber (§8.2).
+pub fn disconnects(licences: &[LicenceState], revoking: usize) -> bool {
+    licences
+        .iter()
+        .enumerate()
+        .all(|(i, s)| i == revoking || *s == LicenceState::Revoked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LicenceEvent as E;
+    use LicenceState::*;
+    use proptest::prelude::*;
+
+    const TABLE: &[(LicenceState, LicenceEvent, LicenceState)] = &[
+        (Pending, E::Register, Registered),
+        (Registered, E::Block, Blocked),
+        (Blocked, E::Resume, Registered),
+        (Pending, E::Revoke, Revoked),
+        (Registered, E::Revoke, Revoked),
+        (Blocked, E::Revoke, Revoked),
+    ];
+
+    #[test]
+    fn every_pair_matches_the_table() {
+        for s in LicenceState::ALL {
+            for e in LicenceEvent::ALL {
+                let expected = TABLE
+                    .iter()
+                    .find(|(f, ev, _)| *f == s && *ev == e)
+                    .map(|t| t.2);
+                assert_eq!(apply(s, e).ok(), expected, "{s} + {}", e.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_sales_center_revokes_after_approval() {
+        assert!(may_revoke(Role::Partner, false, true).is_ok());
+        assert_eq!(
+            may_revoke(Role::Partner, true, true),
+            Err(LicenceRefusal::ApprovedInReconciliation)
+        );
+        assert!(may_revoke(Role::SalesCenter, true, true).is_ok());
+        assert_eq!(
+            may_revoke(Role::SalesCenter, false, false),
+            Err(LicenceRefusal::NotRevocable),
+            "CryptoPro"
+        );
+        assert_eq!(
+            may_revoke(Role::IdentificationCenter, false, true),
+            Err(LicenceRefusal::Role)
+        );
+    }
+
+    #[test]
+    fn future_licences_are_revoked_before_blocking() {
+        let today: NaiveDate = "2025-03-03".parse().unwrap();
+        let future = LicenceTerm {
+            state: Pending,
+            starts_on: "2025-06-01".parse().unwrap(),
+        };
+        let current = LicenceTerm {
+            state: Registered,
+            starts_on: "2024-06-01".parse().unwrap(),
+        };
+        assert_eq!(
+            may_block_subscriber(&[current, future], today),
+            Err(LicenceRefusal::FutureLicences)
+        );
+        assert!(
+            may_block_subscriber(
+                &[
+                    current,
+                    LicenceTerm {
+                        state: Revoked,
+                        ..future
+                    }
+                ],
+                today
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn revoking_the_only_live_licence_disconnects() {
+        assert!(disconnects(&[Registered], 0));
+        assert!(disconnects(&[Revoked, Blocked], 1));
+        assert!(!disconnects(&[Registered, Registered], 0));
+    }
+
+    fn any_event() -> impl Strategy<Value = LicenceEvent> {
+        prop::sample::select(LicenceEvent::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Revoked is absorbing: once revoked, no sequence of events brings a licence back.
+        #[test]
+        fn revoked_is_absorbing(events in prop::collection::vec(any_event(), 0..30)) {
+            let mut s = Pending;
+            let mut revoked = false;
+            for e in events {
+                if let Ok(next) = apply(s, e) {
+                    prop_assert!(!revoked, "left revoked via {:?}", e);
+                    s = next;
+                }
+                revoked |= s == Revoked;
+                prop_assert_eq!(s == Revoked, revoked);
+            }
+        }
+    }
+}
