@@ -21,6 +21,7 @@ pub mod notify;
 pub mod params;
 pub mod reference;
 pub mod seed;
+pub mod subscribers;
 pub mod tariffs;
 pub mod web;
 
@@ -56,6 +57,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(audit::routes::web_routes())
         .merge(applications::routes::routes())
         .merge(tariffs::routes::web_routes())
+        .merge(subscribers::routes::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
@@ -66,6 +68,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(jobs::api_routes())
         .merge(applications::api::routes())
         .merge(tariffs::routes::api_routes())
+        .merge(subscribers::api::routes())
         .fallback(|| async { AppError::NotFound })
         .layer(Extension(Channel::Api));
 

@@ -11,6 +11,7 @@ mod m20261123_000001_reference;
 mod m20261123_000002_access;
 mod m20261123_000003_applications;
 mod m20261123_000004_offers;
+mod m20261123_000005_subscribers;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_access::Migration),
             Box::new(m20261123_000003_applications::Migration),
             Box::new(m20261123_000004_offers::Migration),
+            Box::new(m20261123_000005_subscribers::Migration),
         ]
     }
 }

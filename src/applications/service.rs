@@ -685,6 +685,10 @@ pub async fn fire(
             current_state: current,
         });
     }
+    if to == State::Registered {
+        // The processing pipeline's last step: the organisation becomes a subscriber.
+        crate::subscribers::pipeline::register(&mut w, &app).await?;
+    }
     batch.flush(&w).await?;
     w.commit().await?;
     application::Entity::find_by_id(app.id)

@@ -88,6 +88,17 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// The subscribers this scope may see.
+    pub fn subscribers(&self) -> Condition {
+        use crate::entities::subscriber;
+        match *self {
+            Scope::IdentificationCenter { .. } | Scope::Intake => nothing(),
+            _ => self.partner_column(subscriber::Column::PartnerId),
+        }
+    }
+}
+
 /// A condition no row satisfies.
 fn nothing() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))

@@ -13,10 +13,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route(
-            "/subscribers",
-            get(|u: CurrentUser| section(u, "subscribers", "Абоненты")),
-        )
-        .route(
             "/finance",
             get(|u: CurrentUser| section(u, "finance", "Финансы")),
         )

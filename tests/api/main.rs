@@ -12,3 +12,4 @@ mod cli;
 mod pricing;
 mod reference;
 mod sign_in;
+mod subscribers;

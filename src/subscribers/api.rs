@@ -1,0 +1,118 @@
+//! `/api/v1/subscribers…` and `/api/v1/licences/{id}/block|resume|revoke`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::service;
+use crate::AppState;
+use crate::api::{ApiJson, if_match};
+use crate::auth::CurrentUser;
+use crate::entities::{licence, product_account, subscriber};
+use crate::error::AppResult;
+use crate::params::Params;
+use crate::tariffs::licence::LicenceEvent;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/subscribers", get(list))
+        .route("/subscribers/{id}", get(show))
+        .route(
+            "/licences/{id}/block",
+            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Block)),
+        )
+        .route(
+            "/licences/{id}/resume",
+            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Resume)),
+        )
+        .route(
+            "/licences/{id}/revoke",
+            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Revoke)),
+        )
+}
+
+pub fn subscriber_json(s: &subscriber::Model) -> Value {
+    json!({
+        "id": s.id, "version": s.version, "inn": s.inn, "kpp": s.kpp, "short_name": s.short_name,
+        "full_name": s.full_name, "ogrn": s.ogrn, "legal_form": s.legal_form, "region_code": s.region_code,
+        "pfr_number": s.pfr_number, "fss_number": s.fss_number, "legal_address": s.legal_address,
+        "actual_address": s.actual_address, "phone": s.phone, "email": s.email,
+        "connected": s.connected, "paid_basis_only": s.paid_basis_only, "created_at": s.created_at,
+    })
+}
+
+pub fn licence_json(l: &licence::Model) -> Value {
+    json!({
+        "id": l.id, "version": l.version, "tariff_code": l.tariff_code, "tariff_name": l.tariff_name, "kind": l.kind,
+        "zone": l.zone, "is_primary": l.is_primary, "state": l.state, "starts_on": l.starts_on, "ends_on": l.ends_on,
+        "cost": l.cost, "sales_center_share": l.sales_center_share, "revocable": l.revocable,
+        "approved_in_reconciliation": l.approved_in_reconciliation, "connection_option": l.connection_option,
+    })
+}
+
+fn product_json(p: &product_account::Model) -> Value {
+    json!({
+        "id": p.id, "guid": p.guid, "configuration": p.configuration, "state": p.state, "category": p.category,
+        "active": p.active, "alias": p.alias, "its_login": p.its_login, "created_at": p.created_at,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Value>> {
+    let mut p = Params::new();
+    let page = p
+        .int::<u64>("page", q.page.as_deref(), 1, 1_000_000)
+        .unwrap_or(1);
+    let per_page = p
+        .int::<u64>("per_page", q.per_page.as_deref(), 1, 200)
+        .unwrap_or(50);
+    p.finish()?;
+    let (rows, total) = service::search(&st, &user, q.q.as_deref(), page, per_page).await?;
+    Ok(Json(
+        json!({ "items": rows.iter().map(subscriber_json).collect::<Vec<_>>(), "total": total, "page": page, "per_page": per_page }),
+    ))
+}
+
+async fn show(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let s = service::find(&st, &user, id).await?;
+    let (products, licences) = service::card(&st, &s).await?;
+    let mut v = subscriber_json(&s);
+    v["products"] = products.iter().map(product_json).collect();
+    v["licences"] = licences.iter().map(licence_json).collect();
+    Ok(Json(v))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ActBody {
+    reason: Option<String>,
+}
+
+async fn act(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ActBody>,
+    event: LicenceEvent,
+) -> AppResult<Json<Value>> {
+    let l = service::act(&st, &user, id, event, if_match(&headers)?, b.reason).await?;
+    Ok(Json(licence_json(&l)))
+}

@@ -1,0 +1,8 @@
+//! Subscribers (Абоненты): created when an application is registered, with their product
+//! accounts and licences; licence actions (block, resume, revoke) with history.
+
+pub mod api;
+pub mod pipeline;
+pub mod routes;
+pub mod service;
+mod views;

@@ -1,0 +1,228 @@
+//! The processing pipeline's registration step: when an application reaches
+//! `registered`, its organisation becomes (or stays) a subscriber of the partner, gets a
+//! product account, and the licence chosen at "В обработку" (plus the CryptoPro
+//! extension when requested), priced from the catalog for the partner's zone.
+
+use chrono::{DateTime, Months, Utc};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::applications::processing::{ConnectionOption, ProcessRequest};
+use crate::audit::{Change, Write};
+use crate::clock::moscow;
+use crate::entities::{
+    application, licence, licence_history, partner, product_account, subscriber, tariff,
+};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::licence::LicenceState;
+
+/// The catalog code a connection option stands for.
+pub fn tariff_code(req: &ProcessRequest, sole_trader: bool) -> &'static str {
+    if req.flags.right_choice {
+        return "right_choice";
+    }
+    if req.flags.bonus {
+        return "bonus";
+    }
+    match req.option {
+        ConnectionOption::ItsFree | ConnectionOption::DeferredIts => "its",
+        ConnectionOption::Basic2y => "basic_2y",
+        ConnectionOption::Basic1y if sole_trader && req.flags.basic_sole_trader != Some(false) => {
+            "basic_sole_trader"
+        }
+        ConnectionOption::Basic1y => "basic_1y",
+    }
+}
+
+async fn catalog_row(
+    w: &Write,
+    code: &str,
+    zone: i16,
+    on: chrono::NaiveDate,
+) -> AppResult<tariff::Model> {
+    crate::tariffs::catalog::list(&**w, Some(zone), Some(on))
+        .await?
+        .into_iter()
+        .find(|t| t.code == code)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("the catalog has no {code} for zone {zone}"))
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add_licence(
+    w: &mut Write,
+    sub: &subscriber::Model,
+    product: Option<i64>,
+    t: &tariff::Model,
+    primary: bool,
+    option: Option<&str>,
+    app_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<licence::Model> {
+    let starts = now.with_timezone(&moscow()).date_naive();
+    let ends = starts
+        .checked_add_months(Months::new(u32::try_from(t.term_months).unwrap_or(12)))
+        .unwrap_or(starts);
+    let l = licence::ActiveModel {
+        id: NotSet,
+        version: Set(0),
+        subscriber_id: Set(sub.id),
+        product_account_id: Set(product),
+        tariff_code: Set(t.code.clone()),
+        tariff_name: Set(t.name.clone()),
+        kind: Set(t.kind.clone()),
+        zone: Set(t.zone),
+        is_primary: Set(primary),
+        state: Set(LicenceState::Registered.as_str().to_owned()),
+        starts_on: Set(starts),
+        ends_on: Set(ends),
+        cost: Set(if primary {
+            t.primary_price
+        } else {
+            t.renewal_price
+        }),
+        sales_center_share: Set(if primary {
+            t.sales_center_share
+        } else {
+            t.renewal_sales_center_share
+        }),
+        revocable: Set(t.revocable),
+        approved_in_reconciliation: Set(false),
+        connection_option: Set(option.map(str::to_owned)),
+        application_id: Set(Some(app_id)),
+        created_at: Set(now),
+    }
+    .insert(&**w)
+    .await?;
+    licence_history::ActiveModel {
+        id: NotSet,
+        licence_id: Set(l.id),
+        at: Set(now),
+        actor_login: Set(w.actor().login.clone()),
+        event: Set("register".to_owned()),
+        from_state: Set(None),
+        to_state: Set(l.state.clone()),
+        reason: Set(Some(format!("Заявление №{app_id}"))),
+    }
+    .insert(&**w)
+    .await?;
+    w.record(
+        Change::new("licence.register", "licence", l.id).after(json!({
+            "subscriber": sub.id, "tariff": l.tariff_code, "cost": l.cost, "ends_on": l.ends_on,
+        })),
+    );
+    Ok(l)
+}
+
+/// Registers the subscriber, product account and licences of a registered application,
+/// inside the caller's transaction.
+///
+/// # Errors
+/// The application has no partner or no processing request; database errors.
+pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subscriber::Model> {
+    let now = w.at();
+    let partner_id = app.partner_id.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("application {} has no partner", app.id))
+    })?;
+    let partner = partner::Entity::find_by_id(partner_id)
+        .one(&**w)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let req: Option<ProcessRequest> = app
+        .processing_params
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?;
+
+    let mut existing = subscriber::Entity::find().filter(subscriber::Column::Inn.eq(&app.inn));
+    existing = match &app.kpp {
+        Some(k) => existing.filter(subscriber::Column::Kpp.eq(k)),
+        None => existing.filter(subscriber::Column::Kpp.is_null()),
+    };
+    let (sub, new) = match existing.one(&**w).await? {
+        Some(s) => (s, false),
+        None => {
+            let s = subscriber::ActiveModel {
+                id: NotSet,
+                version: Set(0),
+                partner_id: Set(partner.id),
+                region_code: Set(app.region_code.clone()),
+                legal_form: Set(app.legal_form.clone()),
+                inn: Set(app.inn.clone()),
+                kpp: Set(app.kpp.clone()),
+                ogrn: Set(app.ogrn.clone()),
+                full_name: Set(app.full_name.clone()),
+                short_name: Set(app.short_name.clone()),
+                search_key: Set(app.search_key.clone()),
+                pfr_number: Set(app.pfr_number.clone()),
+                fss_number: Set(app.fss_number.clone()),
+                legal_address: Set(app.legal_address.clone()),
+                actual_address: Set(app.actual_address.clone()),
+                phone: Set(app.phone.clone()),
+                email: Set(app.email.clone()),
+                note: Set(None),
+                connected: Set(true),
+                paid_basis_only: Set(false),
+                created_at: Set(now),
+            }
+            .insert(&**w)
+            .await?;
+            w.record(
+                Change::new("subscriber.create", "subscriber", s.id)
+                    .after(json!({"inn": s.inn, "kpp": s.kpp, "partner": partner.code})),
+            );
+            (s, true)
+        }
+    };
+    let product = product_account::ActiveModel {
+        id: NotSet,
+        subscriber_id: Set(sub.id),
+        guid: Set(app
+            .product_guid
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        configuration: Set(app.configuration.clone()),
+        state: Set("active".to_owned()),
+        category: Set(app.category.clone()),
+        active: Set(true),
+        alias: Set(None),
+        its_login: Set(app.its_login.clone()),
+        application_id: Set(Some(app.id)),
+        created_at: Set(now),
+    }
+    .insert(&**w)
+    .await?;
+    let today = now.with_timezone(&moscow()).date_naive();
+    if let Some(req) = &req {
+        let code = tariff_code(req, app.legal_form == "sole_trader");
+        let t = catalog_row(w, code, partner.tariff_zone, today).await?;
+        add_licence(
+            w,
+            &sub,
+            Some(product.id),
+            &t,
+            new,
+            Some(req.option.as_str()),
+            app.id,
+            now,
+        )
+        .await?;
+    }
+    if app.cryptopro_licence {
+        let t = catalog_row(w, "cryptopro", partner.tariff_zone, today).await?;
+        add_licence(w, &sub, Some(product.id), &t, true, None, app.id, now).await?;
+    }
+    if !new && !sub.connected {
+        subscriber::Entity::update_many()
+            .col_expr(
+                subscriber::Column::Connected,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(subscriber::Column::Id.eq(sub.id))
+            .exec(&**w)
+            .await?;
+    }
+    Ok(sub)
+}

@@ -1,0 +1,130 @@
+//! The subscribers pages: the registry and the card.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::{service, views};
+use crate::AppState;
+use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::{Csrf, CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::licence::LicenceEvent;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/subscribers", get(list))
+        .route("/subscribers/{id}", get(card))
+        .route("/licences/{id}/action", post(licence_action))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub page: Option<u64>,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<ListParams>,
+) -> AppResult<Markup> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let page = p.page.unwrap_or(1).max(1);
+    let (rows, total) = service::search(&st, &user, p.q.as_deref(), page, 50).await?;
+    Ok(views::list(&user, &rows, total, page, &p))
+}
+
+#[derive(Deserialize, Default)]
+struct CardParams {
+    tab: Option<String>,
+}
+
+async fn card(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(p): Query<CardParams>,
+) -> AppResult<Markup> {
+    let s = service::find(&st, &user, id).await?;
+    let (products, licences) = service::card(&st, &s).await?;
+    let ids: Vec<i64> = licences.iter().map(|l| l.id).collect();
+    let history = service::history(&st, &ids).await?;
+    Ok(views::card(
+        &user,
+        &s,
+        &products,
+        &licences,
+        &history,
+        p.tab.as_deref().unwrap_or("main"),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    action: String,
+    version: Option<i32>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn licence_action(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ActionForm>,
+) -> AppResult<Response> {
+    let event = match f.action.as_str() {
+        "block" => LicenceEvent::Block,
+        "resume" => LicenceEvent::Resume,
+        "revoke" => LicenceEvent::Revoke,
+        _ => return Err(AppError::invalid("action", "неизвестное действие")),
+    };
+    let subscriber_id = <crate::entities::licence::Entity as sea_orm::EntityTrait>::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .map(|l| l.subscriber_id)
+        .ok_or(AppError::NotFound)?;
+    let back = format!("/subscribers/{subscriber_id}?tab=tariffs");
+    let flash = match service::act(&st, &user, id, event, f.version, Some(f.reason)).await {
+        Ok(l) => Flash {
+            kind: FlashKind::Success,
+            text: format!(
+                "Лицензия «{}»: {}.",
+                l.tariff_name,
+                views::licence_state_title(&l.state).to_lowercase()
+            ),
+        },
+        Err(AppError::Conflict { current_state, .. }) => Flash {
+            kind: FlashKind::Error,
+            text: format!(
+                "Действие недоступно: лицензия в состоянии «{}».",
+                views::licence_state_title(&current_state)
+            ),
+        },
+        Err(AppError::Stale { .. }) => Flash {
+            kind: FlashKind::Error,
+            text: "Лицензию уже изменил другой пользователь. Проверьте её состояние.".to_owned(),
+        },
+        Err(AppError::Invalid(e)) => Flash {
+            kind: FlashKind::Error,
+            text: e
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        Err(AppError::Forbidden) if event == LicenceEvent::Revoke => Flash {
+            kind: FlashKind::Error,
+            text: "Лицензия уже одобрена в сверке: отозвать её может только центр продаж."
+                .to_owned(),
+        },
+        Err(e) => return Err(e),
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,228 @@
+//! Use cases over subscribers and licences: scoped reads, search, and the licence actions
+//! (block, resume, revoke) saved with a version check, history and the journal.
+
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{Change, Write};
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{licence, licence_history, product_account, subscriber};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::licence::{self as rules, LicenceEvent, LicenceRefusal, LicenceState};
+
+/// A subscriber the user may see.
+///
+/// # Errors
+/// `NotFound` when it does not exist or belongs to another partner.
+pub async fn find(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<subscriber::Model> {
+    subscriber::Entity::find_by_id(id)
+        .filter(user.scope.subscribers())
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Search by ИНН (prefix), name, product GUID or ITS login; newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn search(
+    st: &AppState,
+    user: &CurrentUser,
+    q: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<subscriber::Model>, u64)> {
+    let mut s = subscriber::Entity::find().filter(user.scope.subscribers());
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let by_product = product_account::Entity::find()
+            .select_only()
+            .column(product_account::Column::SubscriberId)
+            .filter(
+                Condition::any()
+                    .add(product_account::Column::Guid.eq(q))
+                    .add(product_account::Column::ItsLogin.eq(q)),
+            )
+            .into_query();
+        let mut c = Condition::any().add(subscriber::Column::Id.in_subquery(by_product));
+        if q.chars().all(|c| c.is_ascii_digit()) {
+            c = c
+                .add(subscriber::Column::Inn.starts_with(q))
+                .add(subscriber::Column::PfrNumber.eq(q));
+        } else {
+            c = c
+                .add(subscriber::Column::SearchKey.contains(q.to_lowercase().replace('ё', "е")))
+                .add(subscriber::Column::PfrNumber.eq(q));
+        }
+        s = s.filter(c);
+    }
+    let total = s.clone().count(&st.db).await?;
+    let rows = s
+        .order_by_desc(subscriber::Column::Id)
+        .offset((Ord::max(page, 1) - 1) * per_page)
+        .limit(per_page)
+        .all(&st.db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The card: products and licences of a subscriber.
+///
+/// # Errors
+/// Database errors.
+pub async fn card(
+    st: &AppState,
+    sub: &subscriber::Model,
+) -> AppResult<(Vec<product_account::Model>, Vec<licence::Model>)> {
+    let products = product_account::Entity::find()
+        .filter(product_account::Column::SubscriberId.eq(sub.id))
+        .order_by_asc(product_account::Column::Id)
+        .all(&st.db)
+        .await?;
+    let licences = licence::Entity::find()
+        .filter(licence::Column::SubscriberId.eq(sub.id))
+        .order_by_asc(licence::Column::Id)
+        .all(&st.db)
+        .await?;
+    Ok((products, licences))
+}
+
+/// Licence history of a subscriber, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn history(st: &AppState, licence_ids: &[i64]) -> AppResult<Vec<licence_history::Model>> {
+    Ok(licence_history::Entity::find()
+        .filter(licence_history::Column::LicenceId.is_in(licence_ids.to_vec()))
+        .order_by_desc(licence_history::Column::Id)
+        .all(&st.db)
+        .await?)
+}
+
+pub fn state_of(l: &licence::Model) -> AppResult<LicenceState> {
+    LicenceState::ALL
+        .into_iter()
+        .find(|s| s.as_str() == l.state)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown licence state {}", l.state)))
+}
+
+/// Blocks, resumes or revokes a licence.
+///
+/// # Errors
+/// `NotFound` (another partner's), `Forbidden` (role, or revoking after approval as a
+/// partner), `Invalid` (not revocable), `Conflict` (state), `Stale` (lost race).
+pub async fn act(
+    st: &AppState,
+    user: &CurrentUser,
+    licence_id: i64,
+    event: LicenceEvent,
+    expected_version: Option<i32>,
+    reason: Option<String>,
+) -> AppResult<licence::Model> {
+    let l = licence::Entity::find_by_id(licence_id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sub = find(st, user, l.subscriber_id).await?;
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    if event == LicenceEvent::Register {
+        return Err(AppError::Forbidden);
+    }
+    let from = state_of(&l)?;
+    if event == LicenceEvent::Revoke {
+        match rules::may_revoke(user.role, l.approved_in_reconciliation, l.revocable) {
+            Ok(()) => {}
+            Err(LicenceRefusal::NotRevocable) => {
+                return Err(AppError::invalid(
+                    "licence",
+                    LicenceRefusal::NotRevocable.to_string(),
+                ));
+            }
+            Err(_) => return Err(AppError::Forbidden),
+        }
+    }
+    let to = rules::apply(from, event).map_err(|e| AppError::Conflict {
+        current_state: e.from.as_str().to_owned(),
+        event: e.event.as_str().to_owned(),
+    })?;
+    if expected_version.is_some_and(|v| v != l.version) {
+        return Err(AppError::Stale {
+            current_state: Some(from.as_str().to_owned()),
+        });
+    }
+    let now = st.clock.now();
+    let mut w = Write::begin(&st.db, user.actor(), now).await?;
+    let won = licence::Entity::update_many()
+        .col_expr(licence::Column::State, Expr::value(to.as_str()))
+        .col_expr(
+            licence::Column::Version,
+            Expr::col(licence::Column::Version).add(1),
+        )
+        .filter(licence::Column::Id.eq(l.id))
+        .filter(licence::Column::Version.eq(l.version))
+        .exec(&*w)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        drop(w);
+        let current = licence::Entity::find_by_id(l.id)
+            .one(&st.db)
+            .await?
+            .map(|x| x.state);
+        return Err(AppError::Stale {
+            current_state: current,
+        });
+    }
+    licence_history::ActiveModel {
+        id: NotSet,
+        licence_id: Set(l.id),
+        at: Set(now),
+        actor_login: Set(user.login.clone()),
+        event: Set(event.as_str().to_owned()),
+        from_state: Set(Some(from.as_str().to_owned())),
+        to_state: Set(to.as_str().to_owned()),
+        reason: Set(reason.filter(|r| !r.trim().is_empty())),
+    }
+    .insert(&*w)
+    .await?;
+    let mut detail = json!({"state": to.as_str(), "version": l.version + 1});
+    if to == LicenceState::Revoked {
+        // §4: revoking the only live licence disconnects the subscriber; a paid one then
+        // reconnects only on a paid basis.
+        let others_live = licence::Entity::find()
+            .filter(licence::Column::SubscriberId.eq(sub.id))
+            .filter(licence::Column::Id.ne(l.id))
+            .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
+            .count(&*w)
+            .await?;
+        let disconnected = others_live == 0;
+        let paid = l.cost > crate::money::Money::ZERO;
+        subscriber::Entity::update_many()
+            .col_expr(subscriber::Column::Connected, Expr::value(!disconnected))
+            .col_expr(
+                subscriber::Column::PaidBasisOnly,
+                Expr::value(sub.paid_basis_only || paid),
+            )
+            .filter(subscriber::Column::Id.eq(sub.id))
+            .exec(&*w)
+            .await?;
+        detail["subscriber_disconnected"] = json!(disconnected);
+    }
+    w.record(
+        Change::new(&format!("licence.{}", event.as_str()), "licence", l.id)
+            .before(json!({"state": from.as_str(), "version": l.version}))
+            .after(detail),
+    );
+    w.commit().await?;
+    licence::Entity::find_by_id(l.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}

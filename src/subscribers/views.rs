@@ -1,0 +1,158 @@
+//! Pages of the subscribers section.
+
+use maud::{Markup, html};
+
+use super::routes::ListParams;
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{licence, licence_history, product_account, subscriber};
+use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
+use crate::web::components::{date_ru, datetime_ru, table, yes_no};
+use crate::web::layout::{self, csrf_field};
+use crate::web::urlencode;
+
+pub fn licence_state_title(s: &str) -> &'static str {
+    LicenceState::ALL
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .map_or("неизвестно", LicenceState::title_ru)
+}
+
+pub fn list(
+    user: &CurrentUser,
+    rows: &[subscriber::Model],
+    total: u64,
+    page: u64,
+    p: &ListParams,
+) -> Markup {
+    let q = p.q.clone().unwrap_or_default();
+    layout::page(
+        user,
+        "subscribers",
+        "Абоненты",
+        html! {
+            form.toolbar method="get" action="/subscribers" {
+                label { "ИНН, наименование, GUID продукта, логин ИТС или номер ПФР" input type="text" name="q" value=(q) size="50"; }
+                button.primary type="submit" { "Найти" }
+            }
+            (table(&["ИНН", "КПП", "Наименование", "Подключен", "Создан"], rows.iter().map(|s| html! { tr {
+                td { (s.inn) } td { (s.kpp.as_deref().unwrap_or("")) }
+                td { a href={ "/subscribers/" (s.id) } { (s.short_name) } }
+                td { (yes_no(s.connected)) }
+                td.nowrap { (datetime_ru(s.created_at)) }
+            } })))
+            div.pager {
+                span { "Всего: " b { (total) } }
+                span {
+                    @if page > 1 { a.button.secondary href={ "/subscribers?q=" (urlencode(&q)) "&page=" (page - 1) } { "← Назад" } " " }
+                    @if page * 50 < total { a.button.secondary href={ "/subscribers?q=" (urlencode(&q)) "&page=" (page + 1) } { "Дальше →" } }
+                }
+            }
+        },
+    )
+}
+
+fn confirm_text(e: LicenceEvent) -> &'static str {
+    match e {
+        LicenceEvent::Block => {
+            "Заблокировать тариф? Абонент не сможет отправлять отчётность, пока тариф не будет возобновлён."
+        }
+        LicenceEvent::Resume => "Возобновить тариф?",
+        LicenceEvent::Revoke => {
+            "Отозвать тариф? Отзыв необратим. Если это единственная лицензия, абонент будет отключён, а повторное подключение платного абонента — только на платной основе."
+        }
+        LicenceEvent::Register => "",
+    }
+}
+
+fn licence_actions(user: &CurrentUser, l: &licence::Model) -> Markup {
+    let state = LicenceState::ALL
+        .into_iter()
+        .find(|s| s.as_str() == l.state);
+    let may_act = matches!(
+        user.role,
+        Role::Partner | Role::SalesCenter | Role::Operator
+    );
+    html! {
+        @if let (Some(state), true) = (state, may_act) {
+            @for (e, label) in [(LicenceEvent::Block, "Заблокировать"), (LicenceEvent::Resume, "Возобновить"), (LicenceEvent::Revoke, "Отозвать")] {
+                @if apply(state, e).is_ok() && (e != LicenceEvent::Revoke || l.revocable) {
+                    form.inline method="post" action={ "/licences/" (l.id) "/action" } {
+                        (csrf_field(user))
+                        input type="hidden" name="version" value=(l.version);
+                        input type="hidden" name="action" value=(e.as_str());
+                        button class=(if e == LicenceEvent::Revoke { "danger" } else { "secondary" }) type="submit" onclick={ "return confirm('" (confirm_text(e)) "')" } { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn card(
+    user: &CurrentUser,
+    s: &subscriber::Model,
+    products: &[product_account::Model],
+    licences: &[licence::Model],
+    history: &[licence_history::Model],
+    tab: &str,
+) -> Markup {
+    let tabs = [
+        ("main", "Основные"),
+        ("products", "Продукты"),
+        ("tariffs", "Тарифы"),
+        ("history", "История"),
+    ];
+    layout::page(
+        user,
+        "subscribers",
+        &s.short_name,
+        html! {
+            div.summary {
+                @if s.connected { span.badge.badge-ok { "Подключен" } } @else { span.badge.badge-err { "Отключен" } }
+                span { "ИНН " b { (s.inn) } @if let Some(k) = &s.kpp { " · КПП " b { (k) } } }
+                @if s.paid_basis_only { span.badge.badge-warn { "Повторное подключение только на платной основе" } }
+            }
+            nav.tabs {
+                @for (key, label) in tabs {
+                    a href={ "/subscribers/" (s.id) "?tab=" (key) } class=[(key == tab).then_some("active")] { (label) }
+                }
+            }
+            @match tab {
+                "products" => (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
+                    td { code { (p.guid) } } td { (p.configuration) } td { (p.state) } td { (p.category) }
+                    td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
+                    td.nowrap { (datetime_ru(p.created_at)) }
+                } }))),
+                "tariffs" => (table(&["Тариф", "Начало", "Окончание", "Зона", "Первичное", "Стоимость", "Состояние", "Действия"], licences.iter().map(|l| html! { tr {
+                    td { (l.tariff_name) @if l.approved_in_reconciliation { br; small.muted { "одобрено в сверке" } } }
+                    td.nowrap { (date_ru(l.starts_on)) } td.nowrap { (date_ru(l.ends_on)) } td.num { (l.zone) }
+                    td { (yes_no(l.is_primary)) } td.num { (l.cost.ru()) }
+                    td { (licence_state_title(&l.state)) }
+                    td { (licence_actions(user, l)) }
+                } }))),
+                "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
+                    td.nowrap { (datetime_ru(h.at)) } td { (h.actor_login) }
+                    td { (licences.iter().find(|l| l.id == h.licence_id).map_or("", |l| l.tariff_name.as_str())) }
+                    td { (h.event) } td { (h.from_state.as_deref().map_or("—", licence_state_title)) } td { (licence_state_title(&h.to_state)) }
+                    td { (h.reason.as_deref().unwrap_or("")) }
+                } }))),
+                _ => div.columns {
+                    dl.kv {
+                        dt { "ИНН / КПП" } dd { (s.inn) " / " (s.kpp.as_deref().unwrap_or("—")) }
+                        dt { "Краткое наименование" } dd { (s.short_name) }
+                        dt { "Полное наименование" } dd { (s.full_name) }
+                        dt { "ОГРН" } dd { (s.ogrn.as_deref().unwrap_or("—")) }
+                        dt { "Рег. номер ПФР / ФСС" } dd { (s.pfr_number.as_deref().unwrap_or("—")) " / " (s.fss_number.as_deref().unwrap_or("—")) }
+                    }
+                    dl.kv {
+                        dt { "Юридический адрес" } dd { (s.legal_address) }
+                        dt { "Фактический адрес" } dd { (s.actual_address) }
+                        dt { "Телефон" } dd { (s.phone) }
+                        dt { "E-mail" } dd { (s.email) }
+                        dt { "Примечание" } dd { (s.note.as_deref().unwrap_or("—")) }
+                    }
+                },
+            }
+        },
+    )
+}

@@ -1,0 +1,285 @@
+//! Registration makes subscribers; licences are blocked, resumed and revoked under the
+//! rules of §4, through the API and the card.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Takes an application of p-klg-1 (zone 2) all the way to `registered`.
+async fn register(app: &TestApp, doc: Value, option: &str) -> i64 {
+    let id = app.submit(&doc).await;
+    app.attach_required("p-klg-1", id).await;
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{id}/process"),
+        json!({"option": option}),
+    )
+    .await;
+    use registrar::applications::service::{self, Caller, Command};
+    service::fire(
+        &app.state,
+        Caller::System("processing"),
+        id,
+        Command::CertificateIssued,
+        None,
+    )
+    .await
+    .unwrap();
+    let a = app
+        .act("intake", &format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    assert_eq!(a["state"], "registered");
+    id
+}
+
+async fn the_subscriber(app: &TestApp, login: &str, q: &str) -> Value {
+    let token = app.token(login).await;
+    let list: Value = app
+        .api_get(Some(&token), &format!("/subscribers?q={q}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    app.api_get(Some(&token), &format!("/subscribers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_registered_application_becomes_a_subscriber_with_its_licence() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["cryptopro_licence"] = json!(true);
+    doc["owner"]["certificate_type"] = json!("qualified_cryptopro");
+    register(&app, doc, "basic_1y").await;
+
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(s["short_name"], "ООО \"Ромашка\"");
+    assert_eq!(s["connected"], true);
+    let licences = s["licences"].as_array().unwrap();
+    assert_eq!(licences.len(), 2);
+    assert_eq!(
+        (
+            licences[0]["tariff_code"].as_str(),
+            licences[0]["cost"].as_str(),
+            licences[0]["zone"].as_i64()
+        ),
+        (Some("basic_1y"), Some("4900.00"), Some(2))
+    );
+    assert_eq!(licences[0]["state"], "registered");
+    assert_eq!(licences[0]["starts_on"], "2025-03-03");
+    assert_eq!(licences[0]["ends_on"], "2026-03-03");
+    assert_eq!(
+        (
+            licences[1]["tariff_code"].as_str(),
+            licences[1]["cost"].as_str(),
+            licences[1]["revocable"].as_bool()
+        ),
+        (Some("cryptopro"), Some("590.00"), Some(false))
+    );
+    let guid = s["products"][0]["guid"].as_str().unwrap().to_owned();
+
+    // Found by product GUID and ITS login too; another partner sees nothing.
+    assert_eq!(the_subscriber(&app, "p-klg-1", &guid).await["id"], s["id"]);
+    assert_eq!(
+        the_subscriber(&app, "p-klg-1", "its-active").await["id"],
+        s["id"]
+    );
+    let other = app.token("p-klg-2").await;
+    problem(
+        app.api_get(Some(&other), &format!("/subscribers/{}", s["id"]))
+            .await,
+        404,
+    )
+    .await;
+    let list: Value = app
+        .api_get(Some(&other), "/subscribers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0);
+    // Its sales center sees it.
+    assert_eq!(
+        app.api_get(
+            Some(&app.token("sc-klg").await),
+            &format!("/subscribers/{}", s["id"])
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn licences_are_blocked_resumed_and_revoked_for_good() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "basic_1y").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let lid = s["licences"][0]["id"].as_i64().unwrap();
+    let token = app.token("p-klg-1").await;
+    let post = |action: &str| {
+        let (token, app, path) = (token.clone(), &app, format!("/licences/{lid}/{action}"));
+        async move {
+            app.api_json(&token, Method::POST, &path, Some(json!({})))
+                .await
+        }
+    };
+
+    assert_eq!(
+        post("block").await.json::<Value>().await.unwrap()["state"],
+        "blocked"
+    );
+    assert_eq!(
+        problem(post("block").await, 409).await["current_state"],
+        "blocked"
+    );
+    assert_eq!(
+        post("resume").await.json::<Value>().await.unwrap()["state"],
+        "registered"
+    );
+    assert_eq!(
+        post("revoke").await.json::<Value>().await.unwrap()["state"],
+        "revoked"
+    );
+    for action in ["resume", "block", "revoke"] {
+        assert_eq!(
+            problem(post(action).await, 409).await["current_state"],
+            "revoked",
+            "{action}: revoked is final"
+        );
+    }
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(s["connected"], false, "the only licence was revoked");
+    assert_eq!(
+        s["paid_basis_only"], true,
+        "a paid subscriber comes back only on a paid basis"
+    );
+}
+
+#[tokio::test]
+async fn after_approval_only_the_sales_center_revokes_and_cryptopro_never() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["cryptopro_licence"] = json!(true);
+    doc["owner"]["certificate_type"] = json!("qualified_cryptopro");
+    register(&app, doc, "basic_1y").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let (lid, cp) = (
+        s["licences"][0]["id"].as_i64().unwrap(),
+        s["licences"][1]["id"].as_i64().unwrap(),
+    );
+    {
+        use registrar::entities::licence;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        licence::Entity::update_many()
+            .col_expr(licence::Column::ApprovedInReconciliation, Expr::value(true))
+            .filter(licence::Column::Id.eq(lid))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+    let partner = app.token("p-klg-1").await;
+    problem(
+        app.api_json(
+            &partner,
+            Method::POST,
+            &format!("/licences/{lid}/revoke"),
+            Some(json!({})),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let b = problem(
+        app.api_json(
+            &partner,
+            Method::POST,
+            &format!("/licences/{cp}/revoke"),
+            Some(json!({})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("КриптоПро")
+    );
+    let sc = app.token("sc-klg").await;
+    let r = app
+        .api_json(
+            &sc,
+            Method::POST,
+            &format!("/licences/{lid}/revoke"),
+            Some(json!({"reason": "ошибочное подключение"})),
+        )
+        .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["state"], "revoked");
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(
+        s["connected"], true,
+        "the CryptoPro extension is still live"
+    );
+}
+
+#[tokio::test]
+async fn the_card_offers_the_allowed_actions_with_the_warning() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "its_free").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(s["licences"][0]["tariff_code"], "its");
+    assert_eq!(s["licences"][0]["cost"], "0.00");
+    let id = s["id"].as_i64().unwrap();
+    let lid = s["licences"][0]["id"].as_i64().unwrap();
+    let b = app.signed_in("p-klg-1").await;
+    let html = b
+        .get(app.url(&format!("/subscribers/{id}?tab=tariffs")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Заблокировать"));
+    assert!(html.contains("Отзыв необратим"));
+    assert!(!html.contains(">Возобновить<"));
+    let csrf = csrf_in(&html).unwrap();
+    let r = b
+        .post(app.url(&format!("/licences/{lid}/action")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "block"),
+            ("version", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), format!("/subscribers/{id}?tab=tariffs"));
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("заблокировано"), "{html}");
+    assert!(html.contains(">Возобновить<"));
+    let list = b
+        .get(app.url("/subscribers?q=ромашка"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("4027291410"));
+}
