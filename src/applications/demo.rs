@@ -148,6 +148,9 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
         (0, Some("p-klg-1"), "rejected"),
         (1, Some("p-msk-1"), "accepted"),
         (2, Some("p-msk-1"), "processing"),
+        (1, Some("p-msk-1"), "registered"),
+        (5, Some("p-msk-2"), "registered"),
+        (0, Some("p-klg-1"), "awaiting"),
         (5, Some("p-msk-1"), "accepted"),
         (6, Some("p-msk-1"), "failed"),
         (5, Some("p-msk-2"), "accepted"),
@@ -230,7 +233,7 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                 )
                 .await?;
             }
-            ("processing", Some(p)) => {
+            ("processing" | "registered" | "awaiting", Some(p)) => {
                 for kind in [
                     "application_form",
                     "identity_document",
@@ -253,6 +256,20 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     None,
                 )
                 .await?;
+                if matches!(*next, "registered" | "awaiting") {
+                    // What the processing pipeline does once the certificate is issued.
+                    service::fire(
+                        st,
+                        Caller::System("processing"),
+                        id,
+                        Command::CertificateIssued,
+                        None,
+                    )
+                    .await?;
+                }
+                if *next == "registered" {
+                    service::fire(st, Caller::User(&intake), id, Command::Receipt, None).await?;
+                }
             }
             _ => {}
         }

@@ -3,6 +3,7 @@
 //! and `POST /api/v1/jobs/run` all call [`run_all`].
 
 pub mod auto_reject;
+pub mod deferred_its;
 pub mod distribution;
 pub mod identification_no_show;
 pub mod outbox;
@@ -50,6 +51,10 @@ pub fn registry() -> Vec<Job> {
         Job {
             name: distribution::NAME,
             run: |st, t| Box::pin(distribution::run(st, t)),
+        },
+        Job {
+            name: deferred_its::NAME,
+            run: |st, t| Box::pin(deferred_its::run(st, t)),
         },
         Job {
             name: outbox::NAME,

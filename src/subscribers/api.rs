@@ -20,6 +20,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subscribers", get(list))
         .route("/subscribers/{id}", get(show))
+        .route("/subscribers/{id}/detach-its", post(detach_its))
+        .route("/subscribers/{id}/block", post(block))
         .route(
             "/licences/{id}/block",
             post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Block)),
@@ -115,4 +117,23 @@ async fn act(
 ) -> AppResult<Json<Value>> {
     let l = service::act(&st, &user, id, event, if_match(&headers)?, b.reason).await?;
     Ok(Json(licence_json(&l)))
+}
+
+async fn detach_its(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let revoked = service::detach_its(&st, &user, id).await?;
+    Ok(Json(json!({ "revoked": revoked })))
+}
+
+async fn block(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ActBody>,
+) -> AppResult<Json<Value>> {
+    let blocked = service::block_subscriber(&st, &user, id, b.reason).await?;
+    Ok(Json(json!({ "blocked": blocked })))
 }

@@ -195,6 +195,12 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
     .insert(&**w)
     .await?;
     let today = now.with_timezone(&moscow()).date_naive();
+    if let Some(req) = req
+        .as_ref()
+        .filter(|r| r.option == ConnectionOption::ItsFree)
+    {
+        activate_its(w, app, req, today).await?;
+    }
     if let Some(req) = &req {
         let code = tariff_code(req, app.legal_form == "sole_trader");
         let t = catalog_row(w, code, partner.tariff_zone, today).await?;
@@ -225,4 +231,59 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
             .await?;
     }
     Ok(sub)
+}
+
+/// A free ITS connection uses a PROF subscription: it is now activated for this
+/// subscriber (§2.1.3), so it cannot serve another until «Отключить ИТС».
+async fn activate_its(
+    w: &mut Write,
+    app: &application::Model,
+    req: &ProcessRequest,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    use crate::entities::its_subscription as its;
+    let Some(login) = &app.its_login else {
+        return Ok(());
+    };
+    let usable: Vec<its::Model> = its::Entity::find()
+        .filter(its::Column::PortalLogin.eq(login))
+        .filter(its::Column::Level.eq("PROF"))
+        .filter(its::Column::StartsOn.lte(today))
+        .filter(its::Column::EndsOn.gte(today))
+        .all(&**w)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            s.activated_for_inn.is_none()
+                || (s.activated_for_inn.as_ref() == Some(&app.inn)
+                    && s.activated_for_kpp == app.kpp)
+        })
+        .collect();
+    let chosen = match &req.its_subscription {
+        Some(reg) => usable.iter().find(|s| &s.registration_number == reg),
+        None => usable.first(),
+    };
+    if let Some(s) = chosen {
+        its::Entity::update_many()
+            .col_expr(
+                its::Column::ActivatedForInn,
+                sea_orm::sea_query::Expr::value(Some(app.inn.clone())),
+            )
+            .col_expr(
+                its::Column::ActivatedForKpp,
+                sea_orm::sea_query::Expr::value(app.kpp.clone()),
+            )
+            .filter(its::Column::Id.eq(s.id))
+            .exec(&**w)
+            .await?;
+        w.record(
+            Change::new(
+                "its_subscription.activate",
+                "its_subscription",
+                &s.registration_number,
+            )
+            .after(json!({"inn": app.inn, "kpp": app.kpp})),
+        );
+    }
+    Ok(())
 }

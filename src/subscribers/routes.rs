@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/subscribers", get(list))
         .route("/subscribers/{id}", get(card))
         .route("/licences/{id}/action", post(licence_action))
+        .route("/subscribers/{id}/manage", post(manage))
 }
 
 #[derive(Deserialize, Default)]
@@ -127,4 +128,52 @@ async fn licence_action(
         session::set_flash(&st.db, s, flash).await?;
     }
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Deserialize)]
+struct ManageForm {
+    action: String,
+}
+
+/// The Управление tab: «Отключить ИТС» and blocking the whole subscriber.
+async fn manage(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ManageForm>,
+) -> AppResult<Response> {
+    let result = match f.action.as_str() {
+        "detach_its" => service::detach_its(&st, &user, id)
+            .await
+            .map(|n| format!("ИТС отключено: отозвано лицензий ИТС — {n}.")),
+        "block" => service::block_subscriber(&st, &user, id, None)
+            .await
+            .map(|n| format!("Абонент заблокирован: заблокировано лицензий — {n}.")),
+        _ => Err(AppError::invalid("action", "неизвестное действие")),
+    };
+    let flash = match result {
+        Ok(text) => Flash {
+            kind: FlashKind::Success,
+            text,
+        },
+        Err(AppError::Conflict { current_state, .. }) => Flash {
+            kind: FlashKind::Error,
+            text: match current_state.as_str() {
+                "no_current_its_licence" => "У абонента нет действующей лицензии ИТС.".to_owned(),
+                _ => "У абонента нет зарегистрированных лицензий для блокировки.".to_owned(),
+            },
+        },
+        Err(AppError::Invalid(e)) => Flash {
+            kind: FlashKind::Error,
+            text: e
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        Err(e) => return Err(e),
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(&format!("/subscribers/{id}?tab=manage")).into_response())
 }

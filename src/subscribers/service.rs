@@ -129,7 +129,8 @@ pub async fn act(
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sub = find(st, user, l.subscriber_id).await?;
+    // Another partner's licence is not found: the scope decides through its subscriber.
+    find(st, user, l.subscriber_id).await?;
     user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
     if event == LicenceEvent::Register {
         return Err(AppError::Forbidden);
@@ -156,21 +157,8 @@ pub async fn act(
             current_state: Some(from.as_str().to_owned()),
         });
     }
-    let now = st.clock.now();
-    let mut w = Write::begin(&st.db, user.actor(), now).await?;
-    let won = licence::Entity::update_many()
-        .col_expr(licence::Column::State, Expr::value(to.as_str()))
-        .col_expr(
-            licence::Column::Version,
-            Expr::col(licence::Column::Version).add(1),
-        )
-        .filter(licence::Column::Id.eq(l.id))
-        .filter(licence::Column::Version.eq(l.version))
-        .exec(&*w)
-        .await?
-        .rows_affected
-        == 1;
-    if !won {
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    if !licence_transition_in(&mut w, &l, from, to, event, reason).await? {
         drop(w);
         let current = licence::Entity::find_by_id(l.id)
             .one(&st.db)
@@ -180,27 +168,67 @@ pub async fn act(
             current_state: current,
         });
     }
+    w.commit().await?;
+    licence::Entity::find_by_id(l.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Saves one licence transition inside `w`: the version-checked update, the history row,
+/// the journal entry, and on revocation the subscriber's connection flags (§4: revoking
+/// the only live licence disconnects; a paid one reconnects only on a paid basis).
+/// `false` when someone else changed the licence first.
+///
+/// # Errors
+/// Database errors.
+pub async fn licence_transition_in(
+    w: &mut Write,
+    l: &licence::Model,
+    from: LicenceState,
+    to: LicenceState,
+    event: LicenceEvent,
+    reason: Option<String>,
+) -> AppResult<bool> {
+    let now = w.at();
+    let won = licence::Entity::update_many()
+        .col_expr(licence::Column::State, Expr::value(to.as_str()))
+        .col_expr(
+            licence::Column::Version,
+            Expr::col(licence::Column::Version).add(1),
+        )
+        .filter(licence::Column::Id.eq(l.id))
+        .filter(licence::Column::Version.eq(l.version))
+        .exec(&**w)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        return Ok(false);
+    }
     licence_history::ActiveModel {
         id: NotSet,
         licence_id: Set(l.id),
         at: Set(now),
-        actor_login: Set(user.login.clone()),
+        actor_login: Set(w.actor().login.clone()),
         event: Set(event.as_str().to_owned()),
         from_state: Set(Some(from.as_str().to_owned())),
         to_state: Set(to.as_str().to_owned()),
         reason: Set(reason.filter(|r| !r.trim().is_empty())),
     }
-    .insert(&*w)
+    .insert(&**w)
     .await?;
     let mut detail = json!({"state": to.as_str(), "version": l.version + 1});
     if to == LicenceState::Revoked {
-        // §4: revoking the only live licence disconnects the subscriber; a paid one then
-        // reconnects only on a paid basis.
+        let sub = subscriber::Entity::find_by_id(l.subscriber_id)
+            .one(&**w)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let others_live = licence::Entity::find()
             .filter(licence::Column::SubscriberId.eq(sub.id))
             .filter(licence::Column::Id.ne(l.id))
             .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
-            .count(&*w)
+            .count(&**w)
             .await?;
         let disconnected = others_live == 0;
         let paid = l.cost > crate::money::Money::ZERO;
@@ -211,7 +239,7 @@ pub async fn act(
                 Expr::value(sub.paid_basis_only || paid),
             )
             .filter(subscriber::Column::Id.eq(sub.id))
-            .exec(&*w)
+            .exec(&**w)
             .await?;
         detail["subscriber_disconnected"] = json!(disconnected);
     }
@@ -220,9 +248,162 @@ pub async fn act(
             .before(json!({"state": from.as_str(), "version": l.version}))
             .after(detail),
     );
-    w.commit().await?;
-    licence::Entity::find_by_id(l.id)
-        .one(&st.db)
+    Ok(true)
+}
+
+/// Licences of a subscriber in the given states.
+async fn licences_in(
+    w: &Write,
+    subscriber_id: i64,
+    states: &[LicenceState],
+) -> AppResult<Vec<licence::Model>> {
+    Ok(licence::Entity::find()
+        .filter(licence::Column::SubscriberId.eq(subscriber_id))
+        .filter(licence::Column::State.is_in(states.iter().map(|s| s.as_str())))
+        .order_by_asc(licence::Column::Id)
+        .all(&**w)
+        .await?)
+}
+
+/// «Отключить ИТС» (§2.1.3): revokes the subscriber's current ITS licences and frees the
+/// ITS subscription activated for it, so another connection can use it.
+///
+/// # Errors
+/// `NotFound` (another partner's), `Forbidden` (role), `Conflict` when there is no
+/// current ITS licence.
+pub async fn detach_its(st: &AppState, user: &CurrentUser, subscriber_id: i64) -> AppResult<u64> {
+    use crate::entities::its_subscription as its;
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let sub = find(st, user, subscriber_id).await?;
+    let today = st.clock.today();
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let live = licences_in(
+        &w,
+        sub.id,
+        &[
+            LicenceState::Pending,
+            LicenceState::Registered,
+            LicenceState::Blocked,
+        ],
+    )
+    .await?;
+    let current: Vec<&licence::Model> = live
+        .iter()
+        .filter(|l| l.tariff_code == "its" && l.starts_on <= today && today <= l.ends_on)
+        .collect();
+    if current.is_empty() {
+        return Err(AppError::Conflict {
+            current_state: "no_current_its_licence".to_owned(),
+            event: "detach_its".to_owned(),
+        });
+    }
+    let mut revoked = 0;
+    for l in current {
+        let from = state_of(l)?;
+        if licence_transition_in(
+            &mut w,
+            l,
+            from,
+            LicenceState::Revoked,
+            LicenceEvent::Revoke,
+            Some("Отключить ИТС".to_owned()),
+        )
         .await?
-        .ok_or(AppError::NotFound)
+        {
+            revoked += 1;
+        }
+    }
+    let freed = its::Entity::update_many()
+        .col_expr(
+            its::Column::ActivatedForInn,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            its::Column::ActivatedForKpp,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(its::Column::ActivatedForInn.eq(&sub.inn))
+        .filter(match &sub.kpp {
+            Some(k) => its::Column::ActivatedForKpp.eq(k),
+            None => its::Column::ActivatedForKpp.is_null(),
+        })
+        .exec(&*w)
+        .await?
+        .rows_affected;
+    w.record(
+        Change::new("subscriber.detach_its", "subscriber", sub.id)
+            .after(json!({"revoked": revoked, "subscriptions_freed": freed})),
+    );
+    w.commit().await?;
+    Ok(revoked)
+}
+
+/// Blocks every registered licence of a subscriber (§8.1). Licences that start in the
+/// future must be revoked first.
+///
+/// # Errors
+/// `NotFound`, `Forbidden`, `Invalid` naming `licences` while future licences are live,
+/// `Conflict` when nothing is registered.
+pub async fn block_subscriber(
+    st: &AppState,
+    user: &CurrentUser,
+    subscriber_id: i64,
+    reason: Option<String>,
+) -> AppResult<u64> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let sub = find(st, user, subscriber_id).await?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let n = block_all_in(&mut w, &sub, st.clock.today(), reason).await?;
+    w.commit().await?;
+    Ok(n)
+}
+
+/// Blocks the registered licences of `sub` inside `w` (shared with the deferred-ITS job).
+///
+/// # Errors
+/// As [`block_subscriber`].
+pub async fn block_all_in(
+    w: &mut Write,
+    sub: &subscriber::Model,
+    today: chrono::NaiveDate,
+    reason: Option<String>,
+) -> AppResult<u64> {
+    let all = licences_in(w, sub.id, &LicenceState::ALL).await?;
+    let terms: Vec<rules::LicenceTerm> = all
+        .iter()
+        .filter_map(|l| {
+            state_of(l).ok().map(|state| rules::LicenceTerm {
+                state,
+                starts_on: l.starts_on,
+            })
+        })
+        .collect();
+    rules::may_block_subscriber(&terms, today)
+        .map_err(|e| AppError::invalid("licences", e.to_string()))?;
+    let registered: Vec<&licence::Model> = all
+        .iter()
+        .filter(|l| l.state == LicenceState::Registered.as_str())
+        .collect();
+    if registered.is_empty() {
+        return Err(AppError::Conflict {
+            current_state: "nothing_registered".to_owned(),
+            event: "block".to_owned(),
+        });
+    }
+    let mut n = 0;
+    for l in registered {
+        if licence_transition_in(
+            w,
+            l,
+            LicenceState::Registered,
+            LicenceState::Blocked,
+            LicenceEvent::Block,
+            reason.clone(),
+        )
+        .await?
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
 }

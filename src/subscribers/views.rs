@@ -130,6 +130,18 @@ pub fn card(
                     td { (licence_state_title(&l.state)) }
                     td { (licence_actions(user, l)) }
                 } }))),
+                "manage" => div.actions {
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                        (csrf_field(user))
+                        input type="hidden" name="action" value="detach_its";
+                        button.secondary type="submit" onclick="return confirm('Отключить ИТС? Действующие лицензии ИТС абонента будут отозваны, а подписка ИТС освободится для другого подключения.')" { "Отключить ИТС" }
+                    }
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                        (csrf_field(user))
+                        input type="hidden" name="action" value="block";
+                        button.danger type="submit" onclick="return confirm('Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать.')" { "Заблокировать абонента" }
+                    }
+                },
                 "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
                     td.nowrap { (datetime_ru(h.at)) } td { (h.actor_login) }
                     td { (licences.iter().find(|l| l.id == h.licence_id).map_or("", |l| l.tariff_name.as_str())) }

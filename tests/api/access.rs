@@ -253,6 +253,7 @@ async fn the_operator_runs_jobs_through_the_api() {
             "auto_reject",
             "identification_no_show",
             "distribution",
+            "deferred_its",
             "outbox"
         ]
     );

@@ -283,3 +283,145 @@ async fn the_card_offers_the_allowed_actions_with_the_warning() {
         .unwrap();
     assert!(list.contains("4027291410"));
 }
+
+#[tokio::test]
+async fn detaching_its_frees_the_subscription_for_another_connection() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "its_free").await;
+    // Another organisation with the same portal login now finds the subscription taken.
+    let mut other = sample_application();
+    other["inn"] = json!("5036065113");
+    other["kpp"] = json!("503601001");
+    other["directions"][0]["kpp"] = json!("503601001");
+    let other_id = app.submit(&other).await;
+    let token = app.token("p-klg-1").await;
+    let check: Value = app
+        .api_get(Some(&token), &format!("/applications/{other_id}/its-check"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["outcome"], "used_by_other");
+
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let r: Value = app
+        .act(
+            "p-klg-1",
+            &format!("/subscribers/{}/detach-its", s["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["revoked"], 1);
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(s["licences"][0]["state"], "revoked");
+    let check: Value = app
+        .api_get(Some(&token), &format!("/applications/{other_id}/its-check"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["outcome"], "active", "freed by «Отключить ИТС»");
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::POST,
+            &format!("/subscribers/{}/detach-its", s["id"]),
+            Some(json!({})),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(b["current_state"], "no_current_its_licence");
+}
+
+#[tokio::test]
+async fn a_subscriber_with_future_licences_is_blocked_only_after_revoking_them() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "basic_1y").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let sid = s["id"].as_i64().unwrap();
+    let future_id = {
+        use registrar::entities::licence;
+        use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, IntoActiveModel};
+        let current: licence::Model = <licence::Entity as sea_orm::EntityTrait>::find_by_id(
+            s["licences"][0]["id"].as_i64().unwrap(),
+        )
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+        let mut next = current.into_active_model();
+        next.id = NotSet;
+        next.starts_on = sea_orm::ActiveValue::Set("2026-03-03".parse().unwrap());
+        next.ends_on = sea_orm::ActiveValue::Set("2027-03-03".parse().unwrap());
+        next.state = sea_orm::ActiveValue::Set("pending".to_owned());
+        next.insert(&app.state.db).await.unwrap().id
+    };
+    let token = app.token("p-klg-1").await;
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::POST,
+            &format!("/subscribers/{sid}/block"),
+            Some(json!({})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "licences");
+    app.act(
+        "p-klg-1",
+        &format!("/licences/{future_id}/revoke"),
+        json!({}),
+    )
+    .await;
+    let r = app
+        .act("p-klg-1", &format!("/subscribers/{sid}/block"), json!({}))
+        .await;
+    assert_eq!(r["blocked"], 1);
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(s["licences"][0]["state"], "blocked");
+}
+
+#[tokio::test]
+async fn a_deferred_its_subscriber_is_blocked_a_month_after_connection() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["its_login"] = json!("its-future");
+    // An organisation that owns no ITS subscription of its own.
+    doc["inn"] = json!("7707083893");
+    doc["kpp"] = json!("770701001");
+    doc["directions"][0]["kpp"] = json!("770701001");
+    register(&app, doc, "deferred_its").await;
+    app.clock.set(instant("2025-04-02T12:00:00+03:00"));
+    app.run_jobs().await;
+    let s = the_subscriber(&app, "p-klg-1", "7707083893").await;
+    assert_eq!(s["licences"][0]["state"], "registered");
+
+    app.clock.set(instant("2025-04-03T12:00:00+03:00"));
+    let reports = app.run_jobs().await;
+    assert_eq!(
+        reports
+            .iter()
+            .find(|r| r.job == "deferred_its")
+            .unwrap()
+            .processed,
+        1
+    );
+    let s = the_subscriber(&app, "p-klg-1", "7707083893").await;
+    assert_eq!(s["licences"][0]["state"], "blocked");
+    app.run_jobs().await;
+    let b = app.signed_in("p-klg-1").await;
+    let html = b
+        .get(app.url(&format!("/subscribers/{}?tab=history", s["id"])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("подписка 1С:ИТС ПРОФ не зарегистрирована в течение месяца"));
+    assert!(html.contains("system:deferred_its"));
+}
