@@ -100,6 +100,7 @@ pub fn card(
         ("main", "Основные"),
         ("products", "Продукты"),
         ("tariffs", "Тарифы"),
+        ("manage", "Управление"),
         ("history", "История"),
     ];
     layout::page(

@@ -425,3 +425,43 @@ async fn a_deferred_its_subscriber_is_blocked_a_month_after_connection() {
     assert!(html.contains("подписка 1С:ИТС ПРОФ не зарегистрирована в течение месяца"));
     assert!(html.contains("system:deferred_its"));
 }
+
+#[tokio::test]
+async fn the_card_has_the_manual_tabs() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "its_free").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let b = app.signed_in("p-klg-1").await;
+    let html = b
+        .get(app.url(&format!("/subscribers/{}?tab=manage", s["id"])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for tab in ["Основные", "Продукты", "Тарифы", "Управление", "История"]
+    {
+        assert!(html.contains(&format!(">{tab}</a>")), "{tab}");
+    }
+    assert!(html.contains("Отключить ИТС"));
+    let csrf = csrf_in(&html).unwrap();
+    let r = b
+        .post(app.url(&format!("/subscribers/{}/manage", s["id"])))
+        .form(&[("csrf", csrf.as_str()), ("action", "detach_its")])
+        .send()
+        .await
+        .unwrap();
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ИТС отключено: отозвано лицензий ИТС — 1."),
+        "{html}"
+    );
+}
