@@ -58,6 +58,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(applications::routes::routes())
         .merge(tariffs::routes::web_routes())
         .merge(subscribers::routes::routes())
+        .merge(subscribers::groups::web_routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
@@ -69,6 +70,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(applications::api::routes())
         .merge(tariffs::routes::api_routes())
         .merge(subscribers::api::routes())
+        .merge(subscribers::groups::api_routes())
         .fallback(|| async { AppError::NotFound })
         .layer(Extension(Channel::Api));
 

@@ -12,6 +12,7 @@ mod m20261123_000002_access;
 mod m20261123_000003_applications;
 mod m20261123_000004_offers;
 mod m20261123_000005_subscribers;
+mod m20261123_000006_company_groups;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_applications::Migration),
             Box::new(m20261123_000004_offers::Migration),
             Box::new(m20261123_000005_subscribers::Migration),
+            Box::new(m20261123_000006_company_groups::Migration),
         ]
     }
 }

@@ -6,6 +6,8 @@ pub mod application_document;
 pub mod application_history;
 pub mod audit_log;
 pub mod calendar_day;
+pub mod company_group;
+pub mod company_group_member;
 pub mod idempotency_key;
 pub mod identification_center;
 pub mod its_subscription;

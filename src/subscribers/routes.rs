@@ -54,12 +54,14 @@ async fn card(
     let (products, licences) = service::card(&st, &s).await?;
     let ids: Vec<i64> = licences.iter().map(|l| l.id).collect();
     let history = service::history(&st, &ids).await?;
+    let group = super::groups::of_subscriber(&st, s.id).await?;
     Ok(views::card(
         &user,
         &s,
         &products,
         &licences,
         &history,
+        group.as_ref(),
         p.tab.as_deref().unwrap_or("main"),
     ))
 }

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use super::routes::ListParams;
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{licence, licence_history, product_account, subscriber};
+use crate::entities::{company_group, licence, licence_history, product_account, subscriber};
 use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
 use crate::web::layout::{self, csrf_field};
@@ -94,6 +94,7 @@ pub fn card(
     products: &[product_account::Model],
     licences: &[licence::Model],
     history: &[licence_history::Model],
+    group: Option<&company_group::Model>,
     tab: &str,
 ) -> Markup {
     let tabs = [
@@ -155,6 +156,18 @@ pub fn card(
                         dt { "Краткое наименование" } dd { (s.short_name) }
                         dt { "Полное наименование" } dd { (s.full_name) }
                         dt { "ОГРН" } dd { (s.ogrn.as_deref().unwrap_or("—")) }
+                        dt { "Группа компаний" }
+                        dd {
+                            @if let Some(g) = group {
+                                a href={ "/company-groups/" (g.id) } { (g.name) }
+                                @if g.head_subscriber_id == s.id { " (головная организация)" }
+                            } @else if user.role == Role::Partner {
+                                form.inline method="post" action={ "/subscribers/" (s.id) "/company-group" } {
+                                    (csrf_field(user))
+                                    button.secondary type="submit" { "Создать группу (головная)" }
+                                }
+                            } @else { "—" }
+                        }
                         dt { "Рег. номер ПФР / ФСС" } dd { (s.pfr_number.as_deref().unwrap_or("—")) " / " (s.fss_number.as_deref().unwrap_or("—")) }
                     }
                     dl.kv {

@@ -9,6 +9,7 @@ mod application_jobs;
 mod application_pages;
 mod applications;
 mod cli;
+mod company_groups;
 mod pricing;
 mod reference;
 mod sign_in;

@@ -1,0 +1,569 @@
+//! Groups of companies (§2.5, §11.1, §12.3): a head and members; who may join; who is
+//! active (a current licence, or within 30 days after it ended); the group form and its
+//! export.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use chrono::{Duration, NaiveDate};
+use maud::{Markup, html};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::service;
+use crate::AppState;
+use crate::api::ApiJson;
+use crate::audit::{Change, Write};
+use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::{Csrf, CurrentUser, Role};
+use crate::entities::{company_group, company_group_member, licence, subscriber};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::licence::LicenceState;
+use crate::web::components::{date_ru, table, yes_no};
+use crate::web::layout::{self, csrf_field};
+
+/// Days a member stays active after its licence ended (time to renew).
+pub const GRACE_DAYS: i64 = 30;
+
+/// A licence as the activity rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    pub state: LicenceState,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Active while a licence is current, and for 30 days after it ends.
+pub fn is_active(terms: &[Term], on: NaiveDate) -> bool {
+    terms.iter().any(|t| {
+        t.state != LicenceState::Revoked
+            && t.starts_on <= on
+            && on <= t.ends_on + Duration::days(GRACE_DAYS)
+    })
+}
+
+fn terms(licences: &[licence::Model]) -> Vec<Term> {
+    licences
+        .iter()
+        .filter(|l| l.kind == "tariff")
+        .filter_map(|l| {
+            service::state_of(l).ok().map(|state| Term {
+                state,
+                starts_on: l.starts_on,
+                ends_on: l.ends_on,
+            })
+        })
+        .collect()
+}
+
+async fn licences_of(st: &AppState, subscriber_id: i64) -> AppResult<Vec<licence::Model>> {
+    Ok(licence::Entity::find()
+        .filter(licence::Column::SubscriberId.eq(subscriber_id))
+        .all(&st.db)
+        .await?)
+}
+
+fn on_right_choice(ls: &[licence::Model]) -> bool {
+    ls.iter()
+        .any(|l| l.tariff_code == "right_choice" && l.state != LicenceState::Revoked.as_str())
+}
+
+async fn group_of(st: &AppState, subscriber_id: i64) -> AppResult<Option<company_group::Model>> {
+    if let Some(g) = company_group::Entity::find()
+        .filter(company_group::Column::HeadSubscriberId.eq(subscriber_id))
+        .one(&st.db)
+        .await?
+    {
+        return Ok(Some(g));
+    }
+    let Some(m) = company_group_member::Entity::find()
+        .filter(company_group_member::Column::SubscriberId.eq(subscriber_id))
+        .one(&st.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(company_group::Entity::find_by_id(m.group_id)
+        .one(&st.db)
+        .await?)
+}
+
+/// A group the user may see.
+///
+/// # Errors
+/// `NotFound` for another partner's group.
+pub async fn find(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<company_group::Model> {
+    company_group::Entity::find_by_id(id)
+        .filter(user.scope.partner_column(company_group::Column::PartnerId))
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Creates a group headed by a subscriber of the user's partner.
+///
+/// # Errors
+/// `Invalid` naming `head_subscriber_id` when the rules refuse.
+pub async fn create(
+    st: &AppState,
+    user: &CurrentUser,
+    head_id: i64,
+    name: Option<String>,
+) -> AppResult<company_group::Model> {
+    user.require(&[Role::Partner])?;
+    let head = service::find(st, user, head_id).await?;
+    if group_of(st, head.id).await?.is_some() {
+        return Err(AppError::invalid(
+            "head_subscriber_id",
+            "организация уже состоит в группе компаний",
+        ));
+    }
+    if on_right_choice(&licences_of(st, head.id).await?) {
+        return Err(AppError::invalid(
+            "head_subscriber_id",
+            "абонент на тарифе «Верное решение» не может входить в группу",
+        ));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let g = company_group::ActiveModel {
+        id: NotSet,
+        partner_id: Set(head.partner_id),
+        head_subscriber_id: Set(head.id),
+        name: Set(name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("Группа «{}»", head.short_name))),
+        created_at: Set(w.at()),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("company_group.create", "company_group", g.id)
+            .after(json!({"head": head.id, "name": g.name})),
+    );
+    w.commit().await?;
+    Ok(g)
+}
+
+/// Adds a member (§2.5: only after the head is registered; Верное решение is refused).
+///
+/// # Errors
+/// `Invalid` naming `subscriber_id` when the rules refuse.
+pub async fn add_member(
+    st: &AppState,
+    user: &CurrentUser,
+    group_id: i64,
+    subscriber_id: i64,
+) -> AppResult<()> {
+    user.require(&[Role::Partner])?;
+    let g = find(st, user, group_id).await?;
+    let member = service::find(st, user, subscriber_id).await?;
+    if group_of(st, member.id).await?.is_some() {
+        return Err(AppError::invalid(
+            "subscriber_id",
+            "организация уже состоит в группе компаний",
+        ));
+    }
+    if on_right_choice(&licences_of(st, member.id).await?) {
+        return Err(AppError::invalid(
+            "subscriber_id",
+            "абонент на тарифе «Верное решение» не может входить в группу",
+        ));
+    }
+    // §2.5: members attach only after the head's certificate is registered; the head's
+    // registered licence is the registration that tells so.
+    let head_registered = licences_of(st, g.head_subscriber_id)
+        .await?
+        .iter()
+        .any(|l| l.state == LicenceState::Registered.as_str());
+    if !head_registered {
+        return Err(AppError::invalid(
+            "subscriber_id",
+            "участника можно присоединить только после регистрации головной организации",
+        ));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    company_group_member::ActiveModel {
+        id: NotSet,
+        group_id: Set(g.id),
+        subscriber_id: Set(member.id),
+        joined_at: Set(w.at()),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("company_group.add_member", "company_group", g.id)
+            .after(json!({"subscriber": member.id})),
+    );
+    w.commit().await
+}
+
+/// Removes a member; the head is removed only from its own card (by dissolving the group).
+///
+/// # Errors
+/// `Invalid` for the head; `NotFound` for someone who is not a member.
+pub async fn remove_member(
+    st: &AppState,
+    user: &CurrentUser,
+    group_id: i64,
+    subscriber_id: i64,
+) -> AppResult<()> {
+    user.require(&[Role::Partner])?;
+    let g = find(st, user, group_id).await?;
+    if subscriber_id == g.head_subscriber_id {
+        return Err(AppError::invalid(
+            "subscriber_id",
+            "головная организация удаляется из группы только из своей карточки",
+        ));
+    }
+    let m = company_group_member::Entity::find()
+        .filter(company_group_member::Column::GroupId.eq(g.id))
+        .filter(company_group_member::Column::SubscriberId.eq(subscriber_id))
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    m.delete(&*w).await?;
+    w.record(
+        Change::new("company_group.remove_member", "company_group", g.id)
+            .before(json!({"subscriber": subscriber_id})),
+    );
+    w.commit().await
+}
+
+/// One row of the group form.
+pub struct MemberRow {
+    pub subscriber: subscriber::Model,
+    pub head: bool,
+    pub licence_end: Option<NaiveDate>,
+    pub active: bool,
+}
+
+/// The group form: members with licence end, active flag; head first.
+///
+/// # Errors
+/// Database errors.
+pub async fn rows(st: &AppState, g: &company_group::Model) -> AppResult<Vec<MemberRow>> {
+    let mut ids = vec![g.head_subscriber_id];
+    ids.extend(
+        company_group_member::Entity::find()
+            .filter(company_group_member::Column::GroupId.eq(g.id))
+            .order_by_asc(company_group_member::Column::Id)
+            .all(&st.db)
+            .await?
+            .into_iter()
+            .map(|m| m.subscriber_id),
+    );
+    let today = st.clock.today();
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(s) = subscriber::Entity::find_by_id(id).one(&st.db).await? else {
+            continue;
+        };
+        let ls = licences_of(st, id).await?;
+        let t = terms(&ls);
+        out.push(MemberRow {
+            head: id == g.head_subscriber_id,
+            licence_end: t
+                .iter()
+                .filter(|t| t.state != LicenceState::Revoked)
+                .map(|t| t.ends_on)
+                .max(),
+            active: is_active(&t, today),
+            subscriber: s,
+        });
+    }
+    Ok(out)
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/company-groups", post(api_create))
+        .route("/company-groups/{id}", get(api_show))
+        .route("/company-groups/{id}/members", post(api_add))
+        .route(
+            "/company-groups/{id}/members/{subscriber}",
+            delete(api_remove),
+        )
+}
+
+pub fn web_routes() -> Router<AppState> {
+    Router::new()
+        .route("/company-groups/{id}", get(page))
+        .route("/company-groups/{id}/export.csv", get(export))
+        .route("/company-groups/{id}/members", post(web_add))
+        .route(
+            "/company-groups/{id}/members/{subscriber}/remove",
+            post(web_remove),
+        )
+        .route("/subscribers/{id}/company-group", post(web_create))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    head_subscriber_id: i64,
+    name: Option<String>,
+}
+
+fn group_json(g: &company_group::Model, rows: &[MemberRow]) -> Value {
+    json!({
+        "id": g.id, "name": g.name, "head_subscriber_id": g.head_subscriber_id,
+        "active": rows.iter().filter(|r| r.active).count(), "total": rows.len(),
+        "members": rows.iter().map(|r| json!({
+            "subscriber_id": r.subscriber.id, "inn": r.subscriber.inn, "kpp": r.subscriber.kpp,
+            "short_name": r.subscriber.short_name, "head": r.head, "licence_end": r.licence_end, "active": r.active,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn api_create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> AppResult<Json<Value>> {
+    let g = create(&st, &user, b.head_subscriber_id, b.name).await?;
+    Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+async fn api_show(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let g = find(&st, &user, id).await?;
+    Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddBody {
+    subscriber_id: i64,
+}
+
+async fn api_add(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AddBody>,
+) -> AppResult<Json<Value>> {
+    add_member(&st, &user, id, b.subscriber_id).await?;
+    let g = find(&st, &user, id).await?;
+    Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+async fn api_remove(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, sub)): Path<(i64, i64)>,
+) -> AppResult<Json<Value>> {
+    remove_member(&st, &user, id, sub).await?;
+    let g = find(&st, &user, id).await?;
+    Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
+    let g = find(&st, &user, id).await?;
+    let rows = rows(&st, &g).await?;
+    let active = rows.iter().filter(|r| r.active).count();
+    Ok(layout::page(
+        &user,
+        "subscribers",
+        &g.name,
+        html! {
+            p { "Активных участников: " b { (active) " / " (rows.len()) } span.muted { " — участник активен, пока действует его лицензия, и 30 дней после её окончания." } }
+            (table(&["Организация", "ИНН", "КПП", "Роль", "Окончание лицензии", "Активен", ""], rows.iter().map(|r| html! { tr {
+                td { a href={ "/subscribers/" (r.subscriber.id) } { (r.subscriber.short_name) } }
+                td { (r.subscriber.inn) } td { (r.subscriber.kpp.as_deref().unwrap_or("")) }
+                td { (if r.head { "Головная" } else { "Участник" }) }
+                td { (r.licence_end.map(date_ru).unwrap_or_default()) }
+                td { (yes_no(r.active)) }
+                td { @if !r.head && user.role == Role::Partner {
+                    form.inline method="post" action={ "/company-groups/" (g.id) "/members/" (r.subscriber.id) "/remove" } {
+                        (csrf_field(&user))
+                        button.secondary type="submit" onclick="return confirm('Исключить организацию из группы компаний?')" { "Исключить" }
+                    }
+                } }
+            } })))
+            @if user.role == Role::Partner {
+                form.toolbar method="post" action={ "/company-groups/" (g.id) "/members" } {
+                    (csrf_field(&user))
+                    label { "ИНН участника" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}"; }
+                    label { "КПП" input type="text" name="kpp"; }
+                    button.primary type="submit" { "Добавить в группу" }
+                }
+            }
+            a.button.secondary href={ "/company-groups/" (g.id) "/export.csv" } { "Экспорт (CSV)" }
+        },
+    ))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let g = find(&st, &user, id).await?;
+    let rows = rows(&st, &g).await?;
+    // Semicolons and a BOM: what Russian Excel opens without an import dialog.
+    let mut out = String::from("\u{feff}Организация;ИНН;КПП;Роль;Окончание лицензии;Активен\r\n");
+    for r in &rows {
+        out.push_str(&format!(
+            "{};{};{};{};{};{}\r\n",
+            csv_field(&r.subscriber.short_name),
+            r.subscriber.inn,
+            r.subscriber.kpp.as_deref().unwrap_or(""),
+            if r.head {
+                "Головная"
+            } else {
+                "Участник"
+            },
+            r.licence_end.map(date_ru).unwrap_or_default(),
+            if r.active { "Да" } else { "Нет" },
+        ));
+    }
+    Ok(super::super::applications::api::download(
+        out.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("gruppa-{}.csv", g.id),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    inn: String,
+    #[serde(default)]
+    kpp: String,
+}
+
+async fn flash_and_back(
+    st: &AppState,
+    user: &CurrentUser,
+    back: String,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    let flash = match result {
+        Ok(text) => Flash {
+            kind: FlashKind::Success,
+            text,
+        },
+        Err(AppError::Invalid(e)) => Flash {
+            kind: FlashKind::Error,
+            text: e
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        Err(AppError::NotFound) => Flash {
+            kind: FlashKind::Error,
+            text: "Абонент не найден среди ваших абонентов.".to_owned(),
+        },
+        Err(e) => return Err(e),
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+async fn web_add(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<AddForm>,
+) -> AppResult<Response> {
+    let kpp = Some(f.kpp.trim()).filter(|k| !k.is_empty());
+    let mut q = subscriber::Entity::find()
+        .filter(user.scope.subscribers())
+        .filter(subscriber::Column::Inn.eq(f.inn.trim()));
+    if let Some(k) = kpp {
+        q = q.filter(subscriber::Column::Kpp.eq(k));
+    }
+    let result = match q.one(&st.db).await? {
+        Some(s) => add_member(&st, &user, id, s.id)
+            .await
+            .map(|()| format!("«{}» добавлена в группу.", s.short_name)),
+        None => Err(AppError::NotFound),
+    };
+    flash_and_back(&st, &user, format!("/company-groups/{id}"), result).await
+}
+
+async fn web_remove(
+    State(st): State<AppState>,
+    Path((id, sub)): Path<(i64, i64)>,
+    Csrf(user, _): Csrf<crate::auth::NoFields>,
+) -> AppResult<Response> {
+    let result = remove_member(&st, &user, id, sub)
+        .await
+        .map(|()| "Организация исключена из группы.".to_owned());
+    flash_and_back(&st, &user, format!("/company-groups/{id}"), result).await
+}
+
+async fn web_create(
+    State(st): State<AppState>,
+    Path(sub): Path<i64>,
+    Csrf(user, _): Csrf<crate::auth::NoFields>,
+) -> AppResult<Response> {
+    match create(&st, &user, sub, None).await {
+        Ok(g) => {
+            flash_and_back(
+                &st,
+                &user,
+                format!("/company-groups/{}", g.id),
+                Ok("Группа компаний создана.".to_owned()),
+            )
+            .await
+        }
+        Err(e) => flash_and_back(&st, &user, format!("/subscribers/{sub}"), Err(e)).await,
+    }
+}
+
+/// The group a subscriber heads or belongs to, for its card.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_subscriber(
+    st: &AppState,
+    subscriber_id: i64,
+) -> AppResult<Option<company_group::Model>> {
+    group_of(st, subscriber_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_stays_active_30_days_after_its_licence_ends() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let t = [Term {
+            state: LicenceState::Registered,
+            starts_on: d("2024-03-01"),
+            ends_on: d("2025-03-01"),
+        }];
+        assert!(is_active(&t, d("2025-03-31")));
+        assert!(!is_active(&t, d("2025-04-01")), "31 days after the end");
+        assert!(!is_active(
+            &[Term {
+                state: LicenceState::Revoked,
+                ..t[0]
+            }],
+            d("2025-02-01")
+        ));
+        assert!(!is_active(&t, d("2024-02-01")), "not started yet");
+    }
+}

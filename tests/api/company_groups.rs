@@ -1,0 +1,241 @@
+//! Groups of companies: the head first, members after its registration, no Верное
+//! решение, the head removed only from its own card, activity with a 30-day grace.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Registers an organisation of p-klg-1 and returns its subscriber id.
+async fn subscriber(app: &TestApp, inn: &str, kpp: &str, option: &str, right_choice: bool) -> i64 {
+    let mut doc = sample_application();
+    doc["inn"] = json!(inn);
+    doc["kpp"] = json!(kpp);
+    doc["directions"] = json!([{ "authority": "fns", "code": "4027", "kpp": kpp }]);
+    doc["short_name"] = json!(format!("ООО \"Компания {inn}\""));
+    let id = app.submit(&doc).await;
+    app.attach_required("p-klg-1", id).await;
+    let flags = if right_choice {
+        json!({"right_choice": true})
+    } else {
+        json!({})
+    };
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{id}/process"),
+        json!({"option": option, "flags": flags}),
+    )
+    .await;
+    use registrar::applications::service::{self, Caller, Command};
+    service::fire(
+        &app.state,
+        Caller::System("processing"),
+        id,
+        Command::CertificateIssued,
+        None,
+    )
+    .await
+    .unwrap();
+    app.act("intake", &format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    let token = app.token("p-klg-1").await;
+    let list: Value = app
+        .api_get(Some(&token), &format!("/subscribers?q={inn}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"][0]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_group_is_built_around_its_head_under_the_rules() {
+    let app = TestApp::spawn().await;
+    let head = subscriber(&app, "4027291410", "402701001", "basic_1y", false).await;
+    let m1 = subscriber(&app, "7707083893", "770701001", "basic_1y", false).await;
+    let m2 = subscriber(&app, "5036065113", "503601001", "basic_1y", false).await;
+    let rc = subscriber(&app, "5029140930", "502901001", "basic_1y", true).await;
+
+    let g = app
+        .act(
+            "p-klg-1",
+            "/company-groups",
+            json!({"head_subscriber_id": head}),
+        )
+        .await;
+    let gid = g["id"].as_i64().unwrap();
+    for m in [m1, m2] {
+        app.act(
+            "p-klg-1",
+            &format!("/company-groups/{gid}/members"),
+            json!({"subscriber_id": m}),
+        )
+        .await;
+    }
+    let token = app.token("p-klg-1").await;
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::POST,
+            &format!("/company-groups/{gid}/members"),
+            Some(json!({"subscriber_id": rc})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Верное решение")
+    );
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::POST,
+            &format!("/company-groups/{gid}/members"),
+            Some(json!({"subscriber_id": m1})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("уже состоит")
+    );
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::DELETE,
+            &format!("/company-groups/{gid}/members/{head}"),
+            None,
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("только из своей карточки")
+    );
+
+    let g: Value = app
+        .api_get(Some(&token), &format!("/company-groups/{gid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (g["active"].as_u64(), g["total"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(g["members"][0]["head"], true);
+
+    // A year and 30 days later everyone is still active (grace); a day more and nobody is.
+    app.clock.set(instant("2026-04-02T12:00:00+03:00"));
+    let g: Value = app
+        .api_get(Some(&token), &format!("/company-groups/{gid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(g["active"], 3);
+    app.clock.set(instant("2026-04-03T12:00:00+03:00"));
+    let g: Value = app
+        .api_get(Some(&token), &format!("/company-groups/{gid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (g["active"].as_u64(), g["total"].as_u64()),
+        (Some(0), Some(3)),
+        "members stay, but do not count"
+    );
+
+    let r = app
+        .api_json(
+            &token,
+            Method::DELETE,
+            &format!("/company-groups/{gid}/members/{m2}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["total"], 2);
+
+    // Another partner does not see the group.
+    problem(
+        app.api_get(
+            Some(&app.token("p-klg-2").await),
+            &format!("/company-groups/{gid}"),
+        )
+        .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_group_form_counts_members_and_exports() {
+    let app = TestApp::spawn().await;
+    let head = subscriber(&app, "4027291410", "402701001", "basic_1y", false).await;
+    subscriber(&app, "7707083893", "770701001", "basic_1y", false).await;
+    let b = app.signed_in("p-klg-1").await;
+    let card = b
+        .get(app.url(&format!("/subscribers/{head}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&card).unwrap();
+    let r = b
+        .post(app.url(&format!("/subscribers/{head}/company-group")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let group_url = location(&r);
+    assert!(group_url.starts_with("/company-groups/"));
+    let r = b
+        .post(app.url(&format!("{group_url}/members")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("inn", "7707083893"),
+            ("kpp", "770701001"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("добавлена в группу"), "{html}");
+    assert!(html.contains("Активных участников: <b>2 / 2</b>"));
+    let csv = b
+        .get(app.url(&format!("{group_url}/export.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), 3);
+    assert!(
+        csv.contains("7707083893;770701001;Участник;03.03.2026;Да"),
+        "{csv}"
+    );
+}
