@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod jobs;
 pub mod money;
 pub mod notify;

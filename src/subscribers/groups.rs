@@ -404,14 +404,6 @@ async fn page(
     ))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([';', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 async fn export(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -419,28 +411,36 @@ async fn export(
 ) -> AppResult<Response> {
     let g = find(&st, &user, id).await?;
     let rows = rows(&st, &g).await?;
-    // Semicolons and a BOM: what Russian Excel opens without an import dialog.
-    let mut out = String::from("\u{feff}Организация;ИНН;КПП;Роль;Окончание лицензии;Активен\r\n");
-    for r in &rows {
-        out.push_str(&format!(
-            "{};{};{};{};{};{}\r\n",
-            csv_field(&r.subscriber.short_name),
-            r.subscriber.inn,
-            r.subscriber.kpp.as_deref().unwrap_or(""),
-            if r.head {
-                "Головная"
-            } else {
-                "Участник"
-            },
-            r.licence_end.map(date_ru).unwrap_or_default(),
-            if r.active { "Да" } else { "Нет" },
-        ));
-    }
-    Ok(super::super::applications::api::download(
-        out.into_bytes(),
-        "text/csv; charset=utf-8",
-        &format!("gruppa-{}.csv", g.id),
-    ))
+    let sheet = crate::export::Sheet {
+        title: g.name.clone(),
+        headers: vec![
+            "Организация",
+            "ИНН",
+            "КПП",
+            "Роль",
+            "Окончание лицензии",
+            "Активен",
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.subscriber.short_name.clone(),
+                    r.subscriber.inn.clone(),
+                    r.subscriber.kpp.clone().unwrap_or_default(),
+                    if r.head {
+                        "Головная"
+                    } else {
+                        "Участник"
+                    }
+                    .to_owned(),
+                    r.licence_end.map(date_ru).unwrap_or_default(),
+                    if r.active { "Да" } else { "Нет" }.to_owned(),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::respond(&sheet, "csv", &format!("gruppa-{}", g.id))
 }
 
 #[derive(Deserialize)]

@@ -17,6 +17,7 @@ use crate::tariffs::licence::LicenceEvent;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subscribers", get(list))
+        .route("/subscribers/export.{format}", get(export))
         .route("/subscribers/{id}", get(card))
         .route("/licences/{id}/action", post(licence_action))
         .route("/subscribers/{id}/manage", post(manage))
@@ -178,4 +179,48 @@ async fn manage(
         session::set_flash(&st.db, s, flash).await?;
     }
     Ok(Redirect::to(&format!("/subscribers/{id}?tab=manage")).into_response())
+}
+
+/// The registry (with the search applied) as CSV or XLSX.
+async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(format): Path<String>,
+    Query(p): Query<ListParams>,
+) -> AppResult<Response> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let (rows, _) = service::search(&st, &user, p.q.as_deref(), 1, 100_000).await?;
+    let sheet = crate::export::Sheet {
+        title: "Абоненты".to_owned(),
+        headers: vec![
+            "ИНН",
+            "КПП",
+            "Краткое наименование",
+            "Полное наименование",
+            "ОГРН",
+            "Рег. номер ПФР",
+            "Телефон",
+            "E-mail",
+            "Подключен",
+            "Создан",
+        ],
+        rows: rows
+            .iter()
+            .map(|s| {
+                vec![
+                    s.inn.clone(),
+                    s.kpp.clone().unwrap_or_default(),
+                    s.short_name.clone(),
+                    s.full_name.clone(),
+                    s.ogrn.clone().unwrap_or_default(),
+                    s.pfr_number.clone().unwrap_or_default(),
+                    s.phone.clone(),
+                    s.email.clone(),
+                    if s.connected { "Да" } else { "Нет" }.to_owned(),
+                    crate::web::components::datetime_ru(s.created_at),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::respond(&sheet, &format, "abonenty")
 }

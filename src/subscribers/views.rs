@@ -33,6 +33,8 @@ pub fn list(
             form.toolbar method="get" action="/subscribers" {
                 label { "ИНН, наименование, GUID продукта, логин ИТС или номер ПФР" input type="text" name="q" value=(q) size="50"; }
                 button.primary type="submit" { "Найти" }
+                a.button.secondary href={ "/subscribers/export.csv?q=" (urlencode(&q)) } { "Экспорт CSV" }
+                a.button.secondary href={ "/subscribers/export.xlsx?q=" (urlencode(&q)) } { "Экспорт XLSX" }
             }
             (table(&["ИНН", "КПП", "Наименование", "Подключен", "Создан"], rows.iter().map(|s| html! { tr {
                 td { (s.inn) } td { (s.kpp.as_deref().unwrap_or("")) }

@@ -465,3 +465,53 @@ async fn the_card_has_the_manual_tabs() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_registry_exports_to_csv_and_xlsx() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "basic_1y").await;
+    let b = app.signed_in("p-klg-1").await;
+    let csv = b
+        .get(app.url("/subscribers/export.csv?q="))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("abonenty.csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("4027291410;402701001;"), "{csv}");
+    let xlsx = b
+        .get(app.url("/subscribers/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        xlsx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+    assert_eq!(
+        b.get(app.url("/subscribers/export.pdf"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // Another partner's export is empty.
+    let other = app.signed_in("p-klg-2").await;
+    let csv = other
+        .get(app.url("/subscribers/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 1, "header only");
+}
