@@ -60,6 +60,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(tariffs::routes::web_routes())
         .merge(subscribers::routes::routes())
         .merge(subscribers::groups::web_routes())
+        .merge(subscribers::certificates::web_routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
@@ -72,6 +73,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(tariffs::routes::api_routes())
         .merge(subscribers::api::routes())
         .merge(subscribers::groups::api_routes())
+        .merge(subscribers::certificates::api_routes())
         .fallback(|| async { AppError::NotFound })
         .layer(Extension(Channel::Api));
 

@@ -13,6 +13,7 @@ mod m20261123_000003_applications;
 mod m20261123_000004_offers;
 mod m20261123_000005_subscribers;
 mod m20261123_000006_company_groups;
+mod m20261123_000007_certificates;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_offers::Migration),
             Box::new(m20261123_000005_subscribers::Migration),
             Box::new(m20261123_000006_company_groups::Migration),
+            Box::new(m20261123_000007_certificates::Migration),
         ]
     }
 }

@@ -57,6 +57,10 @@ pub fn registry() -> Vec<Job> {
             run: |st, t| Box::pin(deferred_its::run(st, t)),
         },
         Job {
+            name: crate::subscribers::certificates::JOB,
+            run: |st, t| Box::pin(crate::subscribers::certificates::refresh_revoked(st, t)),
+        },
+        Job {
             name: outbox::NAME,
             run: |st, t| Box::pin(outbox::run(st, t)),
         },

@@ -216,6 +216,9 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         )
         .await?;
     }
+    if app.certificate_requested {
+        super::certificates::issue(w, &sub, Some(product.id), app).await?;
+    }
     if app.cryptopro_licence {
         let t = catalog_row(w, "cryptopro", partner.tariff_zone, today).await?;
         add_licence(w, &sub, Some(product.id), &t, true, None, app.id, now).await?;

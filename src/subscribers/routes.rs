@@ -56,6 +56,7 @@ async fn card(
     let ids: Vec<i64> = licences.iter().map(|l| l.id).collect();
     let history = service::history(&st, &ids).await?;
     let group = super::groups::of_subscriber(&st, s.id).await?;
+    let (certificates, revocations) = super::certificates::of_subscriber(&st, s.id).await?;
     Ok(views::card(
         &user,
         &s,
@@ -63,6 +64,8 @@ async fn card(
         &licences,
         &history,
         group.as_ref(),
+        &certificates,
+        &revocations,
         p.tab.as_deref().unwrap_or("main"),
     ))
 }

@@ -2,9 +2,13 @@
 
 use maud::{Markup, html};
 
+use super::certificates::{Reason, RequestState};
 use super::routes::ListParams;
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{company_group, licence, licence_history, product_account, subscriber};
+use crate::entities::{
+    certificate, company_group, licence, licence_history, product_account, revocation_request,
+    subscriber,
+};
 use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
 use crate::web::layout::{self, csrf_field};
@@ -97,6 +101,8 @@ pub fn card(
     licences: &[licence::Model],
     history: &[licence_history::Model],
     group: Option<&company_group::Model>,
+    certificates: &[certificate::Model],
+    revocations: &[revocation_request::Model],
     tab: &str,
 ) -> Markup {
     let tabs = [
@@ -104,6 +110,7 @@ pub fn card(
         ("products", "Продукты"),
         ("tariffs", "Тарифы"),
         ("manage", "Управление"),
+        ("certificates", "Сертификаты"),
         ("history", "История"),
     ];
     layout::page(
@@ -146,6 +153,7 @@ pub fn card(
                         button.danger type="submit" onclick="return confirm('Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать.')" { "Заблокировать абонента" }
                     }
                 },
+                "certificates" => (certificates_tab(user, certificates, revocations)),
                 "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
                     td.nowrap { (datetime_ru(h.at)) } td { (h.actor_login) }
                     td { (licences.iter().find(|l| l.id == h.licence_id).map_or("", |l| l.tariff_name.as_str())) }
@@ -183,4 +191,73 @@ pub fn card(
             }
         },
     )
+}
+
+fn certificates_tab(
+    user: &CurrentUser,
+    certs: &[certificate::Model],
+    requests: &[revocation_request::Model],
+) -> Markup {
+    let may = matches!(
+        user.role,
+        Role::Partner | Role::SalesCenter | Role::Operator
+    );
+    html! {
+        (table(&["Серийный номер", "Владелец", "Тип", "Действует", "Поставщик", "Состояние", "Отзыв"], certs.iter().map(|c| {
+            let open = requests.iter().any(|r| r.certificate_id == c.id && r.state != "revoked");
+            html! { tr {
+                td { code { (c.serial) } }
+                td { (c.owner_name) }
+                td { (if c.kind == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
+                td.nowrap { (date_ru(c.valid_from)) " — " (date_ru(c.valid_to)) }
+                td { (c.provider) }
+                td { (if c.state == "revoked" { "Отозван" } else { "Действует" }) }
+                td {
+                    @if may && c.state == "active" && !open {
+                        form.inline method="post" action={ "/certificates/" (c.id) "/revocation" } {
+                            (csrf_field(user))
+                            select name="reason" required {
+                                option value="" { "— причина —" }
+                                @for r in Reason::ALL { option value=(r.as_str()) { (r.title_ru()) } }
+                            }
+                            button.secondary type="submit" { "Заявление на отзыв" }
+                        }
+                    }
+                }
+            } }
+        })))
+        @if !requests.is_empty() {
+            h2 { "Заявления на отзыв" }
+            (table(&["№", "Сертификат", "Причина", "Состояние", "Создано", "Документы", ""], requests.iter().map(|r| {
+                let state = RequestState::parse(&r.state);
+                html! { tr {
+                    td { (r.id) }
+                    td { code { (certs.iter().find(|c| c.id == r.certificate_id).map_or("", |c| c.serial.as_str())) } }
+                    td { (Reason::parse(&r.reason).map_or("", Reason::title_ru)) }
+                    td { (state.map_or("", RequestState::title_ru)) }
+                    td.nowrap { (datetime_ru(r.created_at)) }
+                    td {
+                        a href={ "/revocation-requests/" (r.id) "/application.docx" } { "Заявление (.docx)" }
+                        @if r.scan_key.is_some() { br; span.muted { "скан прикреплён" } }
+                    }
+                    td {
+                        @if state == Some(RequestState::Draft) && may {
+                            form.inline method="post" enctype="multipart/form-data" action={ "/revocation-requests/" (r.id) "/scan" } {
+                                (csrf_field(user))
+                                input type="file" name="file" required accept=".pdf,.jpg,.jpeg,.png,.tif,.tiff";
+                                button.secondary type="submit" { "Прикрепить скан" }
+                            }
+                            @if r.scan_key.is_some() {
+                                form.inline method="post" action={ "/revocation-requests/" (r.id) "/send" } {
+                                    (csrf_field(user))
+                                    button.primary type="submit" onclick="return confirm('Отправить заявление на отзыв сертификата в удостоверяющий центр?')" { "Отправить" }
+                                }
+                            }
+                        }
+                    }
+                } }
+            })))
+        }
+        p.muted { "Уже отозванные сертификаты к отзыву не предлагаются. Список отозванных обновляется раз в сутки." }
+    }
 }

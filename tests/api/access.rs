@@ -254,6 +254,7 @@ async fn the_operator_runs_jobs_through_the_api() {
             "identification_no_show",
             "distribution",
             "deferred_its",
+            "certificate_revocations",
             "outbox"
         ]
     );
