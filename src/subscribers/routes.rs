@@ -57,15 +57,18 @@ async fn card(
     let history = service::history(&st, &ids).await?;
     let group = super::groups::of_subscriber(&st, s.id).await?;
     let (certificates, revocations) = super::certificates::of_subscriber(&st, s.id).await?;
+    let model = views::CardModel {
+        subscriber: &s,
+        products: &products,
+        licences: &licences,
+        history: &history,
+        group: group.as_ref(),
+        certificates: &certificates,
+        revocations: &revocations,
+    };
     Ok(views::card(
         &user,
-        &s,
-        &products,
-        &licences,
-        &history,
-        group.as_ref(),
-        &certificates,
-        &revocations,
+        &model,
         p.tab.as_deref().unwrap_or("main"),
     ))
 }

@@ -94,17 +94,27 @@ fn licence_actions(user: &CurrentUser, l: &licence::Model) -> Markup {
     }
 }
 
-pub fn card(
-    user: &CurrentUser,
-    s: &subscriber::Model,
-    products: &[product_account::Model],
-    licences: &[licence::Model],
-    history: &[licence_history::Model],
-    group: Option<&company_group::Model>,
-    certificates: &[certificate::Model],
-    revocations: &[revocation_request::Model],
-    tab: &str,
-) -> Markup {
+/// Everything the card shows.
+pub struct CardModel<'a> {
+    pub subscriber: &'a subscriber::Model,
+    pub products: &'a [product_account::Model],
+    pub licences: &'a [licence::Model],
+    pub history: &'a [licence_history::Model],
+    pub group: Option<&'a company_group::Model>,
+    pub certificates: &'a [certificate::Model],
+    pub revocations: &'a [revocation_request::Model],
+}
+
+pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
+    let CardModel {
+        subscriber: s,
+        products,
+        licences,
+        history,
+        group,
+        certificates,
+        revocations,
+    } = *m;
     let tabs = [
         ("main", "Основные"),
         ("products", "Продукты"),
