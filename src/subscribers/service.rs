@@ -50,7 +50,15 @@ pub async fn search(
                     .add(product_account::Column::ItsLogin.eq(q)),
             )
             .into_query();
-        let mut c = Condition::any().add(subscriber::Column::Id.in_subquery(by_product));
+        // An ITS registration number finds the subscriber the subscription is activated for.
+        let by_its = crate::entities::its_subscription::Entity::find()
+            .select_only()
+            .column(crate::entities::its_subscription::Column::ActivatedForInn)
+            .filter(crate::entities::its_subscription::Column::RegistrationNumber.eq(q))
+            .into_query();
+        let mut c = Condition::any()
+            .add(subscriber::Column::Id.in_subquery(by_product))
+            .add(subscriber::Column::Inn.in_subquery(by_its));
         if q.chars().all(|c| c.is_ascii_digit()) {
             c = c
                 .add(subscriber::Column::Inn.starts_with(q))

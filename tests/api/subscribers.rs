@@ -235,6 +235,11 @@ async fn the_card_offers_the_allowed_actions_with_the_warning() {
     let app = TestApp::spawn().await;
     register(&app, sample_application(), "its_free").await;
     let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    assert_eq!(
+        the_subscriber(&app, "p-klg-1", "ITS-100001").await["id"],
+        s["id"],
+        "ITS registration number"
+    );
     assert_eq!(s["licences"][0]["tariff_code"], "its");
     assert_eq!(s["licences"][0]["cost"], "0.00");
     let id = s["id"].as_i64().unwrap();
