@@ -14,6 +14,7 @@ mod m20261123_000004_offers;
 mod m20261123_000005_subscribers;
 mod m20261123_000006_company_groups;
 mod m20261123_000007_certificates;
+mod m20261123_000008_contacts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_subscribers::Migration),
             Box::new(m20261123_000006_company_groups::Migration),
             Box::new(m20261123_000007_certificates::Migration),
+            Box::new(m20261123_000008_contacts::Migration),
         ]
     }
 }

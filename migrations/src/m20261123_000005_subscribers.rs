@@ -229,6 +229,9 @@ pub enum Subscribers {
     Connected,
     PaidBasisOnly,
     CreatedAt,
+    Fax,
+    RegistrationFile,
+    RegistrationFileAt,
 }
 
 #[derive(DeriveIden)]

@@ -27,6 +27,10 @@ pub struct Model {
     /// §4: after a paid licence was revoked, only paid connections are allowed.
     pub paid_basis_only: bool,
     pub created_at: DateTimeUtc,
+    pub fax: Option<String>,
+    /// Generated from the card; regenerated whenever an address is saved (§11.2).
+    pub registration_file: Option<String>,
+    pub registration_file_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,7 +19,24 @@ use crate::tariffs::licence::LicenceEvent;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subscribers", get(list))
-        .route("/subscribers/{id}", get(show))
+        .route("/subscribers/{id}", get(show).patch(update))
+        .route(
+            "/subscribers/{id}/registration-file",
+            get(registration_file),
+        )
+        .route(
+            "/subscribers/{id}/contact-persons",
+            post(add_contact_person),
+        )
+        .route("/subscribers/{id}/directions", post(add_direction))
+        .route(
+            "/subscribers/{id}/directions/{direction}",
+            axum::routing::delete(remove_direction),
+        )
+        .route(
+            "/products/{id}/contacts/{usage}",
+            axum::routing::put(set_product_contact),
+        )
         .route("/subscribers/{id}/detach-its", post(detach_its))
         .route("/subscribers/{id}/block", post(block))
         .route(
@@ -98,6 +115,33 @@ async fn show(
     let mut v = subscriber_json(&s);
     v["products"] = products.iter().map(product_json).collect();
     v["licences"] = licences.iter().map(licence_json).collect();
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let contacts = crate::entities::product_contact::Entity::find()
+        .filter(
+            crate::entities::product_contact::Column::ProductAccountId
+                .is_in(products.iter().map(|p| p.id)),
+        )
+        .all(&st.db)
+        .await?;
+    v["product_contacts"] = contacts.iter().map(|c| json!({"product_account_id": c.product_account_id, "usage": c.usage, "value": c.value})).collect();
+    let persons = crate::entities::contact_person::Entity::find()
+        .filter(crate::entities::contact_person::Column::SubscriberId.eq(s.id))
+        .order_by_asc(crate::entities::contact_person::Column::Id)
+        .all(&st.db)
+        .await?;
+    v["contact_persons"] = persons.iter().map(|c| json!({"id": c.id, "full_name": c.full_name, "position": c.position, "phone": c.phone, "email": c.email})).collect();
+    let directions = crate::entities::direction::Entity::find()
+        .filter(crate::entities::direction::Column::SubscriberId.eq(s.id))
+        .order_by_asc(crate::entities::direction::Column::Id)
+        .all(&st.db)
+        .await?;
+    v["directions"] = directions
+        .iter()
+        .map(|d| json!({"id": d.id, "authority": d.authority, "code": d.code, "kpp": d.kpp}))
+        .collect();
+    v["fax"] = json!(s.fax);
+    v["note"] = json!(s.note);
+    v["registration_file_at"] = json!(s.registration_file_at);
     Ok(Json(v))
 }
 
@@ -136,4 +180,101 @@ async fn block(
 ) -> AppResult<Json<Value>> {
     let blocked = service::block_subscriber(&st, &user, id, b.reason).await?;
     Ok(Json(json!({ "blocked": blocked })))
+}
+
+async fn update(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(patch): ApiJson<super::card::CardPatch>,
+) -> AppResult<Json<Value>> {
+    let s = super::card::update(&st, &user, id, patch, if_match(&headers)?).await?;
+    Ok(Json(subscriber_json(&s)))
+}
+
+async fn registration_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<axum::response::Response> {
+    let s = service::find(&st, &user, id).await?;
+    let text = s
+        .registration_file
+        .clone()
+        .ok_or(crate::error::AppError::NotFound)?;
+    Ok(crate::applications::api::download(
+        text.into_bytes(),
+        "text/plain; charset=utf-8",
+        &format!("registration-{}.txt", s.inn),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonBody {
+    full_name: String,
+    position: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+async fn add_contact_person(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PersonBody>,
+) -> AppResult<Json<Value>> {
+    let c =
+        super::card::add_contact_person(&st, &user, id, &b.full_name, b.position, b.phone, b.email)
+            .await?;
+    Ok(Json(json!({"id": c.id, "full_name": c.full_name})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectionBody {
+    authority: String,
+    code: String,
+    kpp: Option<String>,
+}
+
+async fn add_direction(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<DirectionBody>,
+) -> AppResult<Json<Value>> {
+    let d =
+        super::card::add_direction(&st, &user, id, &b.authority, &b.code, b.kpp.as_deref()).await?;
+    Ok(Json(
+        json!({"id": d.id, "authority": d.authority, "code": d.code, "kpp": d.kpp}),
+    ))
+}
+
+async fn remove_direction(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, direction)): Path<(i64, i64)>,
+) -> AppResult<Json<Value>> {
+    super::card::remove_direction(&st, &user, id, direction).await?;
+    Ok(Json(json!({"removed": direction})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactBody {
+    value: String,
+}
+
+async fn set_product_contact(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((id, usage)): Path<(i64, String)>,
+    ApiJson(b): ApiJson<ContactBody>,
+) -> AppResult<Json<Value>> {
+    let c = super::card::set_product_contact(&st, &user, id, &usage, &b.value).await?;
+    Ok(Json(
+        json!({"product_account_id": c.product_account_id, "usage": c.usage, "value": c.value}),
+    ))
 }

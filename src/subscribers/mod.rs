@@ -2,6 +2,7 @@
 //! accounts and licences; licence actions (block, resume, revoke) with history.
 
 pub mod api;
+pub mod card;
 pub mod certificates;
 pub mod groups;
 pub mod pipeline;

@@ -166,6 +166,9 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
                 connected: Set(true),
                 paid_basis_only: Set(false),
                 created_at: Set(now),
+                fax: Set(None),
+                registration_file: Set(None),
+                registration_file_at: Set(None),
             }
             .insert(&**w)
             .await?;
@@ -194,6 +197,7 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
     }
     .insert(&**w)
     .await?;
+    super::card::fill_from_application(w, &sub, &product, app).await?;
     let today = now.with_timezone(&moscow()).date_naive();
     if let Some(req) = req
         .as_ref()

@@ -14,4 +14,5 @@ mod company_groups;
 mod pricing;
 mod reference;
 mod sign_in;
+mod subscriber_card;
 mod subscribers;

@@ -1,0 +1,537 @@
+//! Editing the subscriber card (§11.1–§11.5): requisites and contacts with a version
+//! check, the registration file regenerated when an address is saved, a new card when
+//! the КПП changes (the live licences move to it at no cost), contact persons, product
+//! contacts by usage (one recipient each), and directions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, QueryOrder,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::service;
+use crate::AppState;
+use crate::applications::requisites;
+use crate::audit::{Change, Write};
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{
+    contact_person, direction, licence, licence_history, product_account, product_contact,
+    subscriber,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::tariffs::licence::LicenceState;
+
+/// The registration file: the card as the 1C program imports it.
+pub fn registration_file(
+    s: &subscriber::Model,
+    products: &[product_account::Model],
+    directions: &[direction::Model],
+    at: DateTime<Utc>,
+) -> String {
+    let mut out = String::from("[Абонент]\r\n");
+    let mut line = |k: &str, v: &str| out.push_str(&format!("{k}={v}\r\n"));
+    line("ИНН", &s.inn);
+    line("КПП", s.kpp.as_deref().unwrap_or(""));
+    line("ОГРН", s.ogrn.as_deref().unwrap_or(""));
+    line("Наименование", &s.short_name);
+    line("ПолноеНаименование", &s.full_name);
+    line("ЮридическийАдрес", &s.legal_address);
+    line("ФактическийАдрес", &s.actual_address);
+    line("Телефон", &s.phone);
+    line("ЭлектроннаяПочта", &s.email);
+    line(
+        "Сформирован",
+        &at.with_timezone(&crate::clock::moscow())
+            .format("%d.%m.%Y %H:%M:%S")
+            .to_string(),
+    );
+    for p in products {
+        out.push_str(&format!(
+            "[Продукт]\r\nGUID={}\r\nКонфигурация={}\r\n",
+            p.guid, p.configuration
+        ));
+    }
+    for d in directions {
+        out.push_str(&format!(
+            "[Направление]\r\nОрган={}\r\nКод={}\r\nКПП={}\r\n",
+            d.authority,
+            d.code,
+            d.kpp.as_deref().unwrap_or("")
+        ));
+    }
+    out
+}
+
+async fn regenerate<C: ConnectionTrait>(
+    db: &C,
+    s: &subscriber::Model,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let products = product_account::Entity::find()
+        .filter(product_account::Column::SubscriberId.eq(s.id))
+        .all(db)
+        .await?;
+    let dirs = direction::Entity::find()
+        .filter(direction::Column::SubscriberId.eq(s.id))
+        .order_by_asc(direction::Column::Id)
+        .all(db)
+        .await?;
+    subscriber::Entity::update_many()
+        .col_expr(
+            subscriber::Column::RegistrationFile,
+            Expr::value(Some(registration_file(s, &products, &dirs, at))),
+        )
+        .col_expr(
+            subscriber::Column::RegistrationFileAt,
+            Expr::value(Some(at)),
+        )
+        .filter(subscriber::Column::Id.eq(s.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Inside the pipeline: directions and product contacts from the application, and the
+/// first registration file.
+///
+/// # Errors
+/// Database errors.
+pub async fn fill_from_application(
+    w: &Write,
+    s: &subscriber::Model,
+    product: &product_account::Model,
+    app: &crate::entities::application::Model,
+) -> AppResult<()> {
+    let dirs: Vec<serde_json::Value> = serde_json::from_str(&app.directions)?;
+    for d in dirs {
+        direction::ActiveModel {
+            id: NotSet,
+            subscriber_id: Set(s.id),
+            product_account_id: Set(Some(product.id)),
+            authority: Set(d["authority"].as_str().unwrap_or("fns").to_owned()),
+            code: Set(d["code"].as_str().unwrap_or_default().to_owned()),
+            kpp: Set(d["kpp"].as_str().map(str::to_owned)),
+        }
+        .insert(&**w)
+        .await?;
+    }
+    for (usage, value) in [
+        ("fns_requirements", Some(app.email.clone())),
+        ("status_notifications", app.mobile_phone.clone()),
+    ] {
+        if let Some(v) = value {
+            product_contact::ActiveModel {
+                id: NotSet,
+                product_account_id: Set(product.id),
+                usage: Set(usage.to_owned()),
+                value: Set(v),
+            }
+            .insert(&**w)
+            .await?;
+        }
+    }
+    regenerate(&**w, s, w.at()).await
+}
+
+/// What may be edited on the card; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardPatch {
+    pub short_name: Option<String>,
+    pub full_name: Option<String>,
+    pub note: Option<String>,
+    pub legal_address: Option<String>,
+    pub actual_address: Option<String>,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<String>,
+    pub kpp: Option<String>,
+}
+
+/// Saves the card. A new КПП makes a new card (returned) and moves the live licences and
+/// products to it at no cost; the old card stays, disconnected.
+///
+/// # Errors
+/// `Invalid` naming each bad field; `Stale` on an old version; scope errors.
+pub async fn update(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    patch: CardPatch,
+    expected_version: Option<i32>,
+) -> AppResult<subscriber::Model> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let s = service::find(st, user, id).await?;
+    if expected_version.is_some_and(|v| v != s.version) {
+        return Err(AppError::Stale {
+            current_state: None,
+        });
+    }
+    let mut errors = Vec::new();
+    let text = |field: &str, v: &Option<String>, max: usize, errors: &mut Vec<FieldError>| {
+        if let Some(v) = v
+            && (v.trim().is_empty() || v.chars().count() > max)
+        {
+            errors.push(FieldError::new(field, format!("от 1 до {max} знаков")));
+        }
+    };
+    text("short_name", &patch.short_name, 255, &mut errors);
+    text("full_name", &patch.full_name, 1000, &mut errors);
+    text("legal_address", &patch.legal_address, 1000, &mut errors);
+    text("actual_address", &patch.actual_address, 1000, &mut errors);
+    text("phone", &patch.phone, 40, &mut errors);
+    if let Some(e) = &patch.email
+        && let Err(m) = requisites::email(e)
+    {
+        errors.push(FieldError::new("email", m));
+    }
+    let new_kpp = patch
+        .kpp
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| Some(*k) != s.kpp.as_deref());
+    if let Some(k) = new_kpp {
+        if s.legal_form == "sole_trader" {
+            errors.push(FieldError::new("kpp", "у ИП нет КПП"));
+        } else if let Err(m) = requisites::kpp(k) {
+            errors.push(FieldError::new("kpp", m));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = st.clock.now();
+    let mut w = Write::begin(&st.db, user.actor(), now).await?;
+    let address_changed = patch
+        .legal_address
+        .as_deref()
+        .is_some_and(|a| a.trim() != s.legal_address)
+        || patch
+            .actual_address
+            .as_deref()
+            .is_some_and(|a| a.trim() != s.actual_address);
+    let mut am = s.clone().into_active_model();
+    let set = |v: &Option<String>| v.as_ref().map(|x| x.trim().to_owned());
+    if let Some(v) = set(&patch.short_name) {
+        am.short_name = Set(v);
+    }
+    if let Some(v) = set(&patch.full_name) {
+        am.full_name = Set(v);
+    }
+    if let Some(v) = &patch.note {
+        am.note = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
+    }
+    if let Some(v) = set(&patch.legal_address) {
+        am.legal_address = Set(v);
+    }
+    if let Some(v) = set(&patch.actual_address) {
+        am.actual_address = Set(v);
+    }
+    if let Some(v) = set(&patch.phone) {
+        am.phone = Set(v);
+    }
+    if let Some(v) = &patch.fax {
+        am.fax = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
+    }
+    if let Some(v) = set(&patch.email) {
+        am.email = Set(v);
+    }
+    am.version = Set(s.version + 1);
+    let short = am.short_name.clone().unwrap();
+    let full = am.full_name.clone().unwrap();
+    am.search_key = Set(format!("{short} {full}").to_lowercase().replace('ё', "е"));
+    // Optimistic lock by hand: the update applies only to the version we read.
+    let updated = subscriber::Entity::update_many()
+        .set(am)
+        .filter(subscriber::Column::Id.eq(s.id))
+        .filter(subscriber::Column::Version.eq(s.version))
+        .exec(&*w)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::Stale {
+            current_state: None,
+        });
+    }
+    let saved = subscriber::Entity::find_by_id(s.id)
+        .one(&*w)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if address_changed {
+        regenerate(&*w, &saved, now).await?;
+    }
+    w.record(
+        Change::new("subscriber.update", "subscriber", s.id)
+            .before(json!({"short_name": s.short_name, "legal_address": s.legal_address, "actual_address": s.actual_address, "email": s.email}))
+            .after(json!({"short_name": saved.short_name, "legal_address": saved.legal_address, "actual_address": saved.actual_address, "email": saved.email, "registration_file_regenerated": address_changed})),
+    );
+    let result = match new_kpp {
+        None => saved,
+        Some(k) => move_to_new_kpp(&mut w, &saved, k).await?,
+    };
+    w.commit().await?;
+    Ok(subscriber::Entity::find_by_id(result.id)
+        .one(&st.db)
+        .await?
+        .unwrap_or(result))
+}
+
+async fn move_to_new_kpp(
+    w: &mut Write,
+    s: &subscriber::Model,
+    kpp: &str,
+) -> AppResult<subscriber::Model> {
+    let now = w.at();
+    let mut copy = s.clone().into_active_model();
+    copy.id = NotSet;
+    copy.version = Set(0);
+    copy.kpp = Set(Some(kpp.to_owned()));
+    copy.connected = Set(true);
+    copy.created_at = Set(now);
+    let new = copy.insert(&**w).await?;
+    let live = licence::Entity::find()
+        .filter(licence::Column::SubscriberId.eq(s.id))
+        .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
+        .all(&**w)
+        .await?;
+    for l in &live {
+        licence::Entity::update_many()
+            .col_expr(licence::Column::SubscriberId, Expr::value(new.id))
+            .col_expr(
+                licence::Column::Version,
+                Expr::col(licence::Column::Version).add(1),
+            )
+            .filter(licence::Column::Id.eq(l.id))
+            .exec(&**w)
+            .await?;
+        licence_history::ActiveModel {
+            id: NotSet,
+            licence_id: Set(l.id),
+            at: Set(now),
+            actor_login: Set(w.actor().login.clone()),
+            event: Set("move".to_owned()),
+            from_state: Set(Some(l.state.clone())),
+            to_state: Set(l.state.clone()),
+            reason: Set(Some(format!(
+                "Смена КПП {} → {kpp}: перенос на новую карточку без оплаты",
+                s.kpp.as_deref().unwrap_or("—")
+            ))),
+        }
+        .insert(&**w)
+        .await?;
+    }
+    for (table_update, name) in [
+        (
+            product_account::Entity::update_many()
+                .col_expr(product_account::Column::SubscriberId, Expr::value(new.id))
+                .filter(product_account::Column::SubscriberId.eq(s.id))
+                .exec(&**w)
+                .await?,
+            "products",
+        ),
+        (
+            direction::Entity::update_many()
+                .col_expr(direction::Column::SubscriberId, Expr::value(new.id))
+                .filter(direction::Column::SubscriberId.eq(s.id))
+                .exec(&**w)
+                .await?,
+            "directions",
+        ),
+    ] {
+        tracing::debug!(
+            moved = table_update.rows_affected,
+            what = name,
+            "kpp change"
+        );
+    }
+    subscriber::Entity::update_many()
+        .col_expr(subscriber::Column::Connected, Expr::value(false))
+        .filter(subscriber::Column::Id.eq(s.id))
+        .exec(&**w)
+        .await?;
+    regenerate(&**w, &new, now).await?;
+    w.record(
+        Change::new("subscriber.change_kpp", "subscriber", s.id)
+            .after(json!({"new_subscriber": new.id, "kpp": kpp, "licences_moved": live.len()})),
+    );
+    Ok(new)
+}
+
+/// Adds a contact person.
+///
+/// # Errors
+/// `Invalid` naming `full_name` or `email`.
+pub async fn add_contact_person(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    full_name: &str,
+    position: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+) -> AppResult<contact_person::Model> {
+    let s = service::find(st, user, id).await?;
+    if full_name.trim().chars().count() < 3 {
+        return Err(AppError::invalid("full_name", "укажите ФИО"));
+    }
+    if let Some(e) = email.as_deref().filter(|e| !e.trim().is_empty())
+        && let Err(m) = requisites::email(e)
+    {
+        return Err(AppError::invalid("email", m));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let c = contact_person::ActiveModel {
+        id: NotSet,
+        subscriber_id: Set(s.id),
+        full_name: Set(full_name.trim().to_owned()),
+        position: Set(position.filter(|p| !p.trim().is_empty())),
+        phone: Set(phone.filter(|p| !p.trim().is_empty())),
+        email: Set(email.filter(|e| !e.trim().is_empty())),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("subscriber.contact_person_add", "subscriber", s.id)
+            .after(json!({"name": c.full_name})),
+    );
+    w.commit().await?;
+    Ok(c)
+}
+
+/// Sets the one recipient of a notification usage for a product account.
+///
+/// # Errors
+/// `Invalid` naming `usage` or `value`.
+pub async fn set_product_contact(
+    st: &AppState,
+    user: &CurrentUser,
+    product_id: i64,
+    usage: &str,
+    value: &str,
+) -> AppResult<product_contact::Model> {
+    let p = product_account::Entity::find_by_id(product_id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    service::find(st, user, p.subscriber_id).await?;
+    match usage {
+        // «Уведомление о требованиях ФНС» goes to an e-mail address.
+        "fns_requirements" => {
+            requisites::email(value).map_err(|m| AppError::invalid("value", m))?;
+        }
+        // «Уведомление о статусах» goes to a mobile phone.
+        "status_notifications" => {
+            let digits = value.chars().filter(char::is_ascii_digit).count();
+            if !(10..=15).contains(&digits) {
+                return Err(AppError::invalid(
+                    "value",
+                    "мобильный телефон: от 10 до 15 цифр",
+                ));
+            }
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "usage",
+                "fns_requirements или status_notifications",
+            ));
+        }
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    if let Some(old) = product_contact::Entity::find()
+        .filter(product_contact::Column::ProductAccountId.eq(p.id))
+        .filter(product_contact::Column::Usage.eq(usage))
+        .one(&*w)
+        .await?
+    {
+        old.delete(&*w).await?;
+    }
+    let c = product_contact::ActiveModel {
+        id: NotSet,
+        product_account_id: Set(p.id),
+        usage: Set(usage.to_owned()),
+        value: Set(value.trim().to_owned()),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("product.contact_set", "product_account", p.id)
+            .after(json!({"usage": usage, "value": c.value})),
+    );
+    w.commit().await?;
+    Ok(c)
+}
+
+/// Adds a direction (ФНС inspection with КПП, ПФР office, …).
+///
+/// # Errors
+/// `Invalid` naming `authority`, `code` or `kpp`.
+pub async fn add_direction(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    authority: &str,
+    code: &str,
+    kpp: Option<&str>,
+) -> AppResult<direction::Model> {
+    let s = service::find(st, user, id).await?;
+    if !["fns", "pfr", "fss", "rosstat", "rar", "rpn", "fts"].contains(&authority) {
+        return Err(AppError::invalid(
+            "authority",
+            "fns, pfr, fss, rosstat, rar, rpn или fts",
+        ));
+    }
+    if code.trim().is_empty() || code.trim().len() > 20 {
+        return Err(AppError::invalid("code", "укажите код органа"));
+    }
+    let kpp = kpp.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = kpp {
+        requisites::kpp(k).map_err(|m| AppError::invalid("kpp", m))?;
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let d = direction::ActiveModel {
+        id: NotSet,
+        subscriber_id: Set(s.id),
+        product_account_id: Set(None),
+        authority: Set(authority.to_owned()),
+        code: Set(code.trim().to_owned()),
+        kpp: Set(kpp.map(str::to_owned)),
+    }
+    .insert(&*w)
+    .await?;
+    regenerate(&*w, &s, w.at()).await?;
+    w.record(
+        Change::new("subscriber.direction_add", "subscriber", s.id)
+            .after(json!({"authority": d.authority, "code": d.code, "kpp": d.kpp})),
+    );
+    w.commit().await?;
+    Ok(d)
+}
+
+/// Removes a direction.
+///
+/// # Errors
+/// `NotFound` for a direction of another subscriber.
+pub async fn remove_direction(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    direction_id: i64,
+) -> AppResult<()> {
+    let s = service::find(st, user, id).await?;
+    let d = direction::Entity::find_by_id(direction_id)
+        .filter(direction::Column::SubscriberId.eq(s.id))
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    d.clone().delete(&*w).await?;
+    regenerate(&*w, &s, w.at()).await?;
+    w.record(
+        Change::new("subscriber.direction_remove", "subscriber", s.id)
+            .before(json!({"authority": d.authority, "code": d.code})),
+    );
+    w.commit().await
+}
