@@ -21,6 +21,18 @@ pub fn routes() -> Router<AppState> {
         .route("/subscribers/{id}", get(card))
         .route("/licences/{id}/action", post(licence_action))
         .route("/subscribers/{id}/manage", post(manage))
+        .route("/subscribers/{id}/edit", post(edit))
+        .route("/subscribers/{id}/contact-persons", post(add_person))
+        .route("/subscribers/{id}/directions", post(add_direction))
+        .route(
+            "/subscribers/{id}/directions/{direction}/remove",
+            post(remove_direction),
+        )
+        .route("/products/{id}/contacts", post(set_contact))
+        .route(
+            "/subscribers/{id}/registration-file",
+            get(registration_file),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -57,7 +69,28 @@ async fn card(
     let history = service::history(&st, &ids).await?;
     let group = super::groups::of_subscriber(&st, s.id).await?;
     let (certificates, revocations) = super::certificates::of_subscriber(&st, s.id).await?;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let persons = crate::entities::contact_person::Entity::find()
+        .filter(crate::entities::contact_person::Column::SubscriberId.eq(s.id))
+        .order_by_asc(crate::entities::contact_person::Column::Id)
+        .all(&st.db)
+        .await?;
+    let directions = crate::entities::direction::Entity::find()
+        .filter(crate::entities::direction::Column::SubscriberId.eq(s.id))
+        .order_by_asc(crate::entities::direction::Column::Id)
+        .all(&st.db)
+        .await?;
+    let product_contacts = crate::entities::product_contact::Entity::find()
+        .filter(
+            crate::entities::product_contact::Column::ProductAccountId
+                .is_in(products.iter().map(|p| p.id)),
+        )
+        .all(&st.db)
+        .await?;
     let model = views::CardModel {
+        persons: &persons,
+        directions: &directions,
+        product_contacts: &product_contacts,
         subscriber: &s,
         products: &products,
         licences: &licences,
@@ -229,4 +262,171 @@ async fn export(
             .collect(),
     };
     crate::export::respond(&sheet, &format, "abonenty")
+}
+
+async fn back_with(
+    st: &AppState,
+    user: &CurrentUser,
+    back: String,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    let flash = match result {
+        Ok(text) => Flash {
+            kind: FlashKind::Success,
+            text,
+        },
+        Err(AppError::Invalid(e)) => Flash {
+            kind: FlashKind::Error,
+            text: e
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        Err(AppError::Stale { .. }) => Flash {
+            kind: FlashKind::Error,
+            text: "Карточку уже изменил другой пользователь. Проверьте данные и повторите."
+                .to_owned(),
+        },
+        Err(e) => return Err(e),
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    tab: Option<String>,
+    version: Option<i32>,
+    short_name: Option<String>,
+    full_name: Option<String>,
+    note: Option<String>,
+    kpp: Option<String>,
+    legal_address: Option<String>,
+    actual_address: Option<String>,
+    phone: Option<String>,
+    fax: Option<String>,
+    email: Option<String>,
+}
+
+async fn edit(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<EditForm>,
+) -> AppResult<Response> {
+    let patch = super::card::CardPatch {
+        short_name: f.short_name,
+        full_name: f.full_name,
+        note: f.note,
+        legal_address: f.legal_address,
+        actual_address: f.actual_address,
+        phone: f.phone,
+        fax: f.fax,
+        email: f.email,
+        kpp: f.kpp,
+    };
+    let tab = f.tab.unwrap_or_else(|| "main".to_owned());
+    match super::card::update(&st, &user, id, patch, f.version).await {
+        Ok(s) if s.id != id => back_with(&st, &user, format!("/subscribers/{}", s.id), Ok("КПП изменён: создана новая карточка, действующие лицензии перенесены на неё без оплаты.".to_owned())).await,
+        Ok(_) => back_with(&st, &user, format!("/subscribers/{id}?tab={tab}"), Ok("Карточка сохранена.".to_owned())).await,
+        Err(e) => back_with(&st, &user, format!("/subscribers/{id}?tab={tab}"), Err(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PersonForm {
+    full_name: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn add_person(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<PersonForm>,
+) -> AppResult<Response> {
+    let r = super::card::add_contact_person(
+        &st,
+        &user,
+        id,
+        &f.full_name,
+        Some(f.position),
+        Some(f.phone),
+        Some(f.email),
+    )
+    .await
+    .map(|c| format!("Контактное лицо «{}» добавлено.", c.full_name));
+    back_with(&st, &user, format!("/subscribers/{id}?tab=contacts"), r).await
+}
+
+#[derive(Deserialize)]
+struct DirectionForm {
+    authority: String,
+    code: String,
+    #[serde(default)]
+    kpp: String,
+}
+
+async fn add_direction(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<DirectionForm>,
+) -> AppResult<Response> {
+    let r = super::card::add_direction(&st, &user, id, &f.authority, &f.code, Some(&f.kpp))
+        .await
+        .map(|_| "Направление добавлено.".to_owned());
+    back_with(&st, &user, format!("/subscribers/{id}?tab=directions"), r).await
+}
+
+async fn remove_direction(
+    State(st): State<AppState>,
+    Path((id, direction)): Path<(i64, i64)>,
+    Csrf(user, _): Csrf<crate::auth::NoFields>,
+) -> AppResult<Response> {
+    let r = super::card::remove_direction(&st, &user, id, direction)
+        .await
+        .map(|()| "Направление удалено.".to_owned());
+    back_with(&st, &user, format!("/subscribers/{id}?tab=directions"), r).await
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    usage: String,
+    value: String,
+}
+
+async fn set_contact(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ContactForm>,
+) -> AppResult<Response> {
+    let sub = <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .map(|p| p.subscriber_id)
+        .ok_or(AppError::NotFound)?;
+    let r = super::card::set_product_contact(&st, &user, id, &f.usage, &f.value)
+        .await
+        .map(|_| "Получатель уведомлений сохранён.".to_owned());
+    back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
+}
+
+async fn registration_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let s = service::find(&st, &user, id).await?;
+    let text = s.registration_file.clone().ok_or(AppError::NotFound)?;
+    Ok(crate::applications::api::download(
+        text.into_bytes(),
+        "text/plain; charset=utf-8",
+        &format!("registration-{}.txt", s.inn),
+    ))
 }

@@ -6,8 +6,8 @@ use super::certificates::{Reason, RequestState};
 use super::routes::ListParams;
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{
-    certificate, company_group, licence, licence_history, product_account, revocation_request,
-    subscriber,
+    certificate, company_group, contact_person, direction, licence, licence_history,
+    product_account, product_contact, revocation_request, subscriber,
 };
 use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
@@ -103,6 +103,9 @@ pub struct CardModel<'a> {
     pub group: Option<&'a company_group::Model>,
     pub certificates: &'a [certificate::Model],
     pub revocations: &'a [revocation_request::Model],
+    pub persons: &'a [contact_person::Model],
+    pub directions: &'a [direction::Model],
+    pub product_contacts: &'a [product_contact::Model],
 }
 
 pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
@@ -114,11 +117,16 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
         group,
         certificates,
         revocations,
+        persons,
+        directions,
+        product_contacts,
     } = *m;
     let tabs = [
         ("main", "Основные"),
+        ("contacts", "Контакты"),
         ("products", "Продукты"),
         ("tariffs", "Тарифы"),
+        ("directions", "Направления"),
         ("manage", "Управление"),
         ("certificates", "Сертификаты"),
         ("history", "История"),
@@ -139,11 +147,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                 }
             }
             @match tab {
-                "products" => (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
-                    td { code { (p.guid) } } td { (p.configuration) } td { (p.state) } td { (p.category) }
-                    td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
-                    td.nowrap { (datetime_ru(p.created_at)) }
-                } }))),
+                "products" => (products_tab(user, products, product_contacts)),
                 "tariffs" => (table(&["Тариф", "Начало", "Окончание", "Зона", "Первичное", "Стоимость", "Состояние", "Действия"], licences.iter().map(|l| html! { tr {
                     td { (l.tariff_name) @if l.approved_in_reconciliation { br; small.muted { "одобрено в сверке" } } }
                     td.nowrap { (date_ru(l.starts_on)) } td.nowrap { (date_ru(l.ends_on)) } td.num { (l.zone) }
@@ -164,40 +168,15 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                     }
                 },
                 "certificates" => (certificates_tab(user, certificates, revocations)),
+                "contacts" => (contacts_tab(user, s, persons)),
+                "directions" => (directions_tab(user, s, directions)),
                 "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
                     td.nowrap { (datetime_ru(h.at)) } td { (h.actor_login) }
                     td { (licences.iter().find(|l| l.id == h.licence_id).map_or("", |l| l.tariff_name.as_str())) }
                     td { (h.event) } td { (h.from_state.as_deref().map_or("—", licence_state_title)) } td { (licence_state_title(&h.to_state)) }
                     td { (h.reason.as_deref().unwrap_or("")) }
                 } }))),
-                _ => div.columns {
-                    dl.kv {
-                        dt { "ИНН / КПП" } dd { (s.inn) " / " (s.kpp.as_deref().unwrap_or("—")) }
-                        dt { "Краткое наименование" } dd { (s.short_name) }
-                        dt { "Полное наименование" } dd { (s.full_name) }
-                        dt { "ОГРН" } dd { (s.ogrn.as_deref().unwrap_or("—")) }
-                        dt { "Группа компаний" }
-                        dd {
-                            @if let Some(g) = group {
-                                a href={ "/company-groups/" (g.id) } { (g.name) }
-                                @if g.head_subscriber_id == s.id { " (головная организация)" }
-                            } @else if user.role == Role::Partner {
-                                form.inline method="post" action={ "/subscribers/" (s.id) "/company-group" } {
-                                    (csrf_field(user))
-                                    button.secondary type="submit" { "Создать группу (головная)" }
-                                }
-                            } @else { "—" }
-                        }
-                        dt { "Рег. номер ПФР / ФСС" } dd { (s.pfr_number.as_deref().unwrap_or("—")) " / " (s.fss_number.as_deref().unwrap_or("—")) }
-                    }
-                    dl.kv {
-                        dt { "Юридический адрес" } dd { (s.legal_address) }
-                        dt { "Фактический адрес" } dd { (s.actual_address) }
-                        dt { "Телефон" } dd { (s.phone) }
-                        dt { "E-mail" } dd { (s.email) }
-                        dt { "Примечание" } dd { (s.note.as_deref().unwrap_or("—")) }
-                    }
-                },
+                _ => (main_tab(user, s, group)),
             }
         },
     )
@@ -269,5 +248,147 @@ fn certificates_tab(
             })))
         }
         p.muted { "Уже отозванные сертификаты к отзыву не предлагаются. Список отозванных обновляется раз в сутки." }
+    }
+}
+
+fn contacts_tab(
+    user: &CurrentUser,
+    s: &subscriber::Model,
+    persons: &[contact_person::Model],
+) -> Markup {
+    html! {
+        form.card-form method="post" action={ "/subscribers/" (s.id) "/edit" } {
+            (csrf_field(user))
+            input type="hidden" name="version" value=(s.version);
+            input type="hidden" name="tab" value="contacts";
+            label { "Юридический адрес" input type="text" name="legal_address" value=(s.legal_address) size="80" required; }
+            label { "Фактический адрес" input type="text" name="actual_address" value=(s.actual_address) size="80" required; }
+            label { "Телефон" input type="text" name="phone" value=(s.phone) required; }
+            label { "Факс" input type="text" name="fax" value=(s.fax.as_deref().unwrap_or("")); }
+            label { "E-mail" input type="text" name="email" value=(s.email) required; }
+            button.primary type="submit" { "Сохранить" }
+            " "
+            @if s.registration_file_at.is_some() {
+                a.button.secondary href={ "/subscribers/" (s.id) "/registration-file" } { "Рег. файл" }
+                span.muted { " сформирован " (s.registration_file_at.map(datetime_ru).unwrap_or_default()) "; при сохранении адреса формируется заново" }
+            }
+        }
+        h2 { "Контактные лица" }
+        (table(&["ФИО", "Должность", "Телефон", "E-mail"], persons.iter().map(|p| html! { tr {
+            td { (p.full_name) } td { (p.position.as_deref().unwrap_or("")) } td { (p.phone.as_deref().unwrap_or("")) } td { (p.email.as_deref().unwrap_or("")) }
+        } })))
+        form.toolbar method="post" action={ "/subscribers/" (s.id) "/contact-persons" } {
+            (csrf_field(user))
+            label { "ФИО" input type="text" name="full_name" required; }
+            label { "Должность" input type="text" name="position"; }
+            label { "Телефон" input type="text" name="phone"; }
+            label { "E-mail" input type="text" name="email"; }
+            button.secondary type="submit" { "Добавить" }
+        }
+    }
+}
+
+fn directions_tab(
+    user: &CurrentUser,
+    s: &subscriber::Model,
+    directions: &[direction::Model],
+) -> Markup {
+    let authorities = [
+        ("fns", "ФНС"),
+        ("pfr", "ПФР"),
+        ("fss", "ФСС"),
+        ("rosstat", "Росстат"),
+        ("rar", "РАР"),
+        ("rpn", "РПН"),
+        ("fts", "ФТС"),
+    ];
+    html! {
+        (table(&["Орган", "Код", "КПП", ""], directions.iter().map(|d| html! { tr {
+            td { (authorities.iter().find(|a| a.0 == d.authority).map_or(d.authority.as_str(), |a| a.1)) }
+            td { (d.code) } td { (d.kpp.as_deref().unwrap_or("")) }
+            td { form.inline method="post" action={ "/subscribers/" (s.id) "/directions/" (d.id) "/remove" } {
+                (csrf_field(user))
+                button.secondary type="submit" onclick="return confirm('Удалить направление?')" { "Удалить" }
+            } }
+        } })))
+        form.toolbar method="post" action={ "/subscribers/" (s.id) "/directions" } {
+            (csrf_field(user))
+            label { "Орган" select name="authority" { @for (k, t) in authorities { option value=(k) { (t) } } } }
+            label { "Код инспекции / органа" input type="text" name="code" required; }
+            label { "КПП (для ФНС)" input type="text" name="kpp"; }
+            button.secondary type="submit" { "Добавить направление" }
+        }
+    }
+}
+
+fn products_tab(
+    user: &CurrentUser,
+    products: &[product_account::Model],
+    contacts: &[product_contact::Model],
+) -> Markup {
+    let usage_title = |u: &str| {
+        if u == "fns_requirements" {
+            "Уведомление о требованиях ФНС (e-mail)"
+        } else {
+            "Уведомление о статусах (мобильный)"
+        }
+    };
+    html! {
+        (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
+            td { code { (p.guid) } } td { (p.configuration) } td { (p.state) } td { (p.category) }
+            td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
+            td.nowrap { (datetime_ru(p.created_at)) }
+        } })))
+        @for p in products {
+            h2 { "Контакты продукта " code { (p.guid) } }
+            (table(&["Уведомление", "Получатель"], contacts.iter().filter(|c| c.product_account_id == p.id).map(|c| html! { tr { td { (usage_title(&c.usage)) } td { (c.value) } } })))
+            form.toolbar method="post" action={ "/products/" (p.id) "/contacts" } {
+                (csrf_field(user))
+                label { "Уведомление" select name="usage" {
+                    option value="fns_requirements" { (usage_title("fns_requirements")) }
+                    option value="status_notifications" { (usage_title("status_notifications")) }
+                } }
+                label { "Получатель" input type="text" name="value" required; }
+                button.secondary type="submit" { "Назначить (один получатель)" }
+            }
+        }
+    }
+}
+
+fn main_tab(
+    user: &CurrentUser,
+    s: &subscriber::Model,
+    group: Option<&company_group::Model>,
+) -> Markup {
+    html! {
+        form.card-form method="post" action={ "/subscribers/" (s.id) "/edit" } {
+            (csrf_field(user))
+            input type="hidden" name="version" value=(s.version);
+            input type="hidden" name="tab" value="main";
+            label { "Краткое наименование" input type="text" name="short_name" value=(s.short_name) size="60" required; }
+            label { "Полное наименование" input type="text" name="full_name" value=(s.full_name) size="80" required; }
+            @if s.legal_form != "sole_trader" {
+                label { "КПП" input type="text" name="kpp" value=(s.kpp.as_deref().unwrap_or("")) pattern="[0-9]{4}[0-9A-Z]{2}[0-9]{3}"; }
+            }
+            label { "Примечание" input type="text" name="note" value=(s.note.as_deref().unwrap_or("")) size="80"; }
+            button.primary type="submit" onclick="return (this.form.kpp && this.form.kpp.value !== this.form.kpp.defaultValue) ? confirm('Смена КПП создаст новую карточку абонента и перенесёт на неё действующие лицензии без оплаты. Продолжить?') : true" { "Сохранить" }
+        }
+        dl.kv {
+            dt { "ИНН" } dd { (s.inn) }
+            dt { "ОГРН" } dd { (s.ogrn.as_deref().unwrap_or("—")) }
+            dt { "Рег. номер ПФР / ФСС" } dd { (s.pfr_number.as_deref().unwrap_or("—")) " / " (s.fss_number.as_deref().unwrap_or("—")) }
+            dt { "Группа компаний" }
+            dd {
+                @if let Some(g) = group {
+                    a href={ "/company-groups/" (g.id) } { (g.name) }
+                    @if g.head_subscriber_id == s.id { " (головная организация)" }
+                } @else if user.role == Role::Partner {
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/company-group" } {
+                        (csrf_field(user))
+                        button.secondary type="submit" { "Создать группу (головная)" }
+                    }
+                } @else { "—" }
+            }
+        }
     }
 }

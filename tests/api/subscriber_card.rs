@@ -308,3 +308,120 @@ async fn contacts_and_directions_are_kept_one_recipient_per_usage() {
         .unwrap();
     assert_eq!(card["directions"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_card_is_edited_from_its_tabs() {
+    let app = TestApp::spawn().await;
+    let s = registered_subscriber(&app).await;
+    let id = s["id"].as_i64().unwrap();
+    let b = app.signed_in("p-klg-1").await;
+    for tab in ["main", "contacts", "products", "directions"] {
+        let html = b
+            .get(app.url(&format!("/subscribers/{id}?tab={tab}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for t in [
+            "Основные",
+            "Контакты",
+            "Продукты",
+            "Тарифы",
+            "Направления",
+            "Управление",
+            "Сертификаты",
+        ] {
+            assert!(html.contains(&format!(">{t}</a>")), "{tab}: {t}");
+        }
+    }
+    let html = b
+        .get(app.url(&format!("/subscribers/{id}?tab=contacts")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Рег. файл"));
+    let csrf = csrf_in(&html).unwrap();
+    let r = b
+        .post(app.url(&format!("/subscribers/{id}/edit")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", "0"),
+            ("tab", "contacts"),
+            ("legal_address", "248000, г. Калуга, ул. Ленина, д. 1"),
+            ("actual_address", "248000, г. Калуга, ул. Ленина, д. 1"),
+            ("phone", "+7 4842 222222"),
+            ("fax", ""),
+            ("email", "new@example.ru"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Карточка сохранена."), "{html}");
+    let file = b
+        .get(app.url(&format!("/subscribers/{id}/registration-file")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains("ЮридическийАдрес=248000, г. Калуга, ул. Ленина, д. 1"));
+
+    // The same page again, now stale.
+    let r = b
+        .post(app.url(&format!("/subscribers/{id}/edit")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", "0"),
+            ("tab", "main"),
+            ("note", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Карточку уже изменил другой пользователь"));
+
+    let r = b
+        .post(app.url(&format!("/subscribers/{id}/edit")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", "1"),
+            ("tab", "main"),
+            ("kpp", "402702002"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let new_card = location(&r);
+    assert_ne!(new_card, format!("/subscribers/{id}"));
+    let html = b
+        .get(app.url(&new_card))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("создана новая карточка"));
+}
