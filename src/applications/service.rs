@@ -647,6 +647,24 @@ pub async fn fire(
             if let Err((field, message)) = processing::validate(req, &check, st.clock.today()) {
                 errors.push(crate::error::FieldError::new(field, message));
             }
+            // §4: a paid subscriber whose licence was revoked reconnects only on a paid basis.
+            let mut known = crate::entities::subscriber::Entity::find()
+                .filter(crate::entities::subscriber::Column::Inn.eq(&app.inn))
+                .filter(crate::entities::subscriber::Column::PaidBasisOnly.eq(true));
+            known = match &app.kpp {
+                Some(k) => known.filter(crate::entities::subscriber::Column::Kpp.eq(k)),
+                None => known.filter(crate::entities::subscriber::Column::Kpp.is_null()),
+            };
+            let free = matches!(
+                req.option,
+                processing::ConnectionOption::ItsFree | processing::ConnectionOption::DeferredIts
+            ) || req.flags.bonus;
+            if free && known.one(&st.db).await?.is_some() {
+                errors.push(crate::error::FieldError::new(
+                    "option",
+                    "платная лицензия абонента была отозвана: повторное подключение только на платной основе",
+                ));
+            }
             if !errors.is_empty() {
                 return Err(AppError::Invalid(errors));
             }

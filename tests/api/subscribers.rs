@@ -520,3 +520,43 @@ async fn the_registry_exports_to_csv_and_xlsx() {
         .unwrap();
     assert_eq!(csv.lines().count(), 1, "header only");
 }
+
+#[tokio::test]
+async fn after_a_paid_licence_is_revoked_only_a_paid_reconnection_is_accepted() {
+    let app = TestApp::spawn().await;
+    register(&app, sample_application(), "basic_1y").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let lid = s["licences"][0]["id"].as_i64().unwrap();
+    app.act("p-klg-1", &format!("/licences/{lid}/revoke"), json!({}))
+        .await;
+
+    let id = app.submit(&sample_application()).await;
+    app.attach_required("p-klg-1", id).await;
+    let token = app.token("p-klg-1").await;
+    let b = problem(
+        app.api_json(
+            &token,
+            Method::POST,
+            &format!("/applications/{id}/process"),
+            Some(json!({"option": "its_free"})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        b["errors"].as_array().unwrap().iter().any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("только на платной основе")),
+        "{b}"
+    );
+    let a = app
+        .act(
+            "p-klg-1",
+            &format!("/applications/{id}/process"),
+            json!({"option": "basic_1y"}),
+        )
+        .await;
+    assert_eq!(a["state"], "in_processing");
+}
