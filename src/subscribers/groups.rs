@@ -237,6 +237,7 @@ pub async fn remove_member(
 pub struct MemberRow {
     pub subscriber: subscriber::Model,
     pub head: bool,
+    pub certificate_end: Option<NaiveDate>,
     pub licence_end: Option<NaiveDate>,
     pub active: bool,
 }
@@ -264,8 +265,17 @@ pub async fn rows(st: &AppState, g: &company_group::Model) -> AppResult<Vec<Memb
         };
         let ls = licences_of(st, id).await?;
         let t = terms(&ls);
+        let certificate_end = crate::entities::certificate::Entity::find()
+            .filter(crate::entities::certificate::Column::SubscriberId.eq(id))
+            .filter(crate::entities::certificate::Column::State.eq("active"))
+            .all(&st.db)
+            .await?
+            .iter()
+            .map(|c| c.valid_to)
+            .max();
         out.push(MemberRow {
             head: id == g.head_subscriber_id,
+            certificate_end,
             licence_end: t
                 .iter()
                 .filter(|t| t.state != LicenceState::Revoked)
@@ -314,7 +324,8 @@ fn group_json(g: &company_group::Model, rows: &[MemberRow]) -> Value {
         "active": rows.iter().filter(|r| r.active).count(), "total": rows.len(),
         "members": rows.iter().map(|r| json!({
             "subscriber_id": r.subscriber.id, "inn": r.subscriber.inn, "kpp": r.subscriber.kpp,
-            "short_name": r.subscriber.short_name, "head": r.head, "licence_end": r.licence_end, "active": r.active,
+            "short_name": r.subscriber.short_name, "head": r.head, "licence_end": r.licence_end,
+            "certificate_end": r.certificate_end, "active": r.active,
         })).collect::<Vec<_>>(),
     })
 }
@@ -378,10 +389,11 @@ async fn page(
         &g.name,
         html! {
             p { "Активных участников: " b { (active) " / " (rows.len()) } span.muted { " — участник активен, пока действует его лицензия, и 30 дней после её окончания." } }
-            (table(&["Организация", "ИНН", "КПП", "Роль", "Окончание лицензии", "Активен", ""], rows.iter().map(|r| html! { tr {
+            (table(&["Организация", "ИНН", "КПП", "Роль", "Окончание сертификата", "Окончание лицензии", "Активен", ""], rows.iter().map(|r| html! { tr {
                 td { a href={ "/subscribers/" (r.subscriber.id) } { (r.subscriber.short_name) } }
                 td { (r.subscriber.inn) } td { (r.subscriber.kpp.as_deref().unwrap_or("")) }
                 td { (if r.head { "Головная" } else { "Участник" }) }
+                td { (r.certificate_end.map(date_ru).unwrap_or_default()) }
                 td { (r.licence_end.map(date_ru).unwrap_or_default()) }
                 td { (yes_no(r.active)) }
                 td { @if !r.head && user.role == Role::Partner {

@@ -46,10 +46,70 @@ pub async fn quote(st: &AppState, req: &QuoteRequest) -> AppResult<Quote> {
 
 async fn api_quote(
     State(st): State<AppState>,
-    _user: CurrentUser,
-    ApiJson(req): ApiJson<QuoteRequest>,
+    user: CurrentUser,
+    ApiJson(mut req): ApiJson<QuoteRequest>,
 ) -> AppResult<Json<Quote>> {
+    partner_facts(&st, &user, &mut req).await?;
     Ok(Json(quote(&st, &req).await?))
+}
+
+/// For a partner asking about a bonus licence, the facts of the rule come from its own
+/// data rather than from the request: whether it holds a live bonus licence, whether an
+/// earlier one ended, and how many subscribers have a current licence (Промо and the УП
+/// additional licence do not count).
+///
+/// # Errors
+/// Database errors.
+pub async fn partner_facts(
+    st: &AppState,
+    user: &CurrentUser,
+    req: &mut QuoteRequest,
+) -> AppResult<()> {
+    use crate::entities::{licence, subscriber};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let crate::auth::Scope::Partner { partner_id, .. } = user.scope else {
+        return Ok(());
+    };
+    if req.item != "bonus" {
+        return Ok(());
+    }
+    let today = st.clock.today();
+    let subs: Vec<i64> = subscriber::Entity::find()
+        .filter(subscriber::Column::PartnerId.eq(partner_id))
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let licences = licence::Entity::find()
+        .filter(licence::Column::SubscriberId.is_in(subs))
+        .filter(licence::Column::State.ne("revoked"))
+        .all(&st.db)
+        .await?;
+    let bonuses: Vec<&licence::Model> = licences
+        .iter()
+        .filter(|l| l.tariff_code == "bonus")
+        .collect();
+    req.bonus_held = bonuses.iter().any(|l| l.ends_on >= today);
+    if req.previous_bonus_ended.is_none() {
+        req.previous_bonus_ended =
+            Some(!req.bonus_held && bonuses.iter().any(|l| l.ends_on < today));
+    }
+    if req.current_subscribers.is_none() {
+        let mut current: Vec<i64> = licences
+            .iter()
+            .filter(|l| l.starts_on <= today && today <= l.ends_on)
+            .filter(|l| {
+                !["promo_month", "promo_test_drive", "up_additional"]
+                    .contains(&l.tariff_code.as_str())
+            })
+            .map(|l| l.subscriber_id)
+            .collect();
+        current.sort_unstable();
+        current.dedup();
+        req.current_subscribers = Some(u32::try_from(current.len()).unwrap_or(u32::MAX));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -94,7 +154,7 @@ async fn page(
     let result = match f.item.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(item) => {
-            let req = QuoteRequest {
+            let mut req = QuoteRequest {
                 item: item.to_owned(),
                 date: date(&f.date).unwrap_or(today),
                 zone: f.zone,
@@ -109,6 +169,7 @@ async fn page(
                 fns_directions: f.fns_directions,
                 ..Default::default()
             };
+            partner_facts(&st, &user, &mut req).await?;
             Some(quote(&st, &req).await)
         }
     };

@@ -129,3 +129,26 @@ async fn the_calculator_page_explains_the_price_line_by_line() {
     let html = b.get(app.url("/reference/calculator?item=lk_basic&date=2024-06-11&licence_end=2024-10-15&main_tariff=x")).send().await.unwrap();
     assert_eq!(html.status(), 200);
 }
+
+#[tokio::test]
+async fn a_partners_bonus_is_judged_on_its_own_data() {
+    let app = TestApp::spawn().await;
+    // No bonus held: a new one is quoted; a renewal needs an ended bonus and 5 subscribers.
+    let q = quote(&app, json!({"item":"bonus","date":"2025-03-03","zone":2})).await;
+    assert_eq!(q.status(), 200);
+    let b = problem(
+        quote(
+            &app,
+            json!({"item":"bonus","date":"2025-03-03","zone":2,"primary":false}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "previous_bonus_ended");
+    let b = problem(quote(&app, json!({"item":"bonus","date":"2025-03-03","zone":2,"primary":false,"previous_bonus_ended":true})).await, 422).await;
+    assert_eq!(
+        b["errors"][0]["field"], "current_subscribers",
+        "p-klg-1 has no subscribers yet"
+    );
+}
