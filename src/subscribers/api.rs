@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             "/products/{id}/contacts/{usage}",
             axum::routing::put(set_product_contact),
         )
+        .route("/products/{id}", axum::routing::patch(update_product))
         .route("/subscribers/{id}/detach-its", post(detach_its))
         .route("/subscribers/{id}/block", post(block))
         .route(
@@ -277,4 +278,21 @@ async fn set_product_contact(
     Ok(Json(
         json!({"product_account_id": c.product_account_id, "usage": c.usage, "value": c.value}),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductBody {
+    alias: Option<String>,
+    active: Option<bool>,
+}
+
+async fn update_product(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ProductBody>,
+) -> AppResult<Json<Value>> {
+    let p = super::card::update_product(&st, &user, id, b.alias, b.active).await?;
+    Ok(Json(product_json(&p)))
 }

@@ -535,3 +535,42 @@ pub async fn remove_direction(
     );
     w.commit().await
 }
+
+/// Product account settings the card edits: the alias and the active flag (inactive
+/// accounts are left out of renewal work and expiry reports).
+///
+/// # Errors
+/// `Invalid` naming `alias`; scope errors.
+pub async fn update_product(
+    st: &AppState,
+    user: &CurrentUser,
+    product_id: i64,
+    alias: Option<String>,
+    active: Option<bool>,
+) -> AppResult<product_account::Model> {
+    let p = product_account::Entity::find_by_id(product_id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    service::find(st, user, p.subscriber_id).await?;
+    let alias = alias.map(|a| a.trim().to_owned());
+    if alias.as_deref().is_some_and(|a| a.chars().count() > 100) {
+        return Err(AppError::invalid("alias", "не длиннее 100 знаков"));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let mut am = p.clone().into_active_model();
+    if let Some(a) = &alias {
+        am.alias = Set(Some(a.clone()).filter(|a| !a.is_empty()));
+    }
+    if let Some(v) = active {
+        am.active = Set(v);
+    }
+    let saved = am.update(&*w).await?;
+    w.record(
+        Change::new("product.update", "product_account", p.id)
+            .before(json!({"alias": p.alias, "active": p.active}))
+            .after(json!({"alias": saved.alias, "active": saved.active})),
+    );
+    w.commit().await?;
+    Ok(saved)
+}

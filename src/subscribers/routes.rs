@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
             post(remove_direction),
         )
         .route("/products/{id}/contacts", post(set_contact))
+        .route("/products/{id}/edit", post(edit_product))
         .route(
             "/subscribers/{id}/registration-file",
             get(registration_file),
@@ -429,4 +430,37 @@ async fn registration_file(
         "text/plain; charset=utf-8",
         &format!("registration-{}.txt", s.inn),
     ))
+}
+
+#[derive(Deserialize)]
+struct ProductForm {
+    #[serde(default)]
+    alias: String,
+    active: Option<String>,
+}
+
+async fn edit_product(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ProductForm>,
+) -> AppResult<Response> {
+    let p =
+        super::card::update_product(&st, &user, id, Some(f.alias), Some(f.active.is_some())).await;
+    let sub = match &p {
+        Ok(p) => p.subscriber_id,
+        Err(_) => {
+            <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
+                .one(&st.db)
+                .await?
+                .map(|p| p.subscriber_id)
+                .ok_or(AppError::NotFound)?
+        }
+    };
+    back_with(
+        &st,
+        &user,
+        format!("/subscribers/{sub}?tab=products"),
+        p.map(|_| "Продукт сохранён.".to_owned()),
+    )
+    .await
 }

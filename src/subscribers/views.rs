@@ -340,7 +340,13 @@ fn products_tab(
             td.nowrap { (datetime_ru(p.created_at)) }
         } })))
         @for p in products {
-            h2 { "Контакты продукта " code { (p.guid) } }
+            h2 { "Продукт " code { (p.guid) } }
+            form.toolbar method="post" action={ "/products/" (p.id) "/edit" } {
+                (csrf_field(user))
+                label { "Псевдоним" input type="text" name="alias" value=(p.alias.as_deref().unwrap_or("")); }
+                label { input type="checkbox" name="active" value="1" checked[p.active]; " активен (неактивные не попадают в продления и отчёты об окончании)" }
+                button.secondary type="submit" { "Сохранить" }
+            }
             (table(&["Уведомление", "Получатель"], contacts.iter().filter(|c| c.product_account_id == p.id).map(|c| html! { tr { td { (usage_title(&c.usage)) } td { (c.value) } } })))
             form.toolbar method="post" action={ "/products/" (p.id) "/contacts" } {
                 (csrf_field(user))

@@ -425,3 +425,37 @@ async fn the_card_is_edited_from_its_tabs() {
         .unwrap();
     assert!(html.contains("создана новая карточка"));
 }
+
+#[tokio::test]
+async fn a_product_gets_an_alias_and_can_be_made_inactive() {
+    let app = TestApp::spawn().await;
+    let s = registered_subscriber(&app).await;
+    let pid = s["products"][0]["id"].as_i64().unwrap();
+    let token = app.token("p-klg-1").await;
+    let p: Value = app
+        .api_json(
+            &token,
+            Method::PATCH,
+            &format!("/products/{pid}"),
+            Some(json!({"alias": "Бухгалтерия главного офиса", "active": false})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (p["alias"].as_str(), p["active"].as_bool()),
+        (Some("Бухгалтерия главного офиса"), Some(false))
+    );
+    problem(
+        app.api_json(
+            &app.token("p-klg-2").await,
+            Method::PATCH,
+            &format!("/products/{pid}"),
+            Some(json!({"active": true})),
+        )
+        .await,
+        404,
+    )
+    .await;
+}
