@@ -15,6 +15,7 @@ mod m20261123_000005_subscribers;
 mod m20261123_000006_company_groups;
 mod m20261123_000007_certificates;
 mod m20261123_000008_contacts;
+mod m20261123_000009_special_offer_permits;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_company_groups::Migration),
             Box::new(m20261123_000007_certificates::Migration),
             Box::new(m20261123_000008_contacts::Migration),
+            Box::new(m20261123_000009_special_offer_permits::Migration),
         ]
     }
 }

@@ -647,6 +647,21 @@ pub async fn fire(
             if let Err((field, message)) = processing::validate(req, &check, st.clock.today()) {
                 errors.push(crate::error::FieldError::new(field, message));
             }
+            // §2.4: a special offer needs a permit number the sales center registered for
+            // this client at least a day ago.
+            if let Some(number) = req
+                .flags
+                .special_offer_code
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+            {
+                let permit = crate::tariffs::permits::find(st, number).await?;
+                if let Err(m) =
+                    crate::tariffs::permits::check(permit.as_ref(), &app.inn, st.clock.now())
+                {
+                    errors.push(crate::error::FieldError::new("flags.special_offer_code", m));
+                }
+            }
             // §4: a paid subscriber whose licence was revoked reconnects only on a paid basis.
             let mut known = crate::entities::subscriber::Entity::find()
                 .filter(crate::entities::subscriber::Column::Inn.eq(&app.inn))

@@ -27,6 +27,7 @@ pub mod revocation_request;
 pub mod sales_center;
 pub mod session;
 pub mod special_offer;
+pub mod special_offer_permit;
 pub mod subscriber;
 pub mod tariff;
 pub mod user;

@@ -2,5 +2,6 @@
 
 pub mod catalog;
 pub mod licence;
+pub mod permits;
 pub mod pricing;
 pub mod routes;

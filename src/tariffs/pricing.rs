@@ -62,6 +62,9 @@ pub struct QuoteRequest {
     pub region_code: Option<String>,
     #[serde(default)]
     pub special_offer_registered_on: Option<NaiveDate>,
+    /// A permit number registered by the sales center: names the offer and its date.
+    #[serde(default)]
+    pub special_offer_number: Option<String>,
     // Основной для ИП, группы
     #[serde(default)]
     pub legal_form: Option<String>,

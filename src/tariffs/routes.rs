@@ -30,6 +30,27 @@ pub fn web_routes() -> Router<AppState> {
 /// # Errors
 /// `Invalid` naming the input the rules refuse; database errors.
 pub async fn quote(st: &AppState, req: &QuoteRequest) -> AppResult<Quote> {
+    let mut req = req.clone();
+    if let Some(number) = req
+        .special_offer_number
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+    {
+        let permit = super::permits::find(st, &number).await?.ok_or_else(|| {
+            AppError::invalid(
+                "special_offer_number",
+                "номер специального предложения не зарегистрирован центром продаж",
+            )
+        })?;
+        req.item = permit.offer_code.clone();
+        req.special_offer_registered_on = Some(
+            permit
+                .registered_at
+                .with_timezone(&crate::clock::moscow())
+                .date_naive(),
+        );
+    }
+    let req = &req;
     let tariffs = tariff::Entity::find().all(&st.db).await?;
     let offers = special_offer::Entity::find().all(&st.db).await?;
     let promotions = promotion::Entity::find().all(&st.db).await?;

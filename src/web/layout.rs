@@ -31,6 +31,7 @@ pub fn navigation(role: Role) -> Vec<NavItem> {
         Role::SalesCenter => vec![
             item("applications", "/applications", "Заявки"),
             item("distribution", "/distribution", "Распределение"),
+            item("special_offers", "/special-offers", "Спецпредложения"),
             item("subscribers", "/subscribers", "Абоненты"),
             item("finance", "/finance", "Финансы"),
             item("analytics", "/analytics", "Аналитика"),

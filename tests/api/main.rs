@@ -14,5 +14,6 @@ mod company_groups;
 mod pricing;
 mod reference;
 mod sign_in;
+mod special_offers;
 mod subscriber_card;
 mod subscribers;

@@ -1,0 +1,233 @@
+//! Special-offer permits (§2.4, §2.8): the sales center registers a permit number for a
+//! client; the number can be used from one day after registration, at processing and in
+//! quotes.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use maud::{Markup, html};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::ApiJson;
+use crate::audit::{Change, Write};
+use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::{Csrf, CurrentUser, Role, Scope};
+use crate::entities::{special_offer, special_offer_permit};
+use crate::error::{AppError, AppResult};
+use crate::web::components::{datetime_ru, table};
+use crate::web::layout::{self, csrf_field};
+
+/// When a permit registered at `at` becomes usable.
+pub fn usable_from(at: DateTime<Utc>) -> DateTime<Utc> {
+    at + Duration::days(1)
+}
+
+/// Registers a permit number for a client.
+///
+/// # Errors
+/// `Invalid` naming `offer`, `number` or `inn`; `Forbidden` for other roles.
+pub async fn register(
+    st: &AppState,
+    user: &CurrentUser,
+    offer: &str,
+    number: &str,
+    inn: &str,
+) -> AppResult<special_offer_permit::Model> {
+    let Scope::SalesCenter { sales_center_id } = user.scope else {
+        return Err(AppError::Forbidden);
+    };
+    if special_offer::Entity::find()
+        .filter(special_offer::Column::Code.eq(offer))
+        .one(&st.db)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::invalid(
+            "offer",
+            "неизвестное специальное предложение",
+        ));
+    }
+    let number = number.trim();
+    if number.is_empty()
+        || number.len() > 32
+        || !number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(AppError::invalid(
+            "number",
+            "номер: до 32 латинских букв, цифр или дефисов",
+        ));
+    }
+    crate::applications::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
+    if special_offer_permit::Entity::find()
+        .filter(special_offer_permit::Column::Number.eq(number))
+        .one(&st.db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "number",
+            "такой номер уже зарегистрирован",
+        ));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let p = special_offer_permit::ActiveModel {
+        id: NotSet,
+        sales_center_id: Set(sales_center_id),
+        offer_code: Set(offer.to_owned()),
+        number: Set(number.to_owned()),
+        client_inn: Set(inn.trim().to_owned()),
+        registered_by: Set(user.login.clone()),
+        registered_at: Set(w.at()),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("special_offer.register", "special_offer_permit", p.id)
+            .after(json!({"offer": p.offer_code, "number": p.number, "inn": p.client_inn})),
+    );
+    w.commit().await?;
+    Ok(p)
+}
+
+/// The permit a number names, if any.
+///
+/// # Errors
+/// Database errors.
+pub async fn find(st: &AppState, number: &str) -> AppResult<Option<special_offer_permit::Model>> {
+    Ok(special_offer_permit::Entity::find()
+        .filter(special_offer_permit::Column::Number.eq(number.trim()))
+        .one(&st.db)
+        .await?)
+}
+
+/// Checks a permit number for a client at a moment: `Err(message)` when it cannot be used.
+pub fn check(
+    permit: Option<&special_offer_permit::Model>,
+    inn: &str,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let p = permit.ok_or_else(|| {
+        "номер специального предложения не зарегистрирован центром продаж".to_owned()
+    })?;
+    if p.client_inn != inn {
+        return Err("номер специального предложения выдан для другого клиента".to_owned());
+    }
+    if now < usable_from(p.registered_at) {
+        return Err(format!(
+            "номер можно использовать с {} — через сутки после регистрации",
+            usable_from(p.registered_at)
+                .with_timezone(&crate::clock::moscow())
+                .format("%d.%m.%Y %H:%M")
+        ));
+    }
+    Ok(())
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/special-offers", get(api_list).post(api_register))
+}
+
+pub fn web_routes() -> Router<AppState> {
+    Router::new().route("/special-offers", get(page).post(web_register))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    offer: String,
+    number: String,
+    inn: String,
+}
+
+fn permit_json(p: &special_offer_permit::Model) -> Value {
+    json!({"id": p.id, "offer": p.offer_code, "number": p.number, "inn": p.client_inn, "registered_at": p.registered_at, "usable_from": usable_from(p.registered_at)})
+}
+
+async fn permits_of(
+    st: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Vec<special_offer_permit::Model>> {
+    let Scope::SalesCenter { sales_center_id } = user.scope else {
+        return Err(AppError::Forbidden);
+    };
+    Ok(special_offer_permit::Entity::find()
+        .filter(special_offer_permit::Column::SalesCenterId.eq(sales_center_id))
+        .order_by_desc(special_offer_permit::Column::Id)
+        .all(&st.db)
+        .await?)
+}
+
+async fn api_list(State(st): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
+    let items = permits_of(&st, &user).await?;
+    Ok(Json(
+        json!({ "items": items.iter().map(permit_json).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn api_register(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<Body>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(permit_json(
+        &register(&st, &user, &b.offer, &b.number, &b.inn).await?,
+    )))
+}
+
+async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup> {
+    user.require(&[Role::SalesCenter])?;
+    let items = permits_of(&st, &user).await?;
+    let offers = special_offer::Entity::find().all(&st.db).await?;
+    Ok(layout::page(
+        &user,
+        "special_offers",
+        "Специальные предложения",
+        html! {
+            form.toolbar method="post" action="/special-offers" {
+                (csrf_field(&user))
+                label { "Предложение" select name="offer" { @for o in &offers { option value=(o.code) { (o.name) } } } }
+                label { "Номер спец. разрешения" input type="text" name="number" required; }
+                label { "ИНН клиента" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}"; }
+                button.primary type="submit" { "Зарегистрировать" }
+            }
+            p.muted { "Номер можно использовать при отправке в обработку через сутки после регистрации." }
+            (table(&["Номер", "Предложение", "ИНН клиента", "Зарегистрирован", "Действует с"], items.iter().map(|p| html! { tr {
+                td { (p.number) } td { (offers.iter().find(|o| o.code == p.offer_code).map_or(p.offer_code.as_str(), |o| o.name.as_str())) }
+                td { (p.client_inn) } td { (datetime_ru(p.registered_at)) } td { (datetime_ru(usable_from(p.registered_at))) }
+            } })))
+        },
+    ))
+}
+
+async fn web_register(
+    State(st): State<AppState>,
+    Csrf(user, b): Csrf<Body>,
+) -> AppResult<Response> {
+    let flash = match register(&st, &user, &b.offer, &b.number, &b.inn).await {
+        Ok(p) => Flash {
+            kind: FlashKind::Success,
+            text: format!("Номер {} зарегистрирован.", p.number),
+        },
+        Err(AppError::Invalid(e)) => Flash {
+            kind: FlashKind::Error,
+            text: e
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        Err(e) => return Err(e),
+    };
+    if let Some(s) = &user.session {
+        session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to("/special-offers").into_response())
+}

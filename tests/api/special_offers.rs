@@ -1,0 +1,130 @@
+//! Special-offer permits: the sales center registers a number for a client; it works a
+//! day later, in quotes and at processing.
+
+use chrono::Duration;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
+    let app = TestApp::spawn().await;
+    let sc = app.token("sc-msk").await;
+    let b = problem(
+        app.api_json(
+            &sc,
+            Method::POST,
+            "/special-offers",
+            Some(json!({"offer": "usn_xx", "number": "5007055230", "inn": "5036065113"})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "offer");
+    let p: Value = app
+        .api_json(
+            &sc,
+            Method::POST,
+            "/special-offers",
+            Some(json!({"offer": "usn_mo", "number": "5007055230", "inn": "5036065113"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["number"], "5007055230");
+    problem(
+        app.api_json(
+            &app.token("p-msk-1").await,
+            Method::POST,
+            "/special-offers",
+            Some(json!({"offer": "usn_mo", "number": "1", "inn": "5036065113"})),
+        )
+        .await,
+        403,
+    )
+    .await;
+
+    // A partner's application for that client in the Moscow region.
+    let mut doc = sample_application();
+    doc["partner_code"] = json!("p-msk-1");
+    doc["inn"] = json!("5036065113");
+    doc["kpp"] = json!("503601001");
+    doc["region_code"] = json!("50");
+    doc["directions"] = json!([{ "authority": "fns", "code": "5036", "kpp": "503601001" }]);
+    let id = app.submit(&doc).await;
+    let partner = app.token("p-msk-1").await;
+    for kind in [
+        "application_form",
+        "identity_document",
+        "owner_photo",
+        "signed_certificate",
+    ] {
+        app.attach("p-msk-1", id, kind, "scan.pdf", pdf(kind)).await;
+    }
+    let process = json!({"option": "basic_1y", "flags": {"special_offer_code": "5007055230"}});
+    let b = problem(
+        app.api_json(
+            &partner,
+            Method::POST,
+            &format!("/applications/{id}/process"),
+            Some(process.clone()),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "flags.special_offer_code");
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("через сутки")
+    );
+    let quote = |date: &str| json!({"item": "paid_licence", "special_offer_number": "5007055230", "date": date, "region_code": "50"});
+    let q = app
+        .api_json(
+            &partner,
+            Method::POST,
+            "/pricing/quote",
+            Some(quote("2025-03-03")),
+        )
+        .await;
+    assert_eq!(
+        problem(q, 422).await["errors"][0]["field"],
+        "special_offer_registered_on"
+    );
+
+    app.advance(Duration::days(1));
+    let q: Value = app
+        .api_json(
+            &partner,
+            Method::POST,
+            "/pricing/quote",
+            Some(quote("2025-03-04")),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["total"], "3700.00");
+    let a = app
+        .act("p-msk-1", &format!("/applications/{id}/process"), process)
+        .await;
+    assert_eq!(a["state"], "in_processing");
+
+    // The sales center's page lists it.
+    let html = app
+        .signed_in("sc-msk")
+        .await
+        .get(app.url("/special-offers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("5007055230"));
+}
