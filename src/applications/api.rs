@@ -115,10 +115,10 @@ fn summary(a: &application::Model, partner_code: Option<String>) -> Value {
 ///
 /// # Errors
 /// Database errors.
-pub async fn detail(st: &AppState, caller: Caller<'_>, a: &application::Model) -> AppResult<Value> {
+pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
     let mut v = summary(a, partner_code(st, a.partner_id).await?);
     let checks: Checks = service::checks_of(a);
-    let documents: Vec<DocumentView> = files::list(st, caller, a)
+    let documents: Vec<DocumentView> = files::list(st, a)
         .await?
         .into_iter()
         .map(Into::into)
@@ -298,11 +298,7 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = service::find(&st, Caller::User(&user), id).await?;
-    Ok(with_etag(
-        a.version,
-        detail(&st, Caller::User(&user), &a).await?,
-        StatusCode::OK,
-    ))
+    Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
 async fn fire(
@@ -313,11 +309,7 @@ async fn fire(
     cmd: Command,
 ) -> AppResult<Response> {
     let a = service::fire(st, Caller::User(user), id, cmd, if_match(headers)?).await?;
-    Ok(with_etag(
-        a.version,
-        detail(st, Caller::User(user), &a).await?,
-        StatusCode::OK,
-    ))
+    Ok(with_etag(a.version, detail(st, &a).await?, StatusCode::OK))
 }
 
 async fn claim(
@@ -343,11 +335,7 @@ async fn claim_by_requisites(
 ) -> AppResult<Response> {
     user.require(&[Role::Partner])?;
     let a = service::claim_by_requisites(&st, &user, &b.inn, b.kpp.as_deref()).await?;
-    Ok(with_etag(
-        a.version,
-        detail(&st, Caller::User(&user), &a).await?,
-        StatusCode::OK,
-    ))
+    Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
 #[derive(Deserialize)]

@@ -141,7 +141,7 @@ async fn detail_page(
 ) -> AppResult<Markup> {
     let app = service::find(&st, Caller::User(&user), id).await?;
     let state = state_of(&app)?;
-    let documents = files::list(&st, Caller::User(&user), &app).await?;
+    let documents = files::list(&st, &app).await?;
     let history = service::history(&st, app.id).await?;
     let partner = match app.partner_id {
         Some(pid) => partner::Entity::find_by_id(pid).one(&st.db).await?,
