@@ -11,24 +11,7 @@ use crate::helpers::*;
 
 async fn registered(app: &TestApp) {
     let id = app.submit(&sample_application()).await;
-    app.attach_required("p-klg-1", id).await;
-    app.act(
-        "p-klg-1",
-        &format!("/applications/{id}/process"),
-        json!({"option": "basic_1y"}),
-    )
-    .await;
-    use registrar::applications::service::{self, Caller, Command};
-    service::fire(
-        &app.state,
-        Caller::System("processing"),
-        id,
-        Command::CertificateIssued,
-        None,
-    )
-    .await
-    .unwrap();
-    app.act("intake", &format!("/applications/{id}/receipt"), json!({}))
+    app.register_submitted(id, json!({"option": "basic_1y"}))
         .await;
 }
 

@@ -14,29 +14,12 @@ async fn subscriber(app: &TestApp, inn: &str, kpp: &str, option: &str, right_cho
     doc["directions"] = json!([{ "authority": "fns", "code": "4027", "kpp": kpp }]);
     doc["short_name"] = json!(format!("ООО \"Компания {inn}\""));
     let id = app.submit(&doc).await;
-    app.attach_required("p-klg-1", id).await;
     let flags = if right_choice {
         json!({"right_choice": true})
     } else {
         json!({})
     };
-    app.act(
-        "p-klg-1",
-        &format!("/applications/{id}/process"),
-        json!({"option": option, "flags": flags}),
-    )
-    .await;
-    use registrar::applications::service::{self, Caller, Command};
-    service::fire(
-        &app.state,
-        Caller::System("processing"),
-        id,
-        Command::CertificateIssued,
-        None,
-    )
-    .await
-    .unwrap();
-    app.act("intake", &format!("/applications/{id}/receipt"), json!({}))
+    app.register_submitted(id, json!({"option": option, "flags": flags}))
         .await;
     let token = app.token("p-klg-1").await;
     let list: Value = app

@@ -544,3 +544,31 @@ pub fn pdf(label: &str) -> Vec<u8> {
 pub fn instant(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
+
+impl TestApp {
+    /// Takes a submitted application of p-klg-1 to `registered`: the required documents,
+    /// "В обработку" with `process`, the certificate from the pipeline, the receipt from 1C.
+    pub async fn register_submitted(&self, id: i64, process: Value) {
+        self.attach_required("p-klg-1", id).await;
+        self.act("p-klg-1", &format!("/applications/{id}/process"), process)
+            .await;
+        use registrar::applications::service::{self, Caller, Command};
+        service::fire(
+            &self.state,
+            Caller::System("processing"),
+            id,
+            Command::CertificateIssued,
+            None,
+        )
+        .await
+        .unwrap();
+        let a = self
+            .act(
+                "intake",
+                &format!("/applications/{id}/receipt"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(a["state"], "registered");
+    }
+}

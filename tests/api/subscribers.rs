@@ -9,27 +9,7 @@ use crate::helpers::*;
 /// Takes an application of p-klg-1 (zone 2) all the way to `registered`.
 async fn register(app: &TestApp, doc: Value, option: &str) -> i64 {
     let id = app.submit(&doc).await;
-    app.attach_required("p-klg-1", id).await;
-    app.act(
-        "p-klg-1",
-        &format!("/applications/{id}/process"),
-        json!({"option": option}),
-    )
-    .await;
-    use registrar::applications::service::{self, Caller, Command};
-    service::fire(
-        &app.state,
-        Caller::System("processing"),
-        id,
-        Command::CertificateIssued,
-        None,
-    )
-    .await
-    .unwrap();
-    let a = app
-        .act("intake", &format!("/applications/{id}/receipt"), json!({}))
-        .await;
-    assert_eq!(a["state"], "registered");
+    app.register_submitted(id, json!({"option": option})).await;
     id
 }
 
