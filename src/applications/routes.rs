@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State as AxumState};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
@@ -16,7 +16,7 @@ use super::service::{self, Caller, Command, state_of};
 use super::state::State;
 use super::{api, files, views};
 use crate::AppState;
-use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role, tokens_match};
 use crate::entities::{identification_center, partner};
 use crate::error::{AppError, AppResult};
@@ -232,10 +232,7 @@ async fn finish(
                 .join("; "),
         },
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to(&back).into_response())
+    crate::web::flash_redirect(st, user, &back, flash).await
 }
 
 fn state_title(s: &str) -> &'static str {
@@ -293,10 +290,7 @@ async fn claim_by_requisites(
                     }
                 ),
             };
-            if let Some(s) = &user.session {
-                session::set_flash(&st.db, s, flash).await?;
-            }
-            Ok(Redirect::to("/applications").into_response())
+            crate::web::flash_redirect(&st, &user, "/applications", flash).await
         }
         Err(e) => finish(&st, &user, "/applications".to_owned(), Err(e)).await,
     }

@@ -633,7 +633,7 @@ async fn web_done(
     subscriber_id: i64,
     result: AppResult<String>,
 ) -> AppResult<Response> {
-    use crate::auth::session::{self, Flash, FlashKind};
+    use crate::auth::session::{Flash, FlashKind};
     let flash = match result {
         Ok(text) => Flash {
             kind: FlashKind::Success,
@@ -662,12 +662,13 @@ async fn web_done(
         },
         Err(e) => return Err(e),
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(axum::response::IntoResponse::into_response(
-        axum::response::Redirect::to(&format!("/subscribers/{subscriber_id}?tab=certificates")),
-    ))
+    crate::web::flash_redirect(
+        st,
+        user,
+        &format!("/subscribers/{subscriber_id}?tab=certificates"),
+        flash,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

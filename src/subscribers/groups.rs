@@ -3,7 +3,7 @@
 //! export.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate};
@@ -17,7 +17,7 @@ use super::service;
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::audit::{Change, Write};
-use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role};
 use crate::entities::{company_group, company_group_member, licence, subscriber};
 use crate::error::{AppError, AppResult};
@@ -473,24 +473,19 @@ async fn flash_and_back(
             kind: FlashKind::Success,
             text,
         },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        },
         Err(AppError::NotFound) => Flash {
             kind: FlashKind::Error,
             text: "Абонент не найден среди ваших абонентов.".to_owned(),
         },
-        Err(e) => return Err(e),
+        Err(e) => match crate::web::refusal_text(&e) {
+            Some(text) => Flash {
+                kind: FlashKind::Error,
+                text,
+            },
+            None => return Err(e),
+        },
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to(&back).into_response())
+    crate::web::flash_redirect(st, user, &back, flash).await
 }
 
 async fn web_add(

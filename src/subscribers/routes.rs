@@ -2,14 +2,14 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use maud::Markup;
 use serde::Deserialize;
 
 use super::{service, views};
 use crate::AppState;
-use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::tariffs::licence::LicenceEvent;
@@ -167,10 +167,7 @@ async fn licence_action(
         },
         Err(e) => return Err(e),
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to(&back).into_response())
+    crate::web::flash_redirect(&st, &user, &back, flash).await
 }
 
 #[derive(Deserialize)]
@@ -215,10 +212,7 @@ async fn manage(
         },
         Err(e) => return Err(e),
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to(&format!("/subscribers/{id}?tab=manage")).into_response())
+    crate::web::flash_redirect(&st, &user, &format!("/subscribers/{id}?tab=manage"), flash).await
 }
 
 /// The registry (with the search applied) as CSV or XLSX.
@@ -276,25 +270,20 @@ async fn back_with(
             kind: FlashKind::Success,
             text,
         },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        },
         Err(AppError::Stale { .. }) => Flash {
             kind: FlashKind::Error,
             text: "Карточку уже изменил другой пользователь. Проверьте данные и повторите."
                 .to_owned(),
         },
-        Err(e) => return Err(e),
+        Err(e) => match crate::web::refusal_text(&e) {
+            Some(text) => Flash {
+                kind: FlashKind::Error,
+                text,
+            },
+            None => return Err(e),
+        },
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to(&back).into_response())
+    crate::web::flash_redirect(st, user, &back, flash).await
 }
 
 #[derive(Deserialize)]

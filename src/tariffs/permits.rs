@@ -3,7 +3,7 @@
 //! quotes.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::audit::{Change, Write};
-use crate::auth::session::{self, Flash, FlashKind};
+use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role, Scope};
 use crate::entities::{special_offer, special_offer_permit};
 use crate::error::{AppError, AppResult};
@@ -226,8 +226,5 @@ async fn web_register(
         },
         Err(e) => return Err(e),
     };
-    if let Some(s) = &user.session {
-        session::set_flash(&st.db, s, flash).await?;
-    }
-    Ok(Redirect::to("/special-offers").into_response())
+    crate::web::flash_redirect(&st, &user, "/special-offers", flash).await
 }

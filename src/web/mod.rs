@@ -62,3 +62,39 @@ pub async fn stylesheet() -> impl IntoResponse {
         include_str!("app.css"),
     )
 }
+
+/// After a form action: leaves a one-shot message for the next page and redirects to
+/// `back` (post/redirect/get).
+///
+/// # Errors
+/// Database errors.
+pub async fn flash_redirect(
+    st: &crate::AppState,
+    user: &crate::auth::CurrentUser,
+    back: &str,
+    flash: crate::auth::session::Flash,
+) -> Result<Response, AppError> {
+    if let Some(s) = &user.session {
+        crate::auth::session::set_flash(&st.db, s, flash).await?;
+    }
+    Ok(Redirect::to(back).into_response())
+}
+
+/// The message for a refusal a person can act on (invalid input, a lost race); `None`
+/// for errors that deserve an error page instead.
+pub fn refusal_text(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Invalid(errors) => Some(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        AppError::Stale { .. } => Some(
+            "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
