@@ -306,7 +306,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     dir.path().join("bench.db").display()
                 )
             });
-            // SAFETY of the environment: set before any thread reads it (we are single-threaded here).
             let config = Config {
                 database_url: url.clone(),
                 scheduler: false,

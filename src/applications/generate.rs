@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
 
 use super::checks::{self, Context};
 use super::intake::IntakeDocument;
@@ -211,18 +211,6 @@ pub async fn applications(
     txn.commit().await?;
     progress(written);
     Ok(written)
-}
-
-/// How many applications are in `state` (for reports).
-///
-/// # Errors
-/// Database errors.
-pub async fn count_in(db: &DatabaseConnection, state: State) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
-    application::Entity::find()
-        .filter(application::Column::State.eq(state.as_str()))
-        .count(db)
-        .await
 }
 
 #[cfg(test)]

@@ -112,31 +112,22 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
     let s = service::find(&st, &user, id).await?;
-    let (products, licences) = service::card(&st, &s).await?;
+    let card = service::card(&st, &s).await?;
     let mut v = subscriber_json(&s);
-    v["products"] = products.iter().map(product_json).collect();
-    v["licences"] = licences.iter().map(licence_json).collect();
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let contacts = crate::entities::product_contact::Entity::find()
-        .filter(
-            crate::entities::product_contact::Column::ProductAccountId
-                .is_in(products.iter().map(|p| p.id)),
-        )
-        .all(&st.db)
-        .await?;
-    v["product_contacts"] = contacts.iter().map(|c| json!({"product_account_id": c.product_account_id, "usage": c.usage, "value": c.value})).collect();
-    let persons = crate::entities::contact_person::Entity::find()
-        .filter(crate::entities::contact_person::Column::SubscriberId.eq(s.id))
-        .order_by_asc(crate::entities::contact_person::Column::Id)
-        .all(&st.db)
-        .await?;
-    v["contact_persons"] = persons.iter().map(|c| json!({"id": c.id, "full_name": c.full_name, "position": c.position, "phone": c.phone, "email": c.email})).collect();
-    let directions = crate::entities::direction::Entity::find()
-        .filter(crate::entities::direction::Column::SubscriberId.eq(s.id))
-        .order_by_asc(crate::entities::direction::Column::Id)
-        .all(&st.db)
-        .await?;
-    v["directions"] = directions
+    v["products"] = card.products.iter().map(product_json).collect();
+    v["licences"] = card.licences.iter().map(licence_json).collect();
+    v["product_contacts"] = card
+        .product_contacts
+        .iter()
+        .map(|c| json!({"product_account_id": c.product_account_id, "usage": c.usage, "value": c.value}))
+        .collect();
+    v["contact_persons"] = card
+        .persons
+        .iter()
+        .map(|c| json!({"id": c.id, "full_name": c.full_name, "position": c.position, "phone": c.phone, "email": c.email}))
+        .collect();
+    v["directions"] = card
+        .directions
         .iter()
         .map(|d| json!({"id": d.id, "authority": d.authority, "code": d.code, "kpp": d.kpp}))
         .collect();
@@ -194,7 +185,8 @@ async fn update(
     Ok(Json(subscriber_json(&s)))
 }
 
-async fn registration_file(
+/// The registration file as a download (API and the Контакты tab alike).
+pub(crate) async fn registration_file(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,

@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{id}/edit", post(edit_product))
         .route(
             "/subscribers/{id}/registration-file",
-            get(registration_file),
+            get(super::api::registration_file),
         )
 }
 
@@ -65,36 +65,18 @@ async fn card(
     Query(p): Query<CardParams>,
 ) -> AppResult<Markup> {
     let s = service::find(&st, &user, id).await?;
-    let (products, licences) = service::card(&st, &s).await?;
-    let ids: Vec<i64> = licences.iter().map(|l| l.id).collect();
+    let card = service::card(&st, &s).await?;
+    let ids: Vec<i64> = card.licences.iter().map(|l| l.id).collect();
     let history = service::history(&st, &ids).await?;
     let group = super::groups::of_subscriber(&st, s.id).await?;
     let (certificates, revocations) = super::certificates::of_subscriber(&st, s.id).await?;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let persons = crate::entities::contact_person::Entity::find()
-        .filter(crate::entities::contact_person::Column::SubscriberId.eq(s.id))
-        .order_by_asc(crate::entities::contact_person::Column::Id)
-        .all(&st.db)
-        .await?;
-    let directions = crate::entities::direction::Entity::find()
-        .filter(crate::entities::direction::Column::SubscriberId.eq(s.id))
-        .order_by_asc(crate::entities::direction::Column::Id)
-        .all(&st.db)
-        .await?;
-    let product_contacts = crate::entities::product_contact::Entity::find()
-        .filter(
-            crate::entities::product_contact::Column::ProductAccountId
-                .is_in(products.iter().map(|p| p.id)),
-        )
-        .all(&st.db)
-        .await?;
     let model = views::CardModel {
-        persons: &persons,
-        directions: &directions,
-        product_contacts: &product_contacts,
+        persons: &card.persons,
+        directions: &card.directions,
+        product_contacts: &card.product_contacts,
         subscriber: &s,
-        products: &products,
-        licences: &licences,
+        products: &card.products,
+        licences: &card.licences,
         history: &history,
         group: group.as_ref(),
         certificates: &certificates,
@@ -405,20 +387,6 @@ async fn set_contact(
         .await
         .map(|_| "Получатель уведомлений сохранён.".to_owned());
     back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
-}
-
-async fn registration_file(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let s = service::find(&st, &user, id).await?;
-    let text = s.registration_file.clone().ok_or(AppError::NotFound)?;
-    Ok(crate::applications::api::download(
-        text.into_bytes(),
-        "text/plain; charset=utf-8",
-        &format!("registration-{}.txt", s.inn),
-    ))
 }
 
 #[derive(Deserialize)]

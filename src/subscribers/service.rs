@@ -80,14 +80,21 @@ pub async fn search(
     Ok((rows, total))
 }
 
-/// The card: products and licences of a subscriber.
+/// What the card shows besides the subscriber itself.
+pub struct Card {
+    pub products: Vec<product_account::Model>,
+    pub licences: Vec<licence::Model>,
+    pub persons: Vec<crate::entities::contact_person::Model>,
+    pub directions: Vec<crate::entities::direction::Model>,
+    pub product_contacts: Vec<crate::entities::product_contact::Model>,
+}
+
+/// The card's parts, loaded once for the page and the API alike.
 ///
 /// # Errors
 /// Database errors.
-pub async fn card(
-    st: &AppState,
-    sub: &subscriber::Model,
-) -> AppResult<(Vec<product_account::Model>, Vec<licence::Model>)> {
+pub async fn card(st: &AppState, sub: &subscriber::Model) -> AppResult<Card> {
+    use crate::entities::{contact_person, direction, product_contact};
     let products = product_account::Entity::find()
         .filter(product_account::Column::SubscriberId.eq(sub.id))
         .order_by_asc(product_account::Column::Id)
@@ -98,7 +105,28 @@ pub async fn card(
         .order_by_asc(licence::Column::Id)
         .all(&st.db)
         .await?;
-    Ok((products, licences))
+    let persons = contact_person::Entity::find()
+        .filter(contact_person::Column::SubscriberId.eq(sub.id))
+        .order_by_asc(contact_person::Column::Id)
+        .all(&st.db)
+        .await?;
+    let directions = direction::Entity::find()
+        .filter(direction::Column::SubscriberId.eq(sub.id))
+        .order_by_asc(direction::Column::Id)
+        .all(&st.db)
+        .await?;
+    let product_contacts = product_contact::Entity::find()
+        .filter(product_contact::Column::ProductAccountId.is_in(products.iter().map(|p| p.id)))
+        .order_by_asc(product_contact::Column::Id)
+        .all(&st.db)
+        .await?;
+    Ok(Card {
+        products,
+        licences,
+        persons,
+        directions,
+        product_contacts,
+    })
 }
 
 /// Licence history of a subscriber, newest first.
