@@ -132,8 +132,19 @@ impl From<serde_json::Error> for AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// A unique constraint that fires is a lost race (two people adding the same group
+    /// member, the same document kind at once): the loser is told someone else was first,
+    /// with 409, as for a stale version. Everything else is internal.
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::Internal(e.into())
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::info!(%detail, "unique constraint: a concurrent write won");
+                AppError::Stale {
+                    current_state: None,
+                }
+            }
+            _ => AppError::Internal(e.into()),
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use serde_json::Value;
 
@@ -85,6 +86,11 @@ pub struct Write {
 }
 
 impl Write {
+    /// Starts the transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+    /// at the start, so a use case that reads before it writes queues behind other
+    /// writers (within the busy timeout) instead of failing with «database is locked»
+    /// when its read snapshot turns out stale. PostgreSQL ignores the mode.
+    ///
     /// # Errors
     /// The transaction cannot be started.
     pub async fn begin(
@@ -92,8 +98,12 @@ impl Write {
         actor: Actor,
         at: DateTime<Utc>,
     ) -> Result<Self, DbErr> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
         Ok(Write {
-            txn: db.begin().await?,
+            txn: db.begin_with_options(options).await?,
             actor,
             at,
             changes: Vec::new(),
