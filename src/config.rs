@@ -15,6 +15,13 @@ pub struct Config {
     pub scheduler: bool,
     /// Where uploaded documents are kept (`REGISTRAR_DOCUMENTS_DIR`).
     pub documents_dir: std::path::PathBuf,
+    /// The server runs behind a reverse proxy (`REGISTRAR_BEHIND_PROXY=1`): the client's
+    /// address comes from the last `X-Forwarded-For` hop and HTTPS from
+    /// `X-Forwarded-Proto`. Off by default, since a client could forge both.
+    pub behind_proxy: bool,
+    /// Sign-in allowances per client address (`REGISTRAR_LOGIN_ATTEMPTS_PER_MINUTE`,
+    /// `REGISTRAR_LOGIN_FAILURES_PER_MINUTE` set the rate and the burst alike).
+    pub login_limits: crate::auth::throttle::Limits,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://registrar.db?mode=rwc";
@@ -25,6 +32,7 @@ impl Config {
             Ok(v) => matches!(v.as_str(), "1" | "true" | "yes" | "on"),
             Err(_) => default,
         };
+        let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u32>().ok());
         Config {
             database_url: std::env::var("DATABASE_URL")
                 .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
@@ -38,6 +46,17 @@ impl Config {
             documents_dir: std::env::var("REGISTRAR_DOCUMENTS_DIR")
                 .unwrap_or_else(|_| "data/documents".to_owned())
                 .into(),
+            behind_proxy: flag("REGISTRAR_BEHIND_PROXY", false),
+            login_limits: {
+                let mut l = crate::auth::throttle::Limits::default();
+                if let Some(n) = number("REGISTRAR_LOGIN_ATTEMPTS_PER_MINUTE") {
+                    (l.attempts_burst, l.attempts_per_minute) = (n, n);
+                }
+                if let Some(n) = number("REGISTRAR_LOGIN_FAILURES_PER_MINUTE") {
+                    (l.failures_burst, l.failures_per_minute) = (n, n);
+                }
+                l
+            },
         }
     }
 }

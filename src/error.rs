@@ -164,19 +164,131 @@ pub struct Problem {
     pub event: Option<String>,
 }
 
+impl Problem {
+    /// The problem for an error response that carries none — one produced below the
+    /// handlers (the router's 405, a body-limit 413, a rejection from a layer) — so those
+    /// too reach people in Russian and programs as problem+json.
+    pub fn for_status(status: StatusCode) -> Problem {
+        let (slug, title, detail) = match status.as_u16() {
+            400 => (
+                "bad-request",
+                "Неверный запрос",
+                "Запрос составлен неверно. Проверьте адрес и параметры и повторите.",
+            ),
+            401 => (
+                "unauthenticated",
+                "Требуется вход",
+                "Войдите в систему или передайте действующий API-токен.",
+            ),
+            403 => (
+                "forbidden",
+                "Доступ запрещён",
+                "Вашей роли это действие недоступно.",
+            ),
+            404 => (
+                "not-found",
+                "Не найдено",
+                "Запрошенный объект не существует или недоступен вам.",
+            ),
+            405 => (
+                "method-not-allowed",
+                "Действие недоступно",
+                "Этот адрес не принимает запрос такого вида. Вернитесь на страницу и воспользуйтесь её кнопками.",
+            ),
+            408 => (
+                "timeout",
+                "Время ожидания истекло",
+                "Запрос передавался слишком долго. Повторите его.",
+            ),
+            413 => (
+                "too-large",
+                "Слишком большой запрос",
+                "Файл или форма больше допустимого: файлы принимаются размером до 10 МБ.",
+            ),
+            415 => (
+                "unsupported-media-type",
+                "Неподдерживаемый формат",
+                "Тело запроса передано в формате, который здесь не принимается.",
+            ),
+            429 => (
+                "too-many-requests",
+                "Слишком много запросов",
+                "Повторите запрос немного позже.",
+            ),
+            503 => (
+                "unavailable",
+                "Сервис временно недоступен",
+                "Повторите запрос через несколько секунд.",
+            ),
+            s if s >= 500 => (
+                "internal",
+                "Внутренняя ошибка",
+                "Произошла внутренняя ошибка. Она записана в журнал; повторите попытку позже.",
+            ),
+            _ => (
+                "bad-request",
+                "Запрос не выполнен",
+                "Запрос не может быть выполнен. Проверьте адрес и параметры.",
+            ),
+        };
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.to_owned(),
+            errors: None,
+            current_state: None,
+            event: None,
+        }
+    }
+
+    /// The problem as an `application/problem+json` response (it also rides along in the
+    /// extensions, for the UI's error pages).
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        let mut response = (status, axum::Json(&self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware: an error response without a problem document gets one.
+pub async fn problems_for_bare_errors(
+    req: axum::http::Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    // Our own pages (the login form's 401, say) and documents are answers already.
+    let ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.contains("json"));
+    if (status.is_client_error() || status.is_server_error())
+        && !ours
+        && response.extensions().get::<Problem>().is_none()
+    {
+        let mut fresh = Problem::for_status(status).into_response_with(status);
+        for name in [header::ALLOW, header::RETRY_AFTER] {
+            if let Some(v) = response.headers().get(&name) {
+                fresh.headers_mut().insert(name, v.clone());
+            }
+        }
+        return fresh;
+    }
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
-        let problem = self.problem();
-        let mut response = (self.status(), axum::Json(&problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response.extensions_mut().insert(problem);
-        response
+        self.problem().into_response_with(self.status())
     }
 }
 

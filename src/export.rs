@@ -81,12 +81,12 @@ pub fn xlsx(sheet: &Sheet) -> AppResult<Vec<u8>> {
 /// `NotFound` for another format; writer errors.
 pub fn respond(sheet: &Sheet, format: &str, base_name: &str) -> AppResult<Response> {
     match format {
-        "csv" => Ok(crate::applications::api::download(
+        "csv" => Ok(crate::web::files::download(
             csv(sheet),
             "text/csv; charset=utf-8",
             &format!("{base_name}.csv"),
         )),
-        "xlsx" => Ok(crate::applications::api::download(
+        "xlsx" => Ok(crate::web::files::download(
             xlsx(sheet)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{base_name}.xlsx"),

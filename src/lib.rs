@@ -16,12 +16,15 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod jobs;
 pub mod money;
 pub mod notify;
 pub mod params;
 pub mod reference;
 pub mod seed;
+pub mod server;
+pub mod storage;
 pub mod subscribers;
 pub mod tariffs;
 pub mod web;
@@ -47,6 +50,25 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub mailer: notify::Mailer,
+    /// Sign-in limits per client address and for unknown names (in memory, per server).
+    pub login_throttle: Arc<auth::throttle::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        mailer: notify::Mailer,
+    ) -> Self {
+        AppState {
+            login_throttle: Arc::new(auth::throttle::LoginThrottle::new(config.login_limits)),
+            db,
+            clock,
+            config: Arc::new(config),
+            mailer,
+        }
+    }
 }
 
 /// The whole application: web UI at `/`, JSON API at `/api/v1`.
@@ -63,6 +85,8 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::groups::web_routes())
         .merge(subscribers::certificates::web_routes())
         .fallback(web::not_found)
+        // Inner first: a bare error response gets its problem, then becomes a page.
+        .layer(middleware::from_fn(error::problems_for_bare_errors))
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
 
@@ -77,6 +101,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::groups::api_routes())
         .merge(subscribers::certificates::api_routes())
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(error::problems_for_bare_errors))
         .layer(Extension(Channel::Api));
 
     web.nest("/api/v1", api)

@@ -118,11 +118,24 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
-    /// Print a new API token for a user.
+    /// Print a new API token for a user (the token alone, on one line).
     Create {
         #[arg(long)]
         user: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = auth::token::DEFAULT_DAYS, conflicts_with = "no_expiry")]
+        days: i64,
+        /// A token that never expires (for a trusted integration; revoke it when unused).
+        #[arg(long)]
+        no_expiry: bool,
     },
+    /// Tokens with their owner, creation, expiry and last use (never the secret).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its id (from `token list`); it stops working at once.
+    Revoke { id: i32 },
 }
 
 #[tokio::main]
@@ -147,12 +160,7 @@ async fn state(clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
     db::migrate(&db).await.context("migration failed")?;
     let mailer = registrar::notify::Mailer::from_env().context("e-mail settings")?;
-    Ok(AppState {
-        db,
-        clock,
-        config: Arc::new(config),
-        mailer,
-    })
+    Ok(AppState::new(db, clock, config, mailer))
 }
 
 /// Hides a password in a database URL before printing it.
@@ -188,11 +196,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             println!("registrar: listening on http://{bind}");
-            axum::serve(listener, build_app(state))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            registrar::server::serve(listener, build_app(state), async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
         }
         Command::Migrate => {
             state(Arc::new(SystemClock)).await?;
@@ -238,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let as_of = as_of.unwrap_or_else(Utc::now);
             let state = state(Arc::new(FixedClock::new(as_of))).await?;
-            let reports = jobs::run_all(&state, as_of).await?;
+            let reports = jobs::run_all_for(&state, as_of, Actor::system("cli")).await?;
             println!("jobs as of {}", as_of.to_rfc3339());
             for r in reports {
                 println!("{:<28} {:>6}  {}", r.job, r.processed, r.summary);
@@ -314,15 +321,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let db = db::connect(&url).await?;
             db::migrate(&db).await?;
-            let state = AppState {
+            let state = AppState::new(
                 db,
-                clock: Arc::new(SystemClock),
-                config: Arc::new(config),
-                mailer: registrar::notify::Mailer {
+                Arc::new(SystemClock),
+                config,
+                registrar::notify::Mailer {
                     from: "bench@registrar.example".parse()?,
                     transport: registrar::notify::mailer::Transport::Log,
                 },
-            };
+            );
             seed::apply(
                 &state.db,
                 &Fixture::combine([seed::builtin_reference()?, seed::builtin_demo()?]),
@@ -358,7 +365,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let state = state(Arc::new(SystemClock)).await?;
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
+            if role != "intake" {
+                // The intake integration signs in with API tokens only; it has no password.
+                std::io::stdin().read_line(&mut password)?;
+            } else {
+                password = "-intake-has-no-password-".to_owned();
+            }
             let password = password.trim_end_matches(['\r', '\n']);
             if password.chars().count() < 8 {
                 anyhow::bail!(
@@ -394,20 +406,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             println!("user {login} created");
         }
-        Command::Token {
-            command: TokenCommand::Create { user },
+        Command::Token { command } => token_command(command).await?,
+    }
+    Ok(())
+}
+
+async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
+    use registrar::error::AppError;
+    let state = state(Arc::new(SystemClock)).await?;
+    let now = state.clock.now();
+    match command {
+        TokenCommand::Create {
+            user,
+            days,
+            no_expiry,
         } => {
-            let state = state(Arc::new(SystemClock)).await?;
-            let token =
-                auth::token::create(&state.db, Actor::system("cli"), &user, state.clock.now())
-                    .await
-                    .map_err(|e| match e {
-                        registrar::error::AppError::NotFound => {
-                            anyhow::anyhow!("no active user with login {user:?}")
-                        }
-                        other => other.into(),
-                    })?;
+            let days = (!no_expiry).then_some(days);
+            let token = auth::token::create_for(&state.db, Actor::system("cli"), &user, now, days)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => anyhow::anyhow!("no active user with login {user:?}"),
+                    AppError::Invalid(_) => anyhow::anyhow!("--days must be at least 1"),
+                    other => other.into(),
+                })?;
             println!("{token}");
+        }
+        TokenCommand::List { user } => {
+            let tokens = auth::token::list(&state.db, user.as_deref())
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => {
+                        anyhow::anyhow!("no user with login {:?}", user.unwrap_or_default())
+                    }
+                    other => other.into(),
+                })?;
+            let when = |t: Option<DateTime<Utc>>| {
+                t.map_or("-".to_owned(), |t| {
+                    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                })
+            };
+            println!(
+                "{:>5}  {:<20} {:<10} {:<8} {:<20} {:<20} LAST USED",
+                "ID", "USER", "PREFIX", "STATUS", "CREATED", "EXPIRES"
+            );
+            for t in &tokens {
+                println!(
+                    "{:>5}  {:<20} {:<10} {:<8} {:<20} {:<20} {}",
+                    t.id,
+                    t.user,
+                    t.prefix,
+                    t.status(now),
+                    when(Some(t.created_at)),
+                    when(t.expires_at),
+                    when(t.last_used_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            auth::token::revoke(&state.db, Actor::system("cli"), id, now)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => anyhow::anyhow!("no token with id {id}"),
+                    AppError::Conflict { .. } => anyhow::anyhow!("token {id} is already revoked"),
+                    other => other.into(),
+                })?;
+            println!("token {id} revoked");
         }
     }
     Ok(())

@@ -698,7 +698,12 @@ async fn create_users(
         let row = user::ActiveModel {
             id: NotSet,
             login: Set(u.login.clone()),
-            password_hash: Set(hash.clone()),
+            // The 1C intake integration works with API tokens only: no password signs it in.
+            password_hash: Set(if u.role == Role::Intake {
+                password::NO_PASSWORD.to_owned()
+            } else {
+                hash.clone()
+            }),
             full_name: Set(u.full_name.clone()),
             role: Set(u.role),
             partner_id: Set(partner_id),

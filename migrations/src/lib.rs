@@ -16,6 +16,7 @@ mod m20261123_000006_company_groups;
 mod m20261123_000007_certificates;
 mod m20261123_000008_contacts;
 mod m20261123_000009_special_offer_permits;
+mod m20261124_100000_hardening;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_certificates::Migration),
             Box::new(m20261123_000008_contacts::Migration),
             Box::new(m20261123_000009_special_offer_permits::Migration),
+            Box::new(m20261124_100000_hardening::Migration),
         ]
     }
 }

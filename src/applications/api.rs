@@ -1,7 +1,7 @@
 //! The applications API (`/api/v1/applications…`), per interfaces.md.
 
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State as AxumState};
+use crate::extract::{Path, Query};
+use axum::extract::{DefaultBodyLimit, Multipart, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +22,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::entities::{application, application_document, application_history, partner};
 use crate::error::{AppError, AppResult};
 use crate::params::Params;
+use crate::web::files::{download, read_upload};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,7 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/documents.zip", get(documents_zip))
         .route(
             "/applications/{id}/documents/{kind}",
-            get(document).put(attach),
+            get(document)
+                .put(attach)
+                .layer(DefaultBodyLimit::max(crate::storage::UPLOAD_BODY_LIMIT)),
         )
 }
 
@@ -487,50 +490,27 @@ async fn reject(
     .await
 }
 
+/// The receipt from the 1C program. The intake gets its own answer only — the state
+/// and version — not the application's card.
 async fn receipt(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    fire(&st, &user, &headers, id, Command::Receipt).await
-}
-
-/// A download with a safe, Unicode-aware file name.
-pub fn download(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url_encode(file_name);
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut r = Bytes::from(bytes).into_response();
-    let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
+    let a = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::Receipt,
+        if_match(&headers)?,
+    )
+    .await?;
+    if user.role == Role::Intake {
+        let body = json!({"id": a.id, "state": a.state, "version": a.version});
+        return Ok(with_etag(a.version, body, StatusCode::OK));
     }
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
 async fn document(
@@ -555,41 +535,13 @@ async fn documents_zip(
     ))
 }
 
-/// Reads the one file of a multipart upload (field `file`).
-///
-/// # Errors
-/// `Invalid` naming `file` when there is none or it is too large.
-pub async fn read_upload(mut mp: Multipart) -> AppResult<(String, Vec<u8>, Vec<(String, String)>)> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("file", format!("не удалось прочитать форму: {e}")))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("document").to_owned();
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::invalid("file", "файл слишком большой или передан не полностью")
-            })?;
-            file = Some((file_name, bytes.to_vec()));
-        } else {
-            let value = field.text().await.unwrap_or_default();
-            fields.push((name, value));
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| AppError::invalid("file", "выберите файл"))?;
-    Ok((name, bytes, fields))
-}
-
 async fn attach(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
     Path((id, kind)): Path<(i64, String)>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let (name, bytes, _) = read_upload(mp).await?;
-    let doc = files::attach(&st, &user, id, &kind, &name, &bytes).await?;
+    let up = read_upload(mp).await?;
+    let doc = files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes).await?;
     Ok((StatusCode::OK, Json(DocumentView::from(doc))).into_response())
 }

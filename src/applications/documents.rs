@@ -111,30 +111,6 @@ impl DocumentKind {
 }
 
 /// Accepted upload types: scans and photos.
-pub const ALLOWED_CONTENT_TYPES: [&str; 5] = [
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "image/tiff",
-    "application/zip",
-];
-
-/// Largest accepted file.
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
-
-/// Guesses the real type from the first bytes, so a renamed executable is not accepted
-/// as a PDF because its name or header says so.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [b'%', b'P', b'D', b'F', ..] => Some("application/pdf"),
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
-        [b'I', b'I', 0x2A, 0x00, ..] | [b'M', b'M', 0x00, 0x2A, ..] => Some("image/tiff"),
-        [b'P', b'K', 0x03, 0x04, ..] => Some("application/zip"),
-        _ => None,
-    }
-}
-
 /// Required documents still missing before "В обработку". The contract and the transfer
 /// act are not among the required kinds, which already covers the manual's two
 /// exceptions (a certificate change without renewal, and the ITS tariff).
@@ -188,12 +164,5 @@ mod tests {
             ),
             vec![]
         );
-    }
-
-    #[test]
-    fn sniffing_recognises_scans() {
-        assert_eq!(sniff(b"%PDF-1.7 ..."), Some("application/pdf"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff(b"MZ\x90\x00"), None);
     }
 }

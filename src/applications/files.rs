@@ -5,50 +5,28 @@
 //! the new one is committed.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::documents::{self, DocumentKind};
+use super::documents::DocumentKind;
 use super::service::{self, Caller, state_of};
 use crate::AppState;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{application, application_document};
 use crate::error::{AppError, AppResult};
+use crate::storage;
 
-fn extension(content_type: &str) -> &'static str {
-    match content_type {
-        "application/pdf" => "pdf",
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/tiff" => "tif",
-        "application/zip" => "zip",
-        _ => "bin",
-    }
-}
-
-/// Keeps only characters that are safe in a download name.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?'))
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        "document".to_owned()
-    } else {
-        cleaned.chars().take(150).collect()
-    }
-}
-
-fn path_of(st: &AppState, key: &str) -> PathBuf {
-    st.config.documents_dir.join(key)
-}
+/// Who may read an application's documents (within their scope): never the intake.
+const READERS: &[Role] = &[
+    Role::Partner,
+    Role::SalesCenter,
+    Role::Operator,
+    Role::IdentificationCenter,
+];
 
 /// Attaches (or replaces) the document of `kind`.
 ///
@@ -74,62 +52,94 @@ pub async fn attach(
             event: "attach_document".to_owned(),
         });
     }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", "файл пустой"));
-    }
-    if bytes.len() > documents::MAX_FILE_BYTES {
-        return Err(AppError::invalid(
-            "file",
-            format!("файл больше {} МБ", documents::MAX_FILE_BYTES / 1024 / 1024),
-        ));
-    }
-    let content_type = documents::sniff(bytes)
-        .filter(|t| documents::ALLOWED_CONTENT_TYPES.contains(t))
-        .ok_or_else(|| AppError::invalid("file", "допустимы файлы PDF, JPEG, PNG, TIFF или ZIP"))?;
+    let content_type = storage::check("file", bytes, storage::SCANS_OR_ZIP)?;
     let sha = hex::encode(Sha256::digest(bytes));
     let key = format!(
         "{}/{}-{}.{}",
         app.id,
         kind.as_str(),
         &sha[..16],
-        extension(content_type)
+        storage::extension(content_type)
     );
-    let path = path_of(st, &key);
-
-    let data = bytes.to_vec();
-    let target = path.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        let dir = target.parent().expect("documents live in a folder");
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(&data)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&target).map_err(|e| e.error)?;
-        Ok(())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))?;
-
+    let root = &st.config.documents_dir;
+    // The file first, under a key only this content has; then the row in one
+    // transaction whose first statement takes the old row away (on SQLite the write lock
+    // is already held: concurrent uploads of one kind queue). If the transaction fails the
+    // file goes again — unless a committed row names the same key.
+    storage::put(root, &key, bytes).await?;
     let now = st.clock.now();
-    let old = application_document::Entity::find()
+    let saved = save_document(
+        st,
+        user,
+        &app,
+        kind,
+        NewDocument {
+            file_name: storage::file_name_for(file_name, content_type),
+            content_type,
+            size: bytes.len(),
+            sha,
+            key: key.clone(),
+        },
+        now,
+    )
+    .await;
+    match saved {
+        Ok((doc, old)) => {
+            if let Some(o) = old.filter(|o| o.storage_key != key) {
+                storage::remove(root, &o.storage_key).await;
+            }
+            Ok(doc)
+        }
+        Err(e) => {
+            let referenced = application_document::Entity::find()
+                .filter(application_document::Column::StorageKey.eq(&key))
+                .one(&st.db)
+                .await
+                .map_or(true, |r| r.is_some());
+            storage::discard_unless_referenced(root, &key, referenced).await;
+            Err(e)
+        }
+    }
+}
+
+struct NewDocument {
+    file_name: String,
+    content_type: &'static str,
+    size: usize,
+    sha: String,
+    key: String,
+}
+
+/// Replaces the row of `kind` in one audited transaction; answers the new row and the
+/// one it replaced.
+async fn save_document(
+    st: &AppState,
+    user: &CurrentUser,
+    app: &application::Model,
+    kind: DocumentKind,
+    new: NewDocument,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(
+    application_document::Model,
+    Option<application_document::Model>,
+)> {
+    let mut w = Write::begin(&st.db, user.actor(), now).await?;
+    let old = application_document::Entity::delete_many()
         .filter(application_document::Column::ApplicationId.eq(app.id))
         .filter(application_document::Column::Kind.eq(kind.as_str()))
-        .one(&st.db)
-        .await?;
-    let mut w = Write::begin(&st.db, user.actor(), now).await?;
-    if let Some(o) = &old {
-        o.clone().delete(&*w).await?;
-    }
+        .exec_with_returning(&*w)
+        .await?
+        .into_iter()
+        .next();
     let doc = application_document::ActiveModel {
         id: NotSet,
         application_id: Set(app.id),
         kind: Set(kind.as_str().to_owned()),
-        file_name: Set(clean_file_name(file_name)),
-        content_type: Set(content_type.to_owned()),
-        size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        sha256: Set(sha),
-        storage_key: Set(key.clone()),
+        file_name: Set(new.file_name),
+        content_type: Set(new.content_type.to_owned()),
+        size_bytes: Set(i64::try_from(new.size).unwrap_or(i64::MAX)),
+        sha256: Set(new.sha),
+        storage_key: Set(new.key),
         uploaded_at: Set(now),
         uploaded_by: Set(user.login.clone()),
     }
@@ -143,10 +153,7 @@ pub async fn attach(
     }
     w.record(change);
     w.commit().await?;
-    if let Some(o) = old.filter(|o| o.storage_key != key) {
-        let _ = tokio::fs::remove_file(path_of(st, &o.storage_key)).await;
-    }
-    Ok(doc)
+    Ok((doc, old))
 }
 
 /// The documents of an application (the caller already passed the scope check for it).
@@ -174,6 +181,7 @@ pub async fn read(
     app_id: i64,
     kind: &str,
 ) -> AppResult<(application_document::Model, Vec<u8>)> {
+    user.require(READERS)?;
     let app = service::find(st, Caller::User(user), app_id).await?;
     let doc = application_document::Entity::find()
         .filter(application_document::Column::ApplicationId.eq(app.id))
@@ -181,9 +189,7 @@ pub async fn read(
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(path_of(st, &doc.storage_key))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = storage::read(&st.config.documents_dir, &doc.storage_key).await?;
     Ok((doc, bytes))
 }
 
@@ -192,6 +198,7 @@ pub async fn read(
 /// # Errors
 /// As [`read`]; `NotFound` when nothing is attached.
 pub async fn zip_all(st: &AppState, user: &CurrentUser, app_id: i64) -> AppResult<Vec<u8>> {
+    user.require(READERS)?;
     let app = service::find(st, Caller::User(user), app_id).await?;
     let docs = list(st, &app).await?;
     if docs.is_empty() {
@@ -199,9 +206,7 @@ pub async fn zip_all(st: &AppState, user: &CurrentUser, app_id: i64) -> AppResul
     }
     let mut files = Vec::new();
     for d in docs {
-        let bytes = tokio::fs::read(path_of(st, &d.storage_key))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let bytes = storage::read(&st.config.documents_dir, &d.storage_key).await?;
         let kind = DocumentKind::parse(&d.kind).map_or("other", DocumentKind::as_str);
         files.push((format!("{kind} - {}", d.file_name), bytes));
     }
@@ -218,17 +223,4 @@ pub async fn zip_all(st: &AppState, user: &CurrentUser, app_id: i64) -> AppResul
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(|e| AppError::Internal(e.into()))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_names_are_cleaned() {
-        assert_eq!(
-            super::clean_file_name("C:\\scans\\паспорт.pdf"),
-            "паспорт.pdf"
-        );
-        assert_eq!(super::clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(super::clean_file_name("..."), "document");
-    }
 }

@@ -2,8 +2,9 @@
 //! actions (claim, assign, delegate, identification, send to processing, reject,
 //! documents). Every action goes through `service`, exactly as the API does.
 
+use crate::extract::{Path, Query};
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State as AxumState};
+use axum::extract::{Multipart, State as AxumState};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
@@ -14,7 +15,7 @@ use super::processing::{ConnectionOption, ProcessFlags, ProcessRequest};
 use super::registry::{self, Cursor, Folder, Sort};
 use super::service::{self, Caller, Command, state_of};
 use super::state::State;
-use super::{api, files, views};
+use super::{files, views};
 use crate::AppState;
 use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role, tokens_match};
@@ -57,7 +58,11 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/documents.zip", get(documents_zip))
         .route(
             "/applications/{id}/documents/{kind}",
-            get(document).post(upload),
+            get(document)
+                .post(upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::storage::UPLOAD_BODY_LIMIT,
+                )),
         )
 }
 
@@ -522,7 +527,11 @@ async fn document(
     Path((id, kind)): Path<(i64, String)>,
 ) -> AppResult<Response> {
     let (doc, bytes) = files::read(&st, &user, id, &kind).await?;
-    Ok(api::download(bytes, &doc.content_type, &doc.file_name))
+    Ok(crate::web::files::download(
+        bytes,
+        &doc.content_type,
+        &doc.file_name,
+    ))
 }
 
 async fn documents_zip(
@@ -531,7 +540,7 @@ async fn documents_zip(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let bytes = files::zip_all(&st, &user, id).await?;
-    Ok(api::download(
+    Ok(crate::web::files::download(
         bytes,
         "application/zip",
         &format!("zayavlenie-{id}-dokumenty.zip"),
@@ -545,19 +554,14 @@ async fn upload(
     mp: Multipart,
 ) -> AppResult<Response> {
     let back_to = format!("/applications/{id}?tab=files");
-    let (name, bytes, fields) = match api::read_upload(mp).await {
+    let up = match crate::web::files::read_upload(mp).await {
         Ok(x) => x,
         Err(e) => return finish(&st, &user, back_to, Err(e)).await,
     };
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !tokens_match(csrf, user.csrf_token()) {
+    if !tokens_match(up.field("csrf").unwrap_or(""), user.csrf_token()) {
         return Err(AppError::CsrfRejected);
     }
-    let r = files::attach(&st, &user, id, &kind, &name, &bytes)
+    let r = files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes)
         .await
         .map(|d| format!("Файл «{}» прикреплён.", d.file_name));
     finish(&st, &user, back_to, r).await

@@ -1,6 +1,7 @@
 //! The operator's journal browser and its API.
 
-use axum::extract::{Query, State};
+use crate::extract::Query;
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use maud::{Markup, html};

@@ -6,6 +6,7 @@ pub mod password;
 pub mod routes;
 pub mod scope;
 pub mod session;
+pub mod throttle;
 pub mod token;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -193,11 +194,15 @@ impl FromRequestParts<AppState> for CurrentUser {
                     .get(axum::http::header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
                     .ok_or(AppError::Unauthenticated)?;
-                let raw = header
-                    .strip_prefix("Bearer ")
-                    .or_else(|| header.strip_prefix("bearer "))
+                // The scheme is case-insensitive (RFC 9110 §11.1).
+                let (scheme, raw) = header
+                    .trim()
+                    .split_once(' ')
                     .ok_or(AppError::Unauthenticated)?;
-                let u = token::authenticate(&state.db, raw.trim())
+                if !scheme.eq_ignore_ascii_case("bearer") {
+                    return Err(AppError::Unauthenticated);
+                }
+                let u = token::authenticate(&state.db, raw.trim(), state.clock.now())
                     .await?
                     .ok_or(AppError::Unauthenticated)?;
                 CurrentUser::load(&state.db, u, None).await?
@@ -225,14 +230,11 @@ pub struct Csrf<T>(pub CurrentUser, pub T);
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
 
-#[derive(Deserialize)]
-struct CsrfField {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// Limit for urlencoded forms; uploads go through multipart with their own limits.
-const FORM_LIMIT: usize = 1024 * 1024;
+/// Fields every state-changing form carries for the product itself, not for the use
+/// case: they are taken off before the form is parsed, so a form type never has to
+/// declare them (the special-offers form refused every submission with «unknown field
+/// `csrf`» when it did not).
+pub const FORM_CONTROL_FIELDS: &[&str] = &["csrf"];
 
 impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
     type Rejection = AppError;
@@ -240,16 +242,25 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let (mut parts, body) = req.into_parts();
         let user = CurrentUser::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        let bytes = axum::body::to_bytes(body, crate::extract::FORM_LIMIT)
             .await
             .map_err(|_| AppError::invalid("form", "форма слишком большая"))?;
-        let field: CsrfField =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::CsrfRejected)?;
-        if !tokens_match(&field.csrf, user.csrf_token()) {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        let csrf = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str());
+        if !tokens_match(csrf, user.csrf_token()) {
             return Err(AppError::CsrfRejected);
         }
-        let form: T = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| AppError::invalid("form", e.to_string()))?;
+        let rest = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                pairs
+                    .iter()
+                    .filter(|(k, _)| !FORM_CONTROL_FIELDS.contains(&k.as_str())),
+            )
+            .finish();
+        let form: T = crate::extract::urlencoded(rest.as_bytes())?;
         Ok(Csrf(user, form))
     }
 }

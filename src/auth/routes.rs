@@ -1,10 +1,11 @@
 //! Sign-in and sign-out pages.
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use crate::extract::Query;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use maud::html;
@@ -14,6 +15,8 @@ use super::session::{self, COOKIE};
 use super::{Csrf, NoFields, random_secret, tokens_match};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use crate::extract::Form;
+use crate::server::{ClientIp, over_https};
 use crate::web::layout;
 
 /// Double-submit cookie protecting the login form itself (there is no session yet).
@@ -40,10 +43,21 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// Only same-site relative paths are followed after sign-in.
-fn safe_next(next: Option<&str>) -> &str {
+/// Only same-site relative paths are followed after sign-in: a `/` followed by path and
+/// query characters from a short list. Browsers drop tabs and newlines and read `\\` as
+/// `/` before resolving a URL, so `/\t/evil.example` would leave the site; a list of
+/// what is allowed cannot be outwitted that way, and it keeps the `Location` header valid.
+pub fn safe_next(next: Option<&str>) -> &str {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_-?=&.%".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && n.chars().all(allowed) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -82,6 +96,7 @@ fn login_form(csrf: &str, next: &str, login: &str, message: Option<(&str, &str)>
 
 async fn login_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
@@ -97,7 +112,7 @@ async fn login_page(
                 jar.add(cookie(
                     LOGIN_CSRF_COOKIE,
                     t.clone(),
-                    state.config.secure_cookies,
+                    over_https(&headers, &state.config),
                 )),
                 t,
             )
@@ -121,6 +136,8 @@ async fn login_page(
 
 async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
@@ -132,29 +149,34 @@ async fn login(
         return Err(AppError::CsrfRejected);
     }
     let next = safe_next(f.next.as_deref()).to_owned();
-    match session::sign_in(
-        &state.db,
-        &f.login,
-        &f.password,
-        state.clock.now(),
-        state.config.session_hours,
-    )
-    .await?
-    {
+    let attempt = session::Attempt {
+        login: &f.login,
+        password: &f.password,
+        client,
+    };
+    match session::sign_in(&state, attempt).await? {
         Ok(s) => {
-            let jar = jar.add(cookie(COOKIE, s.cookie_value, state.config.secure_cookies));
+            let secure = over_https(&headers, &state.config);
+            let jar = jar.add(cookie(COOKIE, s.cookie_value, secure));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(refusal) => Ok((
-            StatusCode::UNAUTHORIZED,
-            Html(login_form(
-                &expected,
-                &next,
-                &f.login,
-                Some(("error", refusal.message())),
-            )),
-        )
-            .into_response()),
+        Err(refusal) => {
+            let mut r = (
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED),
+                Html(login_form(
+                    &expected,
+                    &next,
+                    &f.login,
+                    Some(("error", &refusal.message())),
+                )),
+            )
+                .into_response();
+            if let Some(secs) = refusal.retry_after() {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            Ok(r)
+        }
     }
 }
 

@@ -19,7 +19,9 @@ pub enum Scope {
     },
     /// An identification center sees what was delegated to it.
     IdentificationCenter { identification_center_id: i32 },
-    /// The 1C intake integration submits; it reads nothing back but its own answers.
+    /// The 1C intake integration submits applications and receipts; it reads nothing back
+    /// but its own answers (the receipt finds its application by an explicit rule in
+    /// `applications::service`, not through this scope).
     Intake,
 }
 
@@ -62,7 +64,8 @@ impl Scope {
     pub fn applications(&self) -> Condition {
         use crate::entities::{application as app, sales_center};
         match *self {
-            Scope::Operator | Scope::Intake => Condition::all(),
+            Scope::Operator => Condition::all(),
+            Scope::Intake => nothing(),
             Scope::Partner { partner_id, .. } => {
                 Condition::all().add(app::Column::PartnerId.eq(partner_id))
             }
@@ -95,6 +98,29 @@ impl Scope {
         match *self {
             Scope::IdentificationCenter { .. } | Scope::Intake => nothing(),
             _ => self.partner_column(subscriber::Column::PartnerId),
+        }
+    }
+}
+
+impl Scope {
+    /// Unclaimed applications this scope may take by id: a partner those of its sales
+    /// center's region (the ones its sales center would distribute, §14). Anyone else
+    /// none — other regions' unclaimed applications are reached only by ИНН/КПП (§2.6).
+    pub fn claimable(&self) -> Condition {
+        use crate::entities::{application as app, sales_center};
+        match *self {
+            Scope::Partner {
+                sales_center_id, ..
+            } => Condition::all().add(app::Column::PartnerId.is_null()).add(
+                app::Column::RegionCode.in_subquery(
+                    Query::select()
+                        .column(sales_center::Column::RegionCode)
+                        .from(sales_center::Entity)
+                        .and_where(Expr::col(sales_center::Column::Id).eq(sales_center_id))
+                        .to_owned(),
+                ),
+            ),
+            _ => nothing(),
         }
     }
 }

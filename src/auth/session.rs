@@ -3,14 +3,17 @@
 //! The cookie holds a random secret; the table holds its SHA-256, the user, the CSRF
 //! token for that session and an optional one-shot flash message.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 
-use super::{WebSession, password, random_secret, sha256_hex};
+use super::{Role, WebSession, password, random_secret, sha256_hex};
 use crate::audit::{Actor, Change, Write};
 use crate::entities::{session, user};
 use crate::error::AppError;
@@ -62,15 +65,46 @@ impl Flash {
 pub enum Refusal {
     BadCredentials,
     Locked,
+    /// The client's address used up its attempts; the seconds to wait.
+    TooMany(u64),
+    /// Every password-hashing thread is busy and the queue is full.
+    Busy,
 }
 
 impl Refusal {
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> String {
         match self {
-            Refusal::BadCredentials => "Неверный логин или пароль.",
+            Refusal::BadCredentials => "Неверный логин или пароль.".to_owned(),
             Refusal::Locked => {
                 "Вход временно заблокирован: три неудачные попытки подряд. Повторите через 15 минут."
+                    .to_owned()
             }
+            Refusal::TooMany(secs) => format!(
+                "Слишком много попыток входа с вашего адреса. Повторите через {}.",
+                crate::web::components::seconds_ru(secs)
+            ),
+            Refusal::Busy => {
+                "Сервер сейчас занят проверкой паролей. Повторите вход через несколько секунд."
+                    .to_owned()
+            }
+        }
+    }
+
+    /// The HTTP status of the refused sign-in.
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::BadCredentials | Refusal::Locked => 401,
+            Refusal::TooMany(_) => 429,
+            Refusal::Busy => 503,
+        }
+    }
+
+    /// Seconds for `Retry-After`, when waiting helps.
+    pub fn retry_after(self) -> Option<u64> {
+        match self {
+            Refusal::TooMany(s) => Some(s),
+            Refusal::Busy => Some(2),
+            Refusal::BadCredentials | Refusal::Locked => None,
         }
     }
 }
@@ -81,55 +115,129 @@ pub struct NewSession {
     pub user: user::Model,
 }
 
-/// Checks the password, applies the lockout rule, and opens a session on success.
-/// Every outcome is journaled.
+/// One sign-in attempt as the login form sends it.
+pub struct Attempt<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub client: IpAddr,
+}
+
+/// Checks the password, applies the limits and the lockout rule, and opens a session on
+/// success.
+///
+/// The order matters for a flood: the address's allowance is taken before anything is
+/// read or hashed; an account's attempt is *reserved* (its failure counter raised
+/// atomically, refused once three are counted) before its password is hashed, so
+/// parallel guesses cannot all be evaluated against one reading of the counter; a
+/// correct password signs in only if no concurrent failure locked the account meanwhile.
+/// Unknown names, locked accounts and API-only accounts run the same dummy hash and get
+/// the same answers as real ones. Failures of unknown names stay out of the journal (a
+/// flood would fill it); those of real accounts are journaled.
 ///
 /// # Errors
 /// `Ok(Err(refusal))` for a refused sign-in; `Err` for database failures.
 pub async fn sign_in(
-    db: &DatabaseConnection,
-    login: &str,
-    password_given: &str,
-    now: DateTime<Utc>,
-    session_hours: i64,
+    st: &crate::AppState,
+    attempt: Attempt<'_>,
 ) -> Result<Result<NewSession, Refusal>, AppError> {
-    let login = login.trim();
+    let db = &st.db;
+    let now = st.clock.now();
+    let throttle = &st.login_throttle;
+    let login = attempt.login.trim();
+    if let Err(wait) = throttle.admit(attempt.client, now) {
+        return Ok(Err(Refusal::TooMany(wait)));
+    }
     let found = user::Entity::find()
         .filter(user::Column::Login.eq(login))
         .one(db)
-        .await?;
-    let Some(u) = found.filter(|u| u.active) else {
-        let pw = password_given.to_owned();
-        tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
+        .await?
+        .filter(|u| u.active && u.role != Role::Intake && u.password_hash != password::NO_PASSWORD);
+    let Some(u) = found else {
+        let locked = throttle.unknown_locked(login, now);
+        if password::verify_async(attempt.password.to_owned(), None)
             .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let mut w = Write::begin(db, Actor::system("auth"), now).await?;
+            .is_err()
+        {
+            return Ok(Err(Refusal::Busy));
+        }
+        if locked {
+            return Ok(Err(Refusal::Locked));
+        }
+        throttle.failed(attempt.client, now);
+        tracing::info!(login, client = %attempt.client, "sign-in refused: unknown login");
+        return Ok(Err(if throttle.unknown_failed(login, now) {
+            Refusal::Locked
+        } else {
+            Refusal::BadCredentials
+        }));
+    };
+
+    // Reserve the attempt: the counter counts attempts in flight as failures until they
+    // are known to be right, and no fourth attempt is evaluated.
+    let reserved = user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedAttempts,
+            Expr::col(user::Column::FailedAttempts).add(1),
+        )
+        .filter(user::Column::Id.eq(u.id))
+        .filter(user::Column::FailedAttempts.lt(MAX_FAILED_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(user::Column::LockedUntil.is_null())
+                .add(user::Column::LockedUntil.lte(now)),
+        )
+        .exec_with_returning(db)
+        .await?;
+    let Some(attempts) = reserved.first().map(|r| r.failed_attempts) else {
+        if password::verify_async(attempt.password.to_owned(), None)
+            .await
+            .is_err()
+        {
+            return Ok(Err(Refusal::Busy));
+        }
+        let mut w = Write::begin(db, Actor::user(u.id, &u.login), now).await?;
         w.record(
-            Change::new("auth.login_failed", "login", login)
-                .after(json!({"reason": "unknown login"})),
+            Change::new("auth.login_refused_locked", "user", u.id)
+                .after(json!({"client": attempt.client.to_string()})),
         );
         w.commit().await?;
-        return Ok(Err(Refusal::BadCredentials));
-    };
-    if u.locked_until.is_some_and(|until| until > now) {
-        let mut w = Write::begin(db, Actor::user(u.id, &u.login), now).await?;
-        w.record(Change::new("auth.login_refused_locked", "user", u.id));
-        w.commit().await?;
         return Ok(Err(Refusal::Locked));
-    }
-    let (pw, hash) = (password_given.to_owned(), u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    };
+    let ok =
+        match password::verify_async(attempt.password.to_owned(), Some(u.password_hash.clone()))
+            .await
+        {
+            Ok(ok) => ok,
+            Err(password::Busy) => {
+                // Not evaluated: give the reservation back.
+                user::Entity::update_many()
+                    .col_expr(
+                        user::Column::FailedAttempts,
+                        Expr::col(user::Column::FailedAttempts).sub(1),
+                    )
+                    .filter(user::Column::Id.eq(u.id))
+                    .filter(user::Column::FailedAttempts.gt(0))
+                    .exec(db)
+                    .await?;
+                return Ok(Err(Refusal::Busy));
+            }
+        };
 
     let mut w = Write::begin(db, Actor::user(u.id, &u.login), now).await?;
     if !ok {
-        let attempts = u.failed_attempts + 1;
+        throttle.failed(attempt.client, now);
         let locks = attempts >= MAX_FAILED_ATTEMPTS;
-        let mut am = u.clone().into_active_model();
-        am.failed_attempts = Set(if locks { 0 } else { attempts });
-        am.locked_until = Set(locks.then(|| now + Duration::minutes(LOCKOUT_MINUTES)));
-        am.update(&*w).await?;
+        if locks {
+            user::Entity::update_many()
+                .col_expr(user::Column::FailedAttempts, Expr::value(0))
+                .col_expr(
+                    user::Column::LockedUntil,
+                    Expr::value(Some(now + Duration::minutes(LOCKOUT_MINUTES))),
+                )
+                .filter(user::Column::Id.eq(u.id))
+                .exec(&*w)
+                .await?;
+        }
         w.record(
             Change::new(
                 if locks {
@@ -140,8 +248,7 @@ pub async fn sign_in(
                 "user",
                 u.id,
             )
-            .before(json!({"failed_attempts": u.failed_attempts}))
-            .after(json!({"failed_attempts": attempts, "locked": locks})),
+            .after(json!({"failed_attempts": attempts, "locked": locks, "client": attempt.client.to_string()})),
         );
         w.commit().await?;
         return Ok(Err(if locks {
@@ -151,10 +258,27 @@ pub async fn sign_in(
         }));
     }
 
-    let mut am = u.clone().into_active_model();
-    am.failed_attempts = Set(0);
-    am.locked_until = Set(None);
-    let u = am.update(&*w).await?;
+    let cleared = user::Entity::update_many()
+        .col_expr(user::Column::FailedAttempts, Expr::value(0))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(u.id))
+        .filter(
+            Condition::any()
+                .add(user::Column::LockedUntil.is_null())
+                .add(user::Column::LockedUntil.lte(now)),
+        )
+        .exec(&*w)
+        .await?
+        .rows_affected;
+    if cleared == 0 {
+        // A concurrent wrong guess locked the account while this one was hashed.
+        w.record(Change::new("auth.login_refused_locked", "user", u.id));
+        w.commit().await?;
+        return Ok(Err(Refusal::Locked));
+    }
     let cookie_value = random_secret();
     session::ActiveModel {
         id: Set(sha256_hex(&cookie_value)),
@@ -162,11 +286,14 @@ pub async fn sign_in(
         csrf_token: Set(random_secret()),
         flash: Set(None),
         created_at: Set(now),
-        expires_at: Set(now + Duration::hours(session_hours)),
+        expires_at: Set(now + Duration::hours(st.config.session_hours)),
     }
     .insert(&*w)
     .await?;
-    w.record(Change::new("auth.login", "user", u.id));
+    w.record(
+        Change::new("auth.login", "user", u.id)
+            .after(json!({"client": attempt.client.to_string()})),
+    );
     w.commit().await?;
     Ok(Ok(NewSession {
         cookie_value,

@@ -13,6 +13,10 @@ pub struct Model {
     pub prefix: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// After this instant the token no longer signs in (`None`: never expires).
+    pub expires_at: Option<DateTimeUtc>,
+    /// Recorded at most once a minute, so busy integrations do not write on every call.
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ pub mod company_group;
 pub mod company_group_member;
 pub mod contact_person;
 pub mod direction;
+pub mod form_submission;
 pub mod idempotency_key;
 pub mod identification_center;
 pub mod its_subscription;

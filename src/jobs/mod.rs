@@ -10,7 +10,8 @@ pub mod outbox;
 
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use crate::extract::Query;
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -115,18 +116,52 @@ struct RunResponse {
     jobs: Vec<JobReport>,
 }
 
+/// How far from the clock a run through the API may be dated. Jobs act on every open
+/// application at once, so `as_of=9999-12-31` would reject them all (F7); moving time
+/// for training and acceptance is the test clock's job, not this endpoint's.
+pub const API_AS_OF_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+pub const API_AS_OF_BEHIND: chrono::Duration = chrono::Duration::days(1);
+
+/// Runs every job as [`run_all`] does, after journaling who asked for the run and as of
+/// when (the jobs' own entries name the job as their actor).
+///
+/// # Errors
+/// As [`run_all`].
+pub async fn run_all_for(
+    state: &AppState,
+    as_of: DateTime<Utc>,
+    by: crate::audit::Actor,
+) -> Result<Vec<JobReport>, AppError> {
+    let mut w = crate::audit::Write::begin(&state.db, by, state.clock.now()).await?;
+    w.record(
+        crate::audit::Change::new("jobs.run", "jobs", "all")
+            .after(serde_json::json!({"as_of": as_of})),
+    );
+    w.commit().await?;
+    run_all(state, as_of).await
+}
+
 async fn api_run(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<RunQuery>,
 ) -> AppResult<Json<RunResponse>> {
     user.require(&[Role::Operator])?;
+    let now = state.clock.now();
     let mut p = Params::new();
     let as_of = p.instant("as_of", q.as_of.as_deref());
+    if let Some(t) = as_of
+        && (t > now + API_AS_OF_AHEAD || t < now - API_AS_OF_BEHIND)
+    {
+        p.reject(
+            "as_of",
+            "момент запуска должен быть не позже чем через 5 минут и не раньше суток назад от текущего времени",
+        );
+    }
     p.finish()?;
-    let as_of = as_of.unwrap_or_else(|| state.clock.now());
+    let as_of = as_of.unwrap_or(now);
     Ok(Json(RunResponse {
-        jobs: run_all(&state, as_of).await?,
+        jobs: run_all_for(&state, as_of, user.actor()).await?,
         as_of,
     }))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/subscribers…` and `/api/v1/licences/{id}/block|resume|revoke`.
 
-use axum::extract::{Path, Query, State};
+use crate::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -196,7 +197,7 @@ pub(crate) async fn registration_file(
         .registration_file
         .clone()
         .ok_or(crate::error::AppError::NotFound)?;
-    Ok(crate::applications::api::download(
+    Ok(crate::web::files::download(
         text.into_bytes(),
         "text/plain; charset=utf-8",
         &format!("registration-{}.txt", s.inn),

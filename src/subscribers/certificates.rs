@@ -4,7 +4,8 @@
 
 use std::io::Write as _;
 
-use axum::extract::{Multipart, Path, Query, State};
+use crate::extract::{Path, Query};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -24,6 +25,7 @@ use crate::clock::moscow;
 use crate::entities::{application, certificate, revocation_request, subscriber};
 use crate::error::{AppError, AppResult};
 use crate::jobs::JobReport;
+use crate::storage;
 
 /// Reasons of §8.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -421,55 +423,74 @@ pub async fn attach_scan(
             event: "attach_scan".to_owned(),
         });
     }
-    if bytes.is_empty() || bytes.len() > crate::applications::documents::MAX_FILE_BYTES {
-        return Err(AppError::invalid("file", "файл пустой или больше 10 МБ"));
-    }
-    let ext = match crate::applications::documents::sniff(bytes) {
-        Some("application/pdf") => "pdf",
-        Some("image/jpeg") => "jpg",
-        Some("image/png") => "png",
-        Some("image/tiff") => "tif",
-        _ => {
-            return Err(AppError::invalid(
-                "file",
-                "подписанный скан: PDF, JPEG, PNG или TIFF",
-            ));
-        }
-    };
+    let content_type = storage::check("file", bytes, storage::SCANS)?;
     let sha = hex::encode(Sha256::digest(bytes));
-    let key = format!("revocations/{}-{}.{ext}", r.id, &sha[..16]);
-    let path = st.config.documents_dir.join(&key);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+    let key = format!(
+        "revocations/{}-{}.{}",
+        r.id,
+        &sha[..16],
+        storage::extension(content_type)
+    );
+    let root = &st.config.documents_dir;
+    storage::put(root, &key, bytes).await?;
+    let saved = save_scan(st, user, &r, &key, &sha).await;
+    match saved {
+        Ok(()) => {
+            if let Some(old) = r.scan_key.as_deref().filter(|k| *k != key) {
+                storage::remove(root, old).await;
+            }
+        }
+        Err(e) => {
+            let referenced = revocation_request::Entity::find()
+                .filter(revocation_request::Column::ScanKey.eq(&key))
+                .one(&st.db)
+                .await
+                .map_or(true, |r| r.is_some());
+            storage::discard_unless_referenced(root, &key, referenced).await;
+            return Err(e);
+        }
     }
-    tokio::fs::write(&path, bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    revocation_request::Entity::find_by_id(r.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Records the scan on the request with a version check: of two concurrent uploads one
+/// wins, the other is told the request changed.
+async fn save_scan(
+    st: &AppState,
+    user: &CurrentUser,
+    r: &revocation_request::Model,
+    key: &str,
+    sha: &str,
+) -> AppResult<()> {
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    revocation_request::Entity::update_many()
+    let updated = revocation_request::Entity::update_many()
         .col_expr(revocation_request::Column::ScanKey, Expr::value(Some(key)))
         .col_expr(
             revocation_request::Column::ScanSha256,
-            Expr::value(Some(sha.clone())),
+            Expr::value(Some(sha)),
         )
         .col_expr(
             revocation_request::Column::Version,
             Expr::col(revocation_request::Column::Version).add(1),
         )
         .filter(revocation_request::Column::Id.eq(r.id))
+        .filter(revocation_request::Column::Version.eq(r.version))
         .exec(&*w)
-        .await?;
+        .await?
+        .rows_affected;
+    if updated != 1 {
+        return Err(AppError::Stale {
+            current_state: None,
+        });
+    }
     w.record(
         Change::new("certificate.revocation_scan", "revocation_request", r.id)
             .after(json!({"sha256": sha})),
     );
-    w.commit().await?;
-    revocation_request::Entity::find_by_id(r.id)
-        .one(&st.db)
-        .await?
-        .ok_or(AppError::NotFound)
+    w.commit().await
 }
 
 async fn move_request(
@@ -615,7 +636,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/certificates", get(api_find))
         .route("/certificates/{id}/revocation-requests", post(api_request))
         .route("/revocation-requests/{id}/application.docx", get(docx))
-        .route("/revocation-requests/{id}/scan", put(api_scan))
+        .route(
+            "/revocation-requests/{id}/scan",
+            put(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)),
+        )
         .route("/revocation-requests/{id}/send", post(api_send))
 }
 
@@ -623,7 +647,10 @@ pub fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/revocation-requests/{id}/application.docx", get(docx))
         .route("/certificates/{id}/revocation", post(web_request))
-        .route("/revocation-requests/{id}/scan", post(web_scan))
+        .route(
+            "/revocation-requests/{id}/scan",
+            post(web_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)),
+        )
         .route("/revocation-requests/{id}/send", post(web_send))
 }
 
@@ -698,19 +725,14 @@ async fn web_scan(
     mp: Multipart,
 ) -> AppResult<Response> {
     let (_, _, s) = request_in_scope(&st, &user, id).await?;
-    let (_, bytes, fields) = match crate::applications::api::read_upload(mp).await {
+    let up = match crate::web::files::read_upload(mp).await {
         Ok(x) => x,
         Err(e) => return web_done(&st, &user, s.id, Err(e)).await,
     };
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !crate::auth::tokens_match(csrf, user.csrf_token()) {
+    if !crate::auth::tokens_match(up.field("csrf").unwrap_or(""), user.csrf_token()) {
         return Err(AppError::CsrfRejected);
     }
-    let result = attach_scan(&st, &user, id, &bytes)
+    let result = attach_scan(&st, &user, id, &up.bytes)
         .await
         .map(|_| "Подписанный скан прикреплён.".to_owned());
     web_done(&st, &user, s.id, result).await
@@ -787,7 +809,7 @@ async fn docx(
     let (r, c, s) = request_in_scope(&st, &user, id).await?;
     let reason = Reason::parse(&r.reason).unwrap_or(Reason::DataChanged);
     let bytes = application_docx(&c, &s, reason, st.clock.today())?;
-    Ok(crate::applications::api::download(
+    Ok(crate::web::files::download(
         bytes,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         &format!("zayavlenie-na-otzyv-{}.docx", r.id),
@@ -800,7 +822,7 @@ async fn api_scan(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> AppResult<Json<Value>> {
-    let (_, bytes, _) = crate::applications::api::read_upload(mp).await?;
+    let bytes = crate::web::files::read_upload(mp).await?.bytes;
     Ok(Json(request_json(
         &attach_scan(&st, &user, id, &bytes).await?,
     )))

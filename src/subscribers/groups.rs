@@ -2,7 +2,8 @@
 //! active (a current licence, or within 30 days after it ended); the group form and its
 //! export.
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};

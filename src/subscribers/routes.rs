@@ -1,7 +1,8 @@
 //! The subscribers pages: the registry and the card.
 
+use crate::extract::{Path, Query};
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::Markup;

@@ -1,6 +1,7 @@
 //! `POST /api/v1/pricing/quote` and the quote panel (Тарифный калькулятор).
 
-use axum::extract::{Query, State};
+use crate::extract::Query;
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;

@@ -44,3 +44,22 @@ pub fn datetime_ru(t: chrono::DateTime<chrono::Utc>) -> String {
         .format("%d.%m.%Y %H:%M:%S")
         .to_string()
 }
+
+/// The Russian plural form for `n`: `plural(n, "секунду", "секунды", "секунд")`.
+pub fn plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => one,
+        (2..=4, r) if !(12..=14).contains(&r) => few,
+        _ => many,
+    }
+}
+
+/// A wait in words: «40 секунд», «2 минуты».
+pub fn seconds_ru(secs: u64) -> String {
+    if secs < 120 {
+        format!("{secs} {}", plural(secs, "секунду", "секунды", "секунд"))
+    } else {
+        let m = secs.div_ceil(60);
+        format!("{m} {}", plural(m, "минуту", "минуты", "минут"))
+    }
+}

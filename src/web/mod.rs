@@ -2,6 +2,7 @@
 //! and the middleware that renders problems as HTML for people.
 
 pub mod components;
+pub mod files;
 pub mod home;
 pub mod layout;
 

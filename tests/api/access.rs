@@ -236,11 +236,11 @@ async fn the_operator_runs_jobs_through_the_api() {
     let app = TestApp::spawn().await;
     let token = app.token("operator").await;
     let r = app
-        .api_post(Some(&token), "/jobs/run?as_of=2025-04-01T00:00:00Z")
+        .api_post(Some(&token), "/jobs/run?as_of=2025-03-03T09:04:00Z")
         .await;
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["as_of"], "2025-04-01T00:00:00Z");
+    assert_eq!(body["as_of"], "2025-03-03T09:04:00Z");
     let jobs: Vec<&str> = body["jobs"]
         .as_array()
         .unwrap()

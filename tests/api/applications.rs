@@ -288,10 +288,13 @@ async fn an_application_goes_from_submission_to_registration() {
     )
     .await
     .unwrap();
-    let a = app
+    let receipt = app
         .act("intake", &format!("/applications/{id}/receipt"), json!({}))
         .await;
-    assert_eq!(a["state"], "registered");
+    assert_eq!(receipt["state"], "registered");
+    // The intake reads nothing back but its own answer (F2).
+    assert!(receipt.get("owner").is_none() && receipt.get("history").is_none());
+    let a = app.application("p-klg-2", id).await;
 
     let events: Vec<&str> = a["history"]
         .as_array()

@@ -89,16 +89,15 @@ impl TestApp {
             },
         )
         .unwrap();
-        let state = AppState {
-            db: conn,
-            clock: clock.clone(),
-            config: Arc::new(config),
-            mailer,
-        };
+        let state = AppState::new(conn, clock.clone(), config, mailer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = build_app(state.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(async move {
+            registrar::server::serve(listener, app, std::future::pending())
+                .await
+                .unwrap()
+        });
         TestApp {
             base,
             clock,
@@ -163,13 +162,14 @@ impl TestApp {
         b
     }
 
-    /// A fresh API token for `login`.
+    /// A fresh API token for `login`, without an expiry: tests move the clock by years.
     pub async fn token(&self, login: &str) -> String {
-        registrar::auth::token::create(
+        registrar::auth::token::create_for(
             &self.state.db,
             registrar::audit::Actor::system("test"),
             login,
             self.clock_now(),
+            None,
         )
         .await
         .unwrap()
