@@ -19,7 +19,7 @@ pub struct ApiJsonWithBytes<T>(pub T, pub axum::body::Bytes);
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.to_string();
@@ -37,7 +37,15 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             format!("неверное значение: {message}")
         };
         AppError::Invalid(vec![FieldError::new(field, message)])
-    })
+    })?;
+    // One document per body: `{…}xyz` is not a document followed by noise (F14).
+    de.end().map_err(|_| {
+        AppError::invalid(
+            "body",
+            "после JSON-документа в теле запроса есть лишние символы",
+        )
+    })?;
+    Ok(value)
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
@@ -125,6 +133,8 @@ mod tests {
             "inner.m"
         );
         assert_eq!(field(r#"{"name": "x""#), "body");
+        assert_eq!(field(r#"{"name": "x", "inner": {"n": 1}}xyz"#), "body");
+        assert!(parse::<Doc>(br#" {"name": "x", "inner": {"n": 1}} "#).is_ok());
     }
 
     #[test]

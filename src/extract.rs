@@ -44,6 +44,13 @@ fn reason_ru(message: &str) -> String {
 /// # Errors
 /// `Invalid` with the field and a Russian reason.
 pub fn urlencoded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // NUL cannot be stored by PostgreSQL and has no business in a form.
+    if let Some((k, _)) = form_urlencoded::parse(bytes).find(|(_, v)| v.contains('\0')) {
+        return Err(AppError::invalid(
+            k.into_owned(),
+            "недопустимый символ (NUL)",
+        ));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -7,6 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{AppError, FieldError};
 
+/// The deepest page any list serves; deeper requests show the last page's neighbourhood
+/// empty rather than overflow an offset.
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// Collects field errors while parsing several parameters.
 #[derive(Default)]
 pub struct Params {

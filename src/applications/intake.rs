@@ -33,6 +33,48 @@ impl LegalForm {
     }
 }
 
+/// The organisation's category (Категория, manual l.1286): a fixed list, not free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Taxpayer,
+    Budget,
+    AuthorizedRepresentative,
+}
+
+impl Category {
+    pub const ALL: [Category; 3] = [
+        Category::Taxpayer,
+        Category::Budget,
+        Category::AuthorizedRepresentative,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Taxpayer => "taxpayer",
+            Category::Budget => "budget",
+            Category::AuthorizedRepresentative => "authorized_representative",
+        }
+    }
+
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            Category::Taxpayer => "Налогоплательщик",
+            Category::Budget => "Бюджетная организация",
+            Category::AuthorizedRepresentative => "Уполномоченный представитель",
+        }
+    }
+
+    /// The title of a stored code (older rows may hold anything).
+    pub fn title_of(code: &str) -> &str {
+        let known: Option<&'static str> = Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .map(Category::title_ru);
+        known.unwrap_or(code)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CertificateType {
@@ -86,6 +128,47 @@ fn valid_snils(s: &str) -> Result<(), ValidationError> {
         .map_err(|m| ValidationError::new("snils").with_message(m.into()))
 }
 
+fn valid_phone(s: &str) -> Result<(), ValidationError> {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let allowed = s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if allowed && (5..=20).contains(&digits) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("phone")
+            .with_message("телефон: цифры, пробелы, +, -, скобки; от 5 до 20 цифр".into()))
+    }
+}
+
+fn valid_format_version(s: &str) -> Result<(), ValidationError> {
+    let parts: Vec<&str> = s.trim().split('.').collect();
+    if parts.len() <= 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        Ok(())
+    } else {
+        Err(ValidationError::new("format_version")
+            .with_message("версия формата — числа через точку, например 1.8".into()))
+    }
+}
+
+fn valid_region(s: &str) -> Result<(), ValidationError> {
+    if s.trim().len() == 2 && s.trim().chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("region_code").with_message("код региона — 2 цифры".into()))
+    }
+}
+
+fn valid_guid(s: &str) -> Result<(), ValidationError> {
+    uuid::Uuid::parse_str(s.trim()).map(drop).map_err(|_| {
+        ValidationError::new("product_guid").with_message(
+            "идентификатор продукта — GUID вида 0f8fad5b-d9cb-469f-a165-70867728950e".into(),
+        )
+    })
+}
+
 fn valid_email(s: &str) -> Result<(), ValidationError> {
     requisites::email(s)
         .map(drop)
@@ -112,7 +195,7 @@ pub struct Owner {
 #[serde(deny_unknown_fields)]
 pub struct Direction {
     pub authority: Authority,
-    #[validate(length(min = 1, max = 20, message = "укажите код органа"))]
+    #[validate(length(min = 1, max = 20, message = "код органа — от 1 до 20 знаков"))]
     pub code: String,
     #[validate(custom(function = "valid_kpp"))]
     pub kpp: Option<String>,
@@ -124,8 +207,7 @@ pub struct IntakeDocument {
     pub partner_code: Option<String>,
     pub request_type: RequestType,
     pub legal_form: LegalForm,
-    #[validate(length(min = 1, max = 32, message = "укажите категорию"))]
-    pub category: String,
+    pub category: Category,
     #[serde(default)]
     pub paperless_renewal: bool,
     #[validate(custom(function = "valid_inn"))]
@@ -141,9 +223,9 @@ pub struct IntakeDocument {
     pub pfr_number: Option<String>,
     #[validate(length(max = 20, message = "не длиннее 20 знаков"))]
     pub fss_number: Option<String>,
-    #[validate(length(min = 5, max = 40, message = "укажите телефон"))]
+    #[validate(custom(function = "valid_phone"))]
     pub phone: String,
-    #[validate(length(max = 40, message = "не длиннее 40 знаков"))]
+    #[validate(custom(function = "valid_phone"))]
     pub mobile_phone: Option<String>,
     #[validate(custom(function = "valid_email"))]
     pub email: String,
@@ -151,11 +233,11 @@ pub struct IntakeDocument {
     pub legal_address: String,
     #[validate(length(max = 1000, message = "не длиннее 1000 знаков"))]
     pub actual_address: String,
-    #[validate(length(min = 2, max = 8, message = "код региона — 2 цифры"))]
+    #[validate(custom(function = "valid_region"))]
     pub region_code: String,
     #[validate(length(min = 1, max = 200, message = "укажите конфигурацию 1С"))]
     pub configuration: String,
-    #[validate(length(min = 1, max = 20, message = "укажите версию формата"))]
+    #[validate(custom(function = "valid_format_version"))]
     pub format_version: String,
     pub certificate_requested: bool,
     #[serde(default)]
@@ -166,11 +248,14 @@ pub struct IntakeDocument {
     pub its_email: Option<String>,
     #[validate(nested)]
     pub owner: Owner,
-    #[validate(length(min = 1, message = "укажите хотя бы одно направление"), nested)]
+    #[validate(
+        length(min = 1, max = 100, message = "от 1 до 100 направлений"),
+        nested
+    )]
     pub directions: Vec<Direction>,
     #[validate(custom(function = "valid_inn"))]
     pub authorized_representative_inn: Option<String>,
-    #[validate(length(max = 64, message = "не длиннее 64 знаков"))]
+    #[validate(custom(function = "valid_guid"))]
     pub product_guid: Option<String>,
 }
 
@@ -188,6 +273,11 @@ pub fn validate(doc: &IntakeDocument) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Err(e) = doc.validate() {
         flatten("", &e, &mut errors);
+    }
+    // No field of the document is free to carry control characters (NUL among them,
+    // which PostgreSQL cannot store at all).
+    if let Ok(v) = serde_json::to_value(doc) {
+        control_characters("", &v, &mut errors);
     }
     // Cross-field rules of §4.
     let inn_digits = doc.inn.trim().len();
@@ -222,6 +312,32 @@ pub fn validate(doc: &IntakeDocument) -> Result<(), Vec<FieldError>> {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+fn control_characters(path: &str, v: &serde_json::Value, out: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.chars().any(char::is_control) => out.push(FieldError::new(
+            path,
+            "недопустимые управляющие символы (переводы строк, табуляция, NUL)",
+        )),
+        Value::Object(m) => {
+            for (k, v) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                control_characters(&p, v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                control_characters(&format!("{path}[{i}]"), v, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -337,6 +453,35 @@ pub(crate) mod tests {
         let mut d = sample();
         d.directions.clear();
         assert_eq!(fields(&d), vec!["directions"]);
+    }
+
+    #[test]
+    fn codes_phones_versions_and_guids_have_their_shapes() {
+        let mut d = sample();
+        d.phone = "позвоните".into();
+        d.format_version = "1.8; DROP".into();
+        d.product_guid = Some("not-a-guid".into());
+        d.region_code = "4x".into();
+        d.owner.position = Some("Директор\u{0}".into());
+        d.directions = (0..101).map(|_| d.directions[0].clone()).collect();
+        assert_eq!(
+            fields(&d),
+            vec![
+                "directions",
+                "format_version",
+                "owner.position",
+                "phone",
+                "product_guid",
+                "region_code"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_category_is_one_of_the_list() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["category"] = "<b>boss</b>".into();
+        assert!(serde_json::from_value::<IntakeDocument>(v).is_err());
     }
 
     #[test]

@@ -235,7 +235,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
             .order_by_asc(application::Column::Id),
     };
     let keyset = query.sort == Sort::NewestFirst;
-    let page = Ord::max(query.page, 1);
+    // Clamped here, for every caller: an offset past i64 panicked inside the driver (F9).
+    let page = query.page.clamp(1, crate::params::MAX_PAGE);
     if let (true, Some(c)) = (keyset, query.after) {
         s = s.filter(
             Condition::any()

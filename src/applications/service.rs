@@ -287,7 +287,7 @@ pub async fn submit(
             .as_str()
             .unwrap_or_default()
             .to_owned()),
-        category: Set(doc.category.trim().to_owned()),
+        category: Set(doc.category.as_str().to_owned()),
         paperless_renewal: Set(doc.paperless_renewal),
         inn: Set(doc.inn.trim().to_owned()),
         kpp: Set(kpp),
@@ -667,7 +667,16 @@ pub async fn fire(
                 .as_deref()
                 .filter(|n| !n.trim().is_empty())
             {
-                let permit = crate::tariffs::permits::find(st, number).await?;
+                // The permit must be one of the sales center the application's partner
+                // belongs to (F15).
+                let center = match app.partner_id {
+                    Some(pid) => partner::Entity::find_by_id(pid)
+                        .one(&st.db)
+                        .await?
+                        .map_or(0, |p| p.sales_center_id),
+                    None => 0,
+                };
+                let permit = crate::tariffs::permits::find(st, Some(center), number).await?;
                 if let Err(m) =
                     crate::tariffs::permits::check(permit.as_ref(), &app.inn, st.clock.now())
                 {

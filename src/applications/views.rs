@@ -389,12 +389,7 @@ fn details_tab(a: &application::Model) -> Markup {
 }
 
 fn category_title(c: &str) -> &str {
-    match c {
-        "taxpayer" => "Налогоплательщик",
-        "budget" => "Бюджетная организация",
-        "authorized_representative" => "Уполномоченный представитель",
-        other => other,
-    }
+    super::intake::Category::title_of(c)
 }
 
 fn check_rows(checks: &[Check]) -> Vec<Markup> {

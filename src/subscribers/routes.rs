@@ -83,11 +83,7 @@ async fn card(
         certificates: &certificates,
         revocations: &revocations,
     };
-    Ok(views::card(
-        &user,
-        &model,
-        p.tab.as_deref().unwrap_or("main"),
-    ))
+    Ok(views::card(&user, &model, views::tab_key(p.tab.as_deref())))
 }
 
 #[derive(Deserialize)]
@@ -300,7 +296,7 @@ async fn edit(
         email: f.email,
         kpp: f.kpp,
     };
-    let tab = f.tab.unwrap_or_else(|| "main".to_owned());
+    let tab = views::tab_key(f.tab.as_deref());
     match super::card::update(&st, &user, id, patch, f.version).await {
         Ok(s) if s.id != id => back_with(&st, &user, format!("/subscribers/{}", s.id), Ok("КПП изменён: создана новая карточка, действующие лицензии перенесены на неё без оплаты.".to_owned())).await,
         Ok(_) => back_with(&st, &user, format!("/subscribers/{id}?tab={tab}"), Ok("Карточка сохранена.".to_owned())).await,

@@ -73,7 +73,7 @@ pub async fn search(
     let total = s.clone().count(&st.db).await?;
     let rows = s
         .order_by_desc(subscriber::Column::Id)
-        .offset((Ord::max(page, 1) - 1) * per_page)
+        .offset((page.clamp(1, crate::params::MAX_PAGE) - 1) * per_page)
         .limit(per_page)
         .all(&st.db)
         .await?;

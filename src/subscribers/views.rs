@@ -112,6 +112,26 @@ pub struct CardModel<'a> {
     pub product_contacts: &'a [product_contact::Model],
 }
 
+/// The card's tabs: key in the address, title on the page.
+pub const CARD_TABS: [(&str, &str); 8] = [
+    ("main", "Основные"),
+    ("contacts", "Контакты"),
+    ("products", "Продукты"),
+    ("tariffs", "Тарифы"),
+    ("directions", "Направления"),
+    ("manage", "Управление"),
+    ("certificates", "Сертификаты"),
+    ("history", "История"),
+];
+
+/// A tab key from a request, or the first tab: only known keys reach a URL (F11).
+pub fn tab_key(raw: Option<&str>) -> &'static str {
+    CARD_TABS
+        .iter()
+        .find(|(k, _)| Some(*k) == raw)
+        .map_or("main", |(k, _)| k)
+}
+
 pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
     let CardModel {
         subscriber: s,
@@ -125,16 +145,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
         directions,
         product_contacts,
     } = *m;
-    let tabs = [
-        ("main", "Основные"),
-        ("contacts", "Контакты"),
-        ("products", "Продукты"),
-        ("tariffs", "Тарифы"),
-        ("directions", "Направления"),
-        ("manage", "Управление"),
-        ("certificates", "Сертификаты"),
-        ("history", "История"),
-    ];
+    let tabs = CARD_TABS;
     layout::page(
         user,
         "subscribers",

@@ -42,15 +42,14 @@ pub async fn register(
     let Scope::SalesCenter { sales_center_id } = user.scope else {
         return Err(AppError::Forbidden);
     };
-    if special_offer::Entity::find()
-        .filter(special_offer::Column::Code.eq(offer))
-        .one(&st.db)
+    if !offers_for(st, sales_center_id)
         .await?
-        .is_none()
+        .iter()
+        .any(|o| o.code == offer)
     {
         return Err(AppError::invalid(
             "offer",
-            "неизвестное специальное предложение",
+            "выберите специальное предложение, действующее в регионе центра продаж",
         ));
     }
     let number = number.trim();
@@ -66,12 +65,7 @@ pub async fn register(
         ));
     }
     crate::applications::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
-    if special_offer_permit::Entity::find()
-        .filter(special_offer_permit::Column::Number.eq(number))
-        .one(&st.db)
-        .await?
-        .is_some()
-    {
+    if find(st, Some(sales_center_id), number).await?.is_some() {
         return Err(AppError::invalid(
             "number",
             "такой номер уже зарегистрирован",
@@ -97,15 +91,59 @@ pub async fn register(
     Ok(p)
 }
 
-/// The permit a number names, if any.
+/// The permit a number names among those of a sales center (`None`: the operator, who
+/// sees every center's). Numbers are the sales center's own: another center's permit is
+/// not usable, nor can its existence be probed (F15).
 ///
 /// # Errors
 /// Database errors.
-pub async fn find(st: &AppState, number: &str) -> AppResult<Option<special_offer_permit::Model>> {
-    Ok(special_offer_permit::Entity::find()
-        .filter(special_offer_permit::Column::Number.eq(number.trim()))
+pub async fn find(
+    st: &AppState,
+    sales_center_id: Option<i32>,
+    number: &str,
+) -> AppResult<Option<special_offer_permit::Model>> {
+    let mut q = special_offer_permit::Entity::find()
+        .filter(special_offer_permit::Column::Number.eq(number.trim()));
+    if let Some(sc) = sales_center_id {
+        q = q.filter(special_offer_permit::Column::SalesCenterId.eq(sc));
+    }
+    Ok(q.one(&st.db).await?)
+}
+
+/// The sales center whose permits a caller uses: its own, or its partner's center;
+/// `None` for the operator; `Some(0)` (no permits) for everyone else.
+pub fn center_of(scope: &Scope) -> Option<i32> {
+    match *scope {
+        Scope::SalesCenter { sales_center_id }
+        | Scope::Partner {
+            sales_center_id, ..
+        } => Some(sales_center_id),
+        Scope::Operator => None,
+        Scope::IdentificationCenter { .. } | Scope::Intake => Some(0),
+    }
+}
+
+/// The special offers a sales center can register numbers for: those without a region
+/// limit and those limited to regions that include the center's own.
+///
+/// # Errors
+/// Database errors.
+pub async fn offers_for(
+    st: &AppState,
+    sales_center_id: i32,
+) -> AppResult<Vec<special_offer::Model>> {
+    let region = crate::entities::sales_center::Entity::find_by_id(sales_center_id)
         .one(&st.db)
-        .await?)
+        .await?
+        .map(|c| c.region_code)
+        .unwrap_or_default();
+    Ok(special_offer::Entity::find()
+        .order_by_asc(special_offer::Column::Name)
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .filter(|o| o.regions.trim().is_empty() || o.regions.split(',').any(|r| r.trim() == region))
+        .collect())
 }
 
 /// Checks a permit number for a client at a moment: `Err(message)` when it cannot be used.
@@ -185,7 +223,11 @@ async fn api_register(
 async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup> {
     user.require(&[Role::SalesCenter])?;
     let items = permits_of(&st, &user).await?;
-    let offers = special_offer::Entity::find().all(&st.db).await?;
+    let Scope::SalesCenter { sales_center_id } = user.scope else {
+        return Err(AppError::Forbidden);
+    };
+    let offers = offers_for(&st, sales_center_id).await?;
+    let all_offers = special_offer::Entity::find().all(&st.db).await?;
     Ok(layout::page(
         &user,
         "special_offers",
@@ -200,7 +242,7 @@ async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup
             }
             p.muted { "Номер можно использовать при отправке в обработку через сутки после регистрации." }
             (table(&["Номер", "Предложение", "ИНН клиента", "Зарегистрирован", "Действует с"], items.iter().map(|p| html! { tr {
-                td { (p.number) } td { (offers.iter().find(|o| o.code == p.offer_code).map_or(p.offer_code.as_str(), |o| o.name.as_str())) }
+                td { (p.number) } td { (all_offers.iter().find(|o| o.code == p.offer_code).map_or(p.offer_code.as_str(), |o| o.name.as_str())) }
                 td { (p.client_inn) } td { (datetime_ru(p.registered_at)) } td { (datetime_ru(usable_from(p.registered_at))) }
             } })))
         },

@@ -30,19 +30,22 @@ pub fn web_routes() -> Router<AppState> {
 ///
 /// # Errors
 /// `Invalid` naming the input the rules refuse; database errors.
-pub async fn quote(st: &AppState, req: &QuoteRequest) -> AppResult<Quote> {
+pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> AppResult<Quote> {
     let mut req = req.clone();
     if let Some(number) = req
         .special_offer_number
         .clone()
         .filter(|n| !n.trim().is_empty())
     {
-        let permit = super::permits::find(st, &number).await?.ok_or_else(|| {
-            AppError::invalid(
-                "special_offer_number",
-                "номер специального предложения не зарегистрирован центром продаж",
-            )
-        })?;
+        let center = super::permits::center_of(&user.scope);
+        let permit = super::permits::find(st, center, &number)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "special_offer_number",
+                    "номер специального предложения не зарегистрирован центром продаж",
+                )
+            })?;
         req.item = permit.offer_code.clone();
         req.special_offer_registered_on = Some(
             permit
@@ -72,7 +75,7 @@ async fn api_quote(
     ApiJson(mut req): ApiJson<QuoteRequest>,
 ) -> AppResult<Json<Quote>> {
     partner_facts(&st, &user, &mut req).await?;
-    Ok(Json(quote(&st, &req).await?))
+    Ok(Json(quote(&st, &user, &req).await?))
 }
 
 /// For a partner asking about a bonus licence, the facts of the rule come from its own
@@ -192,7 +195,7 @@ async fn page(
                 ..Default::default()
             };
             partner_facts(&st, &user, &mut req).await?;
-            Some(quote(&st, &req).await)
+            Some(quote(&st, &user, &req).await)
         }
     };
     let selected = f.item.clone().unwrap_or_default();

@@ -78,7 +78,8 @@ pub async fn flash_redirect(
     if let Some(s) = &user.session {
         crate::auth::session::set_flash(&st.db, s, flash).await?;
     }
-    Ok(Redirect::to(back).into_response())
+    // Targets can carry request data (a `back` field): only same-site paths by allow-list.
+    Ok(Redirect::to(crate::auth::routes::safe_next(Some(back))).into_response())
 }
 
 /// The message for a refusal a person can act on (invalid input, a lost race); `None`
