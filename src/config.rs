@@ -19,6 +19,9 @@ pub struct Config {
     /// address comes from the last `X-Forwarded-For` hop and HTTPS from
     /// `X-Forwarded-Proto`. Off by default, since a client could forge both.
     pub behind_proxy: bool,
+    /// Seconds a client has to send a request head (and to start the next one on a
+    /// kept-alive connection) before it is closed (`REGISTRAR_HEADER_TIMEOUT_SECS`, 20).
+    pub header_timeout_secs: u64,
     /// Sign-in allowances per client address (`REGISTRAR_LOGIN_ATTEMPTS_PER_MINUTE`,
     /// `REGISTRAR_LOGIN_FAILURES_PER_MINUTE` set the rate and the burst alike).
     pub login_limits: crate::auth::throttle::Limits,
@@ -47,6 +50,9 @@ impl Config {
                 .unwrap_or_else(|_| "data/documents".to_owned())
                 .into(),
             behind_proxy: flag("REGISTRAR_BEHIND_PROXY", false),
+            header_timeout_secs: number("REGISTRAR_HEADER_TIMEOUT_SECS")
+                .map_or(20, u64::from)
+                .max(1),
             login_limits: {
                 let mut l = crate::auth::throttle::Limits::default();
                 if let Some(n) = number("REGISTRAR_LOGIN_ATTEMPTS_PER_MINUTE") {

@@ -106,7 +106,23 @@ pub fn build_app(state: AppState) -> Router {
 
     web.nest("/api/v1", api)
         .route("/static/app.css", get(web::stylesheet))
+        .route("/static/app.js", get(web::script))
         .route("/health", get(|| async { "ok" }))
+        // Pages and API answers carry personal data: never kept by the browser or a
+        // proxy, so Back after logout cannot show them (static files say otherwise).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        // Scripts and styles from our own files only (no inline handlers remain), forms
+        // post only here, and no page can be framed.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            ),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

@@ -196,7 +196,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             println!("registrar: listening on http://{bind}");
-            registrar::server::serve(listener, build_app(state), async {
+            let header_timeout = Duration::from_secs(state.config.header_timeout_secs);
+            registrar::server::serve(listener, build_app(state), header_timeout, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;

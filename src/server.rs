@@ -4,7 +4,7 @@
 //! `axum::serve` has no header-read timeout, so 1 000 half-open connections (headers
 //! never finished) were held indefinitely. Here hyper's HTTP/1 header timeout closes a
 //! connection that does not finish its request head — or, kept alive, does not start the
-//! next one — within [`HEADER_TIMEOUT`]; bodies are cut off by `web::hardening` when they
+//! next one — within the configured time (20 s by default); bodies are cut off by `web::hardening` when they
 //! stall between chunks.
 
 use std::future::Future;
@@ -19,10 +19,6 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-
-/// Time a client has to send a request head, and to start the next one on a kept-alive
-/// connection.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The address of the client, as the server saw it (a request extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +56,14 @@ impl ClientAddr {
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    header_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .keep_alive(true);
     builder
         .http2()

@@ -18,7 +18,7 @@ use super::state::State;
 use super::{files, views};
 use crate::AppState;
 use crate::auth::session::{Flash, FlashKind};
-use crate::auth::{Csrf, CurrentUser, Role, tokens_match};
+use crate::auth::{Csrf, CurrentUser, Role};
 use crate::entities::{identification_center, partner};
 use crate::error::{AppError, AppResult};
 
@@ -550,6 +550,7 @@ async fn documents_zip(
 async fn upload(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     Path((id, kind)): Path<(i64, String)>,
     mp: Multipart,
 ) -> AppResult<Response> {
@@ -558,8 +559,16 @@ async fn upload(
         Ok(x) => x,
         Err(e) => return finish(&st, &user, back_to, Err(e)).await,
     };
-    if !tokens_match(up.field("csrf").unwrap_or(""), user.csrf_token()) {
-        return Err(AppError::CsrfRejected);
+    if let Some(repeated) = crate::auth::check_form(
+        &st,
+        &user,
+        &headers,
+        up.field("csrf").unwrap_or(""),
+        up.field(crate::web::once::FIELD),
+    )
+    .await?
+    {
+        return Ok(repeated);
     }
     let r = files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes)
         .await

@@ -266,7 +266,7 @@ fn actions(user: &CurrentUser, m: &DetailModel) -> Markup {
                 form.inline method="post" action={ "/applications/" (a.id) "/identification" } {
                     (csrf_field(user)) (version_field(a))
                     input type="hidden" name="result" value="passed";
-                    button.primary type="submit" onclick="return confirm('Подтвердить, что владелец сертификата прошёл идентификацию?')" { "Идентификация пройдена" }
+                    button.primary type="submit" data-confirm="Подтвердить, что владелец сертификата прошёл идентификацию?" { "Идентификация пройдена" }
                 }
                 form.inline method="post" action={ "/applications/" (a.id) "/identification" } {
                     (csrf_field(user)) (version_field(a))

@@ -234,25 +234,67 @@ pub struct NoFields {}
 /// case: they are taken off before the form is parsed, so a form type never has to
 /// declare them (the special-offers form refused every submission with «unknown field
 /// `csrf`» when it did not).
-pub const FORM_CONTROL_FIELDS: &[&str] = &["csrf"];
+pub const FORM_CONTROL_FIELDS: &[&str] = &["csrf", crate::web::once::FIELD];
+
+/// Checks a form's CSRF token and consumes its one-time token: `Ok(None)` to go on,
+/// `Ok(Some(response))` when the form was already submitted (the response says so).
+///
+/// # Errors
+/// `CsrfRejected` for a missing or wrong CSRF token; database errors.
+pub async fn check_form(
+    st: &AppState,
+    user: &CurrentUser,
+    headers: &axum::http::HeaderMap,
+    csrf: &str,
+    once: Option<&str>,
+) -> Result<Option<axum::response::Response>, AppError> {
+    if !tokens_match(csrf, user.csrf_token()) {
+        return Err(AppError::CsrfRejected);
+    }
+    if let (Some(token), Some(session)) = (once.filter(|t| !t.is_empty()), &user.session)
+        && !crate::web::once::consume(st, session, token).await?
+    {
+        return Ok(Some(
+            crate::web::once::repeated(st, session, headers).await?,
+        ));
+    }
+    Ok(None)
+}
 
 impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
-    type Rejection = AppError;
+    type Rejection = axum::response::Response;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        Self::parse(req, state).await.map_err(|e| match e {
+            Ok(repeated) => repeated,
+            Err(e) => e.into_response(),
+        })
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Send> Csrf<T> {
+    /// `Err(Ok(response))`: a repeated submission, answered; `Err(Err(e))`: refused.
+    async fn parse(
+        req: Request,
+        state: &AppState,
+    ) -> Result<Self, Result<axum::response::Response, AppError>> {
         let (mut parts, body) = req.into_parts();
-        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let user = CurrentUser::from_request_parts(&mut parts, state)
+            .await
+            .map_err(Err)?;
         let bytes = axum::body::to_bytes(body, crate::extract::FORM_LIMIT)
             .await
-            .map_err(|_| AppError::invalid("form", "форма слишком большая"))?;
+            .map_err(|_| Err(AppError::invalid("form", "форма слишком большая")))?;
         let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
-        let csrf = pairs
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map_or("", |(_, v)| v.as_str());
-        if !tokens_match(csrf, user.csrf_token()) {
-            return Err(AppError::CsrfRejected);
-        }
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        // The form is parsed before the one-time token is spent: a malformed form can be
+        // corrected and sent again.
         let rest = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(
                 pairs
@@ -260,7 +302,22 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
                     .filter(|(k, _)| !FORM_CONTROL_FIELDS.contains(&k.as_str())),
             )
             .finish();
-        let form: T = crate::extract::urlencoded(rest.as_bytes())?;
+        if !tokens_match(field("csrf").unwrap_or(""), user.csrf_token()) {
+            return Err(Err(AppError::CsrfRejected));
+        }
+        let form: T = crate::extract::urlencoded(rest.as_bytes()).map_err(Err)?;
+        if let Some(repeated) = check_form(
+            state,
+            &user,
+            &parts.headers,
+            field("csrf").unwrap_or(""),
+            field(crate::web::once::FIELD),
+        )
+        .await
+        .map_err(Err)?
+        {
+            return Err(Ok(repeated));
+        }
         Ok(Csrf(user, form))
     }
 }

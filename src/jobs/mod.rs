@@ -7,6 +7,7 @@ pub mod deferred_its;
 pub mod distribution;
 pub mod identification_no_show;
 pub mod outbox;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -60,6 +61,10 @@ pub fn registry() -> Vec<Job> {
         Job {
             name: crate::subscribers::certificates::JOB,
             run: |st, t| Box::pin(crate::subscribers::certificates::refresh_revoked(st, t)),
+        },
+        Job {
+            name: sessions::NAME,
+            run: |st, t| Box::pin(sessions::run(st, t)),
         },
         Job {
             name: outbox::NAME,

@@ -721,6 +721,7 @@ async fn web_request(
 async fn web_scan(
     State(st): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> AppResult<Response> {
@@ -729,8 +730,16 @@ async fn web_scan(
         Ok(x) => x,
         Err(e) => return web_done(&st, &user, s.id, Err(e)).await,
     };
-    if !crate::auth::tokens_match(up.field("csrf").unwrap_or(""), user.csrf_token()) {
-        return Err(AppError::CsrfRejected);
+    if let Some(repeated) = crate::auth::check_form(
+        &st,
+        &user,
+        &headers,
+        up.field("csrf").unwrap_or(""),
+        up.field(crate::web::once::FIELD),
+    )
+    .await?
+    {
+        return Ok(repeated);
     }
     let result = attach_scan(&st, &user, id, &up.bytes)
         .await

@@ -400,7 +400,7 @@ async fn page(
                 td { @if !r.head && user.role == Role::Partner {
                     form.inline method="post" action={ "/company-groups/" (g.id) "/members/" (r.subscriber.id) "/remove" } {
                         (csrf_field(&user))
-                        button.secondary type="submit" onclick="return confirm('Исключить организацию из группы компаний?')" { "Исключить" }
+                        button.secondary type="submit" data-confirm="Исключить организацию из группы компаний?" { "Исключить" }
                     }
                 } }
             } })))

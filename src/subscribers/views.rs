@@ -90,7 +90,7 @@ fn licence_actions(user: &CurrentUser, l: &licence::Model) -> Markup {
                         (csrf_field(user))
                         input type="hidden" name="version" value=(l.version);
                         input type="hidden" name="action" value=(e.as_str());
-                        button class=(if e == LicenceEvent::Revoke { "danger" } else { "secondary" }) type="submit" onclick={ "return confirm('" (confirm_text(e)) "')" } { (label) }
+                        button class=(if e == LicenceEvent::Revoke { "danger" } else { "secondary" }) type="submit" data-confirm=(confirm_text(e)) { (label) }
                     }
                 }
             }
@@ -174,12 +174,12 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                     form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                         (csrf_field(user))
                         input type="hidden" name="action" value="detach_its";
-                        button.secondary type="submit" onclick="return confirm('Отключить ИТС? Действующие лицензии ИТС абонента будут отозваны, а подписка ИТС освободится для другого подключения.')" { "Отключить ИТС" }
+                        button.secondary type="submit" data-confirm="Отключить ИТС? Действующие лицензии ИТС абонента будут отозваны, а подписка ИТС освободится для другого подключения." { "Отключить ИТС" }
                     }
                     form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                         (csrf_field(user))
                         input type="hidden" name="action" value="block";
-                        button.danger type="submit" onclick="return confirm('Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать.')" { "Заблокировать абонента" }
+                        button.danger type="submit" data-confirm="Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать." { "Заблокировать абонента" }
                     }
                 },
                 "certificates" => (certificates_tab(user, certificates, revocations)),
@@ -254,7 +254,7 @@ fn certificates_tab(
                             @if r.scan_key.is_some() {
                                 form.inline method="post" action={ "/revocation-requests/" (r.id) "/send" } {
                                     (csrf_field(user))
-                                    button.primary type="submit" onclick="return confirm('Отправить заявление на отзыв сертификата в удостоверяющий центр?')" { "Отправить" }
+                                    button.primary type="submit" data-confirm="Отправить заявление на отзыв сертификата в удостоверяющий центр?" { "Отправить" }
                                 }
                             }
                         }
@@ -323,7 +323,7 @@ fn directions_tab(
             td { (d.code) } td { (d.kpp.as_deref().unwrap_or("")) }
             td { form.inline method="post" action={ "/subscribers/" (s.id) "/directions/" (d.id) "/remove" } {
                 (csrf_field(user))
-                button.secondary type="submit" onclick="return confirm('Удалить направление?')" { "Удалить" }
+                button.secondary type="submit" data-confirm="Удалить направление?" { "Удалить" }
             } }
         } })))
         form.toolbar method="post" action={ "/subscribers/" (s.id) "/directions" } {
@@ -392,7 +392,7 @@ fn main_tab(
                 label { "КПП" input type="text" name="kpp" value=(s.kpp.as_deref().unwrap_or("")) pattern="[0-9]{4}[0-9A-Z]{2}[0-9]{3}"; }
             }
             label { "Примечание" input type="text" name="note" value=(s.note.as_deref().unwrap_or("")) size="80"; }
-            button.primary type="submit" onclick="return (this.form.kpp && this.form.kpp.value !== this.form.kpp.defaultValue) ? confirm('Смена КПП создаст новую карточку абонента и перенесёт на неё действующие лицензии без оплаты. Продолжить?') : true" { "Сохранить" }
+            button.primary type="submit" data-confirm-if-changed="kpp" data-confirm="Смена КПП создаст новую карточку абонента и перенесёт на неё действующие лицензии без оплаты. Продолжить?" { "Сохранить" }
         }
         dl.kv {
             dt { "ИНН" } dd { (s.inn) }

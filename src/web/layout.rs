@@ -53,6 +53,7 @@ fn head(title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " — Регистратор 1С-Отчетности" }
             link rel="stylesheet" href="/static/app.css";
+            script src="/static/app.js" defer {}
         }
     }
 }
@@ -108,9 +109,13 @@ pub fn bare(title: &str, body: Markup) -> Markup {
     }
 }
 
-/// The hidden CSRF field every state-changing form carries.
+/// The hidden fields every state-changing form carries: the session's CSRF token and a
+/// one-time token against double submissions (`web::once`).
 pub fn csrf_field(user: &CurrentUser) -> Markup {
-    html! { input type="hidden" name="csrf" value=(user.csrf_token()); }
+    html! {
+        input type="hidden" name="csrf" value=(user.csrf_token());
+        input type="hidden" name=(crate::web::once::FIELD) value=(crate::web::once::fresh());
+    }
 }
 
 pub fn error_page(p: &Problem) -> Markup {
@@ -126,7 +131,7 @@ pub fn error_page(p: &Problem) -> Markup {
             p.actions {
                 a.button href="/" { "На главную" }
                 " "
-                a.button.secondary href="javascript:history.back()" { "Назад" }
+                a.button.secondary href="/" data-back { "Назад" }
             }
             (PreEscaped(""))
         },

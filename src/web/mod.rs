@@ -5,6 +5,7 @@ pub mod components;
 pub mod files;
 pub mod home;
 pub mod layout;
+pub mod once;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -52,6 +53,16 @@ pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("v", s)])
         .map(|e| e[2..].to_owned())
         .unwrap_or_default()
+}
+
+pub async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("app.js"),
+    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -93,8 +93,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = build_app(state.clone());
+        let header_timeout = std::time::Duration::from_secs(state.config.header_timeout_secs);
         tokio::spawn(async move {
-            registrar::server::serve(listener, app, std::future::pending())
+            registrar::server::serve(listener, app, header_timeout, std::future::pending())
                 .await
                 .unwrap()
         });
