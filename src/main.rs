@@ -138,8 +138,16 @@ enum TokenCommand {
     Revoke { id: i32 },
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    registrar::server::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("start the async runtime")
+        .block_on(async_main());
+}
+
+async fn async_main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

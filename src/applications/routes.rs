@@ -108,7 +108,7 @@ async fn registry_page(
         state: None,
         q: p.q.clone(),
         sort,
-        page: p.page.unwrap_or(1).max(1),
+        page: p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE),
         per_page: 50,
         after: p.after.as_deref().and_then(Cursor::decode),
     };

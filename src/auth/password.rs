@@ -1,7 +1,7 @@
 //! Password hashing with Argon2id (the crate's defaults: 19 MiB, 2 passes).
 //!
-//! Every hash runs on a small pool of dedicated threads, one per core, fed through a
-//! bounded queue. That bounds both the CPU a sign-in flood can take from everybody else
+//! Every hash runs on a small pool of dedicated threads (one per core, less one), fed
+//! through a bounded queue. That bounds both the CPU a sign-in flood can take from everybody else
 //! and the memory it can pin: each thread's allocator arena keeps at most one 19 MiB
 //! Argon2 block, so the pool's footprint is `threads × 19 MiB` however many attempts
 //! arrive at once. (Hashing on tokio's blocking pool, as before, let 500 parallel
@@ -23,13 +23,23 @@ struct Pool {
     queue: SyncSender<Job>,
 }
 
-/// Attempts that may wait for a hashing thread, per thread.
-const QUEUE_PER_THREAD: usize = 8;
+/// Attempts that may wait for a hashing thread, per thread (32 × ~20 ms: a queued sign-in
+/// waits under a second; beyond that it is turned away).
+const QUEUE_PER_THREAD: usize = 32;
+
+/// One hashing thread per core but one (at least one): during a flood of sign-ins a core
+/// stays free for everybody else's pages.
+fn pool_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .saturating_sub(1)
+        .max(1)
+}
 
 fn pool() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        let threads = pool_threads();
         let (queue, jobs) = sync_channel::<Job>(threads * QUEUE_PER_THREAD);
         let jobs: Arc<Mutex<Receiver<Job>>> = Arc::new(Mutex::new(jobs));
         for i in 0..threads {
@@ -136,7 +146,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_pool_refuses_at_once_instead_of_queueing_without_bound() {
-        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        let threads = pool_threads();
         let capacity = threads * (QUEUE_PER_THREAD + 1);
         // Block every hashing thread and fill the queue, then one more is refused.
         let gate = Arc::new(std::sync::Barrier::new(threads + 1));

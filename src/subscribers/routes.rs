@@ -49,7 +49,7 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> AppResult<Markup> {
     user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE);
     let (rows, total) = service::search(&st, &user, p.q.as_deref(), page, 50).await?;
     Ok(views::list(&user, &rows, total, page, &p))
 }

@@ -61,6 +61,11 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
 impl TestApp {
     /// Migrated, seeded with the reference data and the demo users.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with the configuration adjusted first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&dir).await;
         let conn = db::connect(&database_url).await.expect("connect");
@@ -77,6 +82,7 @@ impl TestApp {
         config.database_url = database_url.clone();
         config.scheduler = false;
         config.documents_dir = dir.path().join("documents");
+        adjust(&mut config);
         let smtp = SmtpSink::start().await;
         let mailer = Mailer::smtp(
             "Регистратор <noreply@registrar.test>",
@@ -571,5 +577,30 @@ impl TestApp {
             )
             .await;
         assert_eq!(a["state"], "registered");
+    }
+}
+
+impl TestApp {
+    /// The sample application registered for p-klg-1 (basic_1y), as its subscriber card
+    /// reads in the API.
+    pub async fn registered_subscriber(&self) -> Value {
+        let id = self.submit(&sample_application()).await;
+        self.register_submitted(id, serde_json::json!({"option": "basic_1y"}))
+            .await;
+        let token = self.token("p-klg-1").await;
+        let list: Value = self
+            .api_get(Some(&token), "/subscribers?q=4027291410")
+            .await
+            .json()
+            .await
+            .unwrap();
+        self.api_get(
+            Some(&token),
+            &format!("/subscribers/{}", list["items"][0]["id"]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap()
     }
 }

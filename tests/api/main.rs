@@ -13,6 +13,7 @@ mod cli;
 mod company_groups;
 mod pricing;
 mod reference;
+mod security;
 mod sign_in;
 mod special_offers;
 mod subscriber_card;

@@ -7,24 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 async fn registered_subscriber(app: &TestApp) -> Value {
-    let id = app.submit(&sample_application()).await;
-    app.register_submitted(id, json!({"option": "basic_1y"}))
-        .await;
-    let token = app.token("p-klg-1").await;
-    let list: Value = app
-        .api_get(Some(&token), "/subscribers?q=4027291410")
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.api_get(
-        Some(&token),
-        &format!("/subscribers/{}", list["items"][0]["id"]),
-    )
-    .await
-    .json()
-    .await
-    .unwrap()
+    app.registered_subscriber().await
 }
 
 #[tokio::test]
