@@ -60,6 +60,34 @@ async fn migrate_seed_token_and_jobs_work_from_the_command_line() {
         assert!(out.contains(job), "{out}");
     }
 
+    // Tokens are listed without their secret, and revoked by id.
+    let list = stdout(&registrar(&db, &["token", "list", "--user", "intake"]));
+    assert!(
+        list.lines().next().unwrap().starts_with("   ID  USER"),
+        "{list}"
+    );
+    assert!(list.contains("intake") && list.contains("active") && !list.contains(token));
+    assert!(list.contains(&token[..10]));
+    let id = list
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(stdout(&registrar(&db, &["token", "revoke", &id])).contains("revoked"));
+    let list = stdout(&registrar(&db, &["token", "list"]));
+    assert!(list.contains("revoked"), "{list}");
+    let again = registrar(&db, &["token", "revoke", &id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+    let short = stdout(&registrar(
+        &db,
+        &["token", "create", "--user", "intake", "--days", "7"],
+    ));
+    assert!(short.trim().starts_with("rg_"));
+
     let bad = registrar(&db, &["token", "create", "--user", "ghost"]);
     assert!(!bad.status.success());
     let err = String::from_utf8(bad.stderr).unwrap();
