@@ -170,6 +170,20 @@ async fn detail_page(
         Vec::new()
     };
     let tab = views::Tab::parse(p.tab.as_deref());
+    let people =
+        crate::auth::people(&st.db, history.iter().map(|h| h.actor_login.as_str())).await?;
+    let identification_deadline = match (state, app.delegated_at) {
+        (State::Identification, Some(at)) => {
+            let cal = crate::calendar::ProductionCalendar::load_for(
+                &st.db,
+                at.with_timezone(&crate::clock::moscow()).date_naive(),
+                crate::jobs::identification_no_show::WORKING_DAYS,
+            )
+            .await?;
+            Some(crate::jobs::identification_no_show::deadline(at, &cal))
+        }
+        _ => None,
+    };
     Ok(views::detail(
         &user,
         &views::DetailModel {
@@ -181,6 +195,8 @@ async fn detail_page(
             partner,
             center,
             partners,
+            people,
+            identification_deadline,
         },
     ))
 }

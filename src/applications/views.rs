@@ -224,6 +224,10 @@ pub struct DetailModel<'a> {
     pub partner: Option<partner::Model>,
     pub center: Option<identification_center::Model>,
     pub partners: Vec<partner::Model>,
+    /// Full names of the people in the history, by login.
+    pub people: HashMap<String, String>,
+    /// While delegated: when the 10 working days the owner has to show up run out.
+    pub identification_deadline: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn version_field(app: &application::Model) -> Markup {
@@ -313,9 +317,14 @@ pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
                 span { "Принято " (datetime_ru(a.received_at)) }
                 @if let Some(p) = &m.partner { span { "Партнёр: " (p.name) } }
                 @if let Some(c) = &m.center { span { "Центр идентификации: " (c.office_name) } }
-                span.muted { "Версия " (a.version) }
+                @if let Some(d) = m.identification_deadline { span { "Срок явки на идентификацию: до " b { (datetime_ru(d)) } } }
             }
             @if let Some(r) = &a.reject_reason { div.flash.flash-error { "Причина отклонения: " (r) } }
+            @if m.state == State::IdentificationFailed {
+                @if let Some(r) = m.history.iter().rev().find(|h| h.to_state == State::IdentificationFailed.as_str()).and_then(|h| h.reason.as_deref()) {
+                    div.flash.flash-error { "Идентификация не пройдена: " (r) ". Заявление можно только просмотреть или отклонить." }
+                }
+            }
             (actions(user, m))
             nav.tabs {
                 (tab_link(a, Tab::Details, m.tab, "Реквизиты", "details"))
@@ -328,7 +337,7 @@ pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
                     Tab::Details => (details_tab(a)),
                     Tab::Checks => (checks_tab(a)),
                     Tab::Files => (files_tab(user, a, m.state, &m.documents)),
-                    Tab::History => (history_tab(&m.history)),
+                    Tab::History => (history_tab(&m.history, &m.people)),
                 }
             }
         },
@@ -395,7 +404,7 @@ fn category_title(c: &str) -> &str {
 fn check_rows(checks: &[Check]) -> Vec<Markup> {
     checks
         .iter()
-        .map(|c| html! { tr { td { @if c.passed { span.badge.badge-ok { "OK" } } @else { span.badge.badge-err { "Ошибка" } } } td { (c.message) } td.muted { code { (c.code) } } } })
+        .map(|c| html! { tr { td { @if c.passed { span.badge.badge-ok { "Пройдена" } } @else { span.badge.badge-err { "Ошибка" } } } td { (c.message) } } })
         .collect()
 }
 
@@ -405,10 +414,10 @@ fn checks_tab(a: &application::Model) -> Markup {
         p { "Итог обязательных проверок: " (checks_badge(c.passed)) }
         h2 { "Обязательные проверки" }
         p.muted { "Ошибка обязательной проверки не позволяет отправить заявление в обработку." }
-        (table(&["Результат", "Проверка", "Код"], check_rows(&c.mandatory)))
+        (table(&["Результат", "Проверка"], check_rows(&c.mandatory)))
         h2 { "Дополнительные проверки" }
         p.muted { "Результат дополнительных проверок не влияет на работу с заявлением." }
-        (table(&["Результат", "Проверка", "Код"], check_rows(&c.optional)))
+        (table(&["Результат", "Проверка"], check_rows(&c.optional)))
     }
 }
 
@@ -457,7 +466,7 @@ fn files_tab(
     }
 }
 
-fn history_tab(history: &[application_history::Model]) -> Markup {
+fn history_tab(history: &[application_history::Model], people: &HashMap<String, String>) -> Markup {
     table(
         &["Когда", "Кто", "Событие", "Было", "Стало", "Комментарий"],
         history.iter().map(|h| {
@@ -466,17 +475,10 @@ fn history_tab(history: &[application_history::Model]) -> Markup {
                     .and_then(|s| s.parse::<State>().ok())
                     .map_or("—", State::title_ru)
             };
-            let event: String = match h.event.as_str() {
-                "submit" => "Приём заявления".to_owned(),
-                "distribute" => "Передано в распределение".to_owned(),
-                other => Event::ALL
-                    .into_iter()
-                    .find(|e| e.as_str() == other)
-                    .map_or_else(|| other.to_owned(), |e| e.title_ru().to_owned()),
-            };
+            let event = history_event_title(&h.event);
             html! { tr {
                 td.nowrap { (datetime_ru(h.at)) }
-                td { (h.actor_login) }
+                td { (crate::web::labels::actor_title(&h.actor_login, people.get(&h.actor_login).map(String::as_str))) }
                 td { (event) }
                 td { (title(&h.from_state)) }
                 td { (title(&Some(h.to_state.clone()))) }
@@ -484,6 +486,26 @@ fn history_tab(history: &[application_history::Model]) -> Markup {
             } }
         }),
     )
+}
+
+/// An event as a history line reads it: what happened, not the button's verb.
+pub fn history_event_title(code: &str) -> &'static str {
+    match code {
+        "submit" => "Заявление получено из 1С",
+        "distribute" => "Передано в распределение",
+        "claim" => "Заявка получена партнером",
+        "assign" => "Назначено партнеру",
+        "delegate_identification" => "Идентификация делегирована",
+        "identification_passed" => "Идентификация пройдена",
+        "identification_failed" => "Идентификация не пройдена",
+        "send_to_processing" => "Отправлено в обработку",
+        "certificate_issued" => "Сертификат выпущен",
+        "processing_done" => "Обработка завершена",
+        "receipt" => "Расписка получена",
+        "reject" => "Отклонено",
+        "auto_reject" => "Отклонено автоматически",
+        _ => "Изменение",
+    }
 }
 
 pub fn delegate(

@@ -341,3 +341,29 @@ pub fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
+
+/// The full names of users by login, for histories and the journal ("Кто").
+///
+/// # Errors
+/// Database errors.
+pub async fn people<'a>(
+    db: &DatabaseConnection,
+    logins: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut logins: Vec<&str> = logins
+        .into_iter()
+        .filter(|l| !l.starts_with("system:"))
+        .collect();
+    logins.sort_unstable();
+    logins.dedup();
+    if logins.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Login.is_in(logins))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.login, u.full_name))
+        .collect())
+}

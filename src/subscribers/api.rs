@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{id}", axum::routing::patch(update_product))
         .route("/subscribers/{id}/detach-its", post(detach_its))
         .route("/subscribers/{id}/block", post(block))
+        .route("/subscribers/{id}/resume", post(resume))
         .route(
             "/licences/{id}/block",
             post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Block)),
@@ -163,6 +164,15 @@ async fn detach_its(
 ) -> AppResult<Json<Value>> {
     let revoked = service::detach_its(&st, &user, id).await?;
     Ok(Json(json!({ "revoked": revoked })))
+}
+
+async fn resume(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let resumed = service::resume_subscriber(&st, &user, id).await?;
+    Ok(Json(json!({ "resumed": resumed })))
 }
 
 async fn block(

@@ -51,7 +51,8 @@ async fn list(
     user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
     let page = p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE);
     let (rows, total) = service::search(&st, &user, p.q.as_deref(), page, 50).await?;
-    Ok(views::list(&user, &rows, total, page, &p))
+    let statuses = service::statuses(&st, &rows).await?;
+    Ok(views::list(&user, &rows, &statuses, total, page, &p))
 }
 
 #[derive(Deserialize, Default)]
@@ -71,7 +72,12 @@ async fn card(
     let history = service::history(&st, &ids).await?;
     let group = super::groups::of_subscriber(&st, s.id).await?;
     let (certificates, revocations) = super::certificates::of_subscriber(&st, s.id).await?;
+    let states: Vec<&str> = card.licences.iter().map(|l| l.state.as_str()).collect();
+    let people =
+        crate::auth::people(&st.db, history.iter().map(|h| h.actor_login.as_str())).await?;
     let model = views::CardModel {
+        status: service::Status::of(s.connected, &states),
+        people: &people,
         persons: &card.persons,
         directions: &card.directions,
         product_contacts: &card.product_contacts,
@@ -167,6 +173,9 @@ async fn manage(
         "block" => service::block_subscriber(&st, &user, id, None)
             .await
             .map(|n| format!("Абонент заблокирован: заблокировано лицензий — {n}.")),
+        "resume" => service::resume_subscriber(&st, &user, id)
+            .await
+            .map(|n| format!("Абонент разблокирован: возобновлено лицензий — {n}.")),
         _ => Err(AppError::invalid("action", "неизвестное действие")),
     };
     let flash = match result {
@@ -178,6 +187,7 @@ async fn manage(
             kind: FlashKind::Error,
             text: match current_state.as_str() {
                 "no_current_its_licence" => "У абонента нет действующей лицензии ИТС.".to_owned(),
+                "nothing_blocked" => "У абонента нет заблокированных лицензий.".to_owned(),
                 _ => "У абонента нет зарегистрированных лицензий для блокировки.".to_owned(),
             },
         },

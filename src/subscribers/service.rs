@@ -394,6 +394,114 @@ pub async fn block_subscriber(
     Ok(n)
 }
 
+/// «Разблокировать абонента»: resumes every blocked licence of the subscriber (the way
+/// back from [`block_subscriber`] and from the deferred-ITS job's blocking).
+///
+/// # Errors
+/// `Conflict` when nothing is blocked; scope and role errors.
+pub async fn resume_subscriber(
+    st: &AppState,
+    user: &CurrentUser,
+    subscriber_id: i64,
+) -> AppResult<u64> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let sub = find(st, user, subscriber_id).await?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let blocked = licences_in(&w, sub.id, &[LicenceState::Blocked]).await?;
+    if blocked.is_empty() {
+        return Err(AppError::Conflict {
+            current_state: "nothing_blocked".to_owned(),
+            event: "resume".to_owned(),
+        });
+    }
+    let mut n = 0;
+    for l in &blocked {
+        if licence_transition_in(
+            &mut w,
+            l,
+            LicenceState::Blocked,
+            LicenceState::Registered,
+            LicenceEvent::Resume,
+            None,
+        )
+        .await?
+        {
+            n += 1;
+        }
+    }
+    w.commit().await?;
+    Ok(n)
+}
+
+/// What the card and the registry say of a subscriber: connected, blocked (it has
+/// blocked licences and no registered one), or disconnected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Connected,
+    Blocked,
+    Disconnected,
+}
+
+impl Status {
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            Status::Connected => "Подключен",
+            Status::Blocked => "Заблокирован",
+            Status::Disconnected => "Отключен",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Connected => "connected",
+            Status::Blocked => "blocked",
+            Status::Disconnected => "disconnected",
+        }
+    }
+
+    /// From the subscriber's flag and its licences' states.
+    pub fn of(connected: bool, licence_states: &[&str]) -> Status {
+        let has = |s: LicenceState| licence_states.contains(&s.as_str());
+        if !connected {
+            Status::Disconnected
+        } else if has(LicenceState::Blocked) && !has(LicenceState::Registered) {
+            Status::Blocked
+        } else {
+            Status::Connected
+        }
+    }
+}
+
+/// The statuses of several subscribers at once (one query), for the registry.
+///
+/// # Errors
+/// Database errors.
+pub async fn statuses(
+    st: &AppState,
+    subs: &[subscriber::Model],
+) -> AppResult<std::collections::HashMap<i64, Status>> {
+    let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    let rows: Vec<(i64, String)> = licence::Entity::find()
+        .select_only()
+        .column(licence::Column::SubscriberId)
+        .column(licence::Column::State)
+        .filter(licence::Column::SubscriberId.is_in(ids))
+        .into_tuple()
+        .all(&st.db)
+        .await?;
+    Ok(subs
+        .iter()
+        .map(|s| {
+            let states: Vec<&str> = rows
+                .iter()
+                .filter(|(id, _)| *id == s.id)
+                .map(|(_, st)| st.as_str())
+                .collect();
+            (s.id, Status::of(s.connected, &states))
+        })
+        .collect())
+}
+
 /// Blocks the registered licences of `sub` inside `w` (shared with the deferred-ITS job).
 ///
 /// # Errors

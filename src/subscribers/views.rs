@@ -11,6 +11,7 @@ use crate::entities::{
 };
 use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
+use crate::web::labels::{actor_title, licence_event_title};
 use crate::web::layout::{self, csrf_field};
 use crate::web::urlencode;
 
@@ -21,9 +22,20 @@ pub fn licence_state_title(s: &str) -> &'static str {
         .map_or("неизвестно", LicenceState::title_ru)
 }
 
+pub fn status_badge(s: super::service::Status) -> Markup {
+    use super::service::Status;
+    let class = match s {
+        Status::Connected => "badge-ok",
+        Status::Blocked => "badge-warn",
+        Status::Disconnected => "badge-err",
+    };
+    html! { span class={ "badge " (class) } { (s.title_ru()) } }
+}
+
 pub fn list(
     user: &CurrentUser,
     rows: &[subscriber::Model],
+    statuses: &std::collections::HashMap<i64, super::service::Status>,
     total: u64,
     page: u64,
     p: &ListParams,
@@ -40,10 +52,10 @@ pub fn list(
                 a.button.secondary href={ "/subscribers/export.csv?q=" (urlencode(&q)) } { "Экспорт CSV" }
                 a.button.secondary href={ "/subscribers/export.xlsx?q=" (urlencode(&q)) } { "Экспорт XLSX" }
             }
-            (table(&["ИНН", "КПП", "Наименование", "Подключен", "Создан"], rows.iter().map(|s| html! { tr {
+            (table(&["ИНН", "КПП", "Наименование", "Состояние", "Создан"], rows.iter().map(|s| html! { tr {
                 td { (s.inn) } td { (s.kpp.as_deref().unwrap_or("")) }
                 td { a href={ "/subscribers/" (s.id) } { (s.short_name) } }
-                td { (yes_no(s.connected)) }
+                td { (status_badge(statuses.get(&s.id).copied().unwrap_or(super::service::Status::of(s.connected, &[])))) }
                 td.nowrap { (datetime_ru(s.created_at)) }
             } })))
             div.pager {
@@ -110,6 +122,9 @@ pub struct CardModel<'a> {
     pub persons: &'a [contact_person::Model],
     pub directions: &'a [direction::Model],
     pub product_contacts: &'a [product_contact::Model],
+    pub status: super::service::Status,
+    /// Full names of the people in the history, by user id.
+    pub people: &'a std::collections::HashMap<String, String>,
 }
 
 /// The card's tabs: key in the address, title on the page.
@@ -144,6 +159,8 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
         persons,
         directions,
         product_contacts,
+        status,
+        people,
     } = *m;
     let tabs = CARD_TABS;
     layout::page(
@@ -152,7 +169,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
         &s.short_name,
         html! {
             div.summary {
-                @if s.connected { span.badge.badge-ok { "Подключен" } } @else { span.badge.badge-err { "Отключен" } }
+                (status_badge(status))
                 span { "ИНН " b { (s.inn) } @if let Some(k) = &s.kpp { " · КПП " b { (k) } } }
                 @if s.paid_basis_only { span.badge.badge-warn { "Повторное подключение только на платной основе" } }
             }
@@ -170,25 +187,33 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                     td { (licence_state_title(&l.state)) }
                     td { (licence_actions(user, l)) }
                 } }))),
-                "manage" => div.actions {
+                "manage" => div { div.actions {
                     form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                         (csrf_field(user))
                         input type="hidden" name="action" value="detach_its";
                         button.secondary type="submit" data-confirm="Отключить ИТС? Действующие лицензии ИТС абонента будут отозваны, а подписка ИТС освободится для другого подключения." { "Отключить ИТС" }
                     }
-                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
-                        (csrf_field(user))
-                        input type="hidden" name="action" value="block";
-                        button.danger type="submit" data-confirm="Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать." { "Заблокировать абонента" }
+                    @if status == super::service::Status::Blocked {
+                        form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                            (csrf_field(user))
+                            input type="hidden" name="action" value="resume";
+                            button.primary type="submit" data-confirm="Разблокировать абонента? Все его заблокированные лицензии снова станут действующими." { "Разблокировать абонента" }
+                        }
+                    } @else {
+                        form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                            (csrf_field(user))
+                            input type="hidden" name="action" value="block";
+                            button.danger type="submit" data-confirm="Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать." { "Заблокировать абонента" }
+                        }
                     }
-                },
+                } p.muted { "«Отключить ИТС» отзывает действующие лицензии ИТС абонента и освобождает подписку ИТС для другого подключения (§7). «Заблокировать абонента» блокирует все его зарегистрированные лицензии — это обратимо: «Разблокировать абонента» возвращает их. Лицензии, начинающиеся в будущем, перед блокировкой нужно отозвать на вкладке «Тарифы»." } },
                 "certificates" => (certificates_tab(user, certificates, revocations)),
                 "contacts" => (contacts_tab(user, s, persons)),
                 "directions" => (directions_tab(user, s, directions)),
                 "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
-                    td.nowrap { (datetime_ru(h.at)) } td { (h.actor_login) }
+                    td.nowrap { (datetime_ru(h.at)) } td { (actor_title(&h.actor_login, people.get(&h.actor_login).map(String::as_str))) }
                     td { (licences.iter().find(|l| l.id == h.licence_id).map_or("", |l| l.tariff_name.as_str())) }
-                    td { (h.event) } td { (h.from_state.as_deref().map_or("—", licence_state_title)) } td { (licence_state_title(&h.to_state)) }
+                    td { (LicenceEvent::parse(&h.event).map_or("изменена", licence_event_title)) } td { (h.from_state.as_deref().map_or("—", licence_state_title)) } td { (licence_state_title(&h.to_state)) }
                     td { (h.reason.as_deref().unwrap_or("")) }
                 } }))),
                 _ => (main_tab(user, s, group)),
@@ -350,7 +375,7 @@ fn products_tab(
     };
     html! {
         (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
-            td { code { (p.guid) } } td { (p.configuration) } td { (p.state) } td { (p.category) }
+            td { code { (p.guid) } } td { (p.configuration) } td { (crate::web::labels::product_state_title(&p.state)) } td { (crate::applications::intake::Category::title_of(&p.category)) }
             td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
             td.nowrap { (datetime_ru(p.created_at)) }
         } })))

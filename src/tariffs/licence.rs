@@ -68,6 +68,10 @@ pub enum LicenceEvent {
 }
 
 impl LicenceEvent {
+    pub fn parse(s: &str) -> Option<LicenceEvent> {
+        LicenceEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
     pub const ALL: [LicenceEvent; 4] = [
         LicenceEvent::Register,
         LicenceEvent::Block,

@@ -130,6 +130,21 @@ impl Catalog<'_> {
             .iter()
             .find(|t| t.code == code && t.zone == zone && valid_on(t.valid_from, t.valid_to, on))
     }
+
+    /// The name people know a tariff or offer by; a code the catalog lacks is not shown.
+    pub fn name_of(&self, code: &str) -> String {
+        self.tariffs
+            .iter()
+            .find(|t| t.code == code)
+            .map(|t| t.name.clone())
+            .or_else(|| {
+                self.special_offers
+                    .iter()
+                    .find(|o| o.code == code)
+                    .map(|o| o.name.clone())
+            })
+            .unwrap_or_else(|| "без названия (нет в каталоге)".to_owned())
+    }
 }
 
 /// Whole months from `from` to `to`, rounded down (11.06 → 15.10 is 4; 17.06 → 15.10 is 3).
@@ -191,7 +206,8 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
         match group_tier(members) {
             Some(tier) => {
                 explanation.push(format!(
-                    "Активных участников группы: {members} → тариф {tier}"
+                    "Активных участников группы: {members} → тариф «{}»",
+                    cat.name_of(tier)
                 ));
                 code = tier.to_owned();
             }
@@ -208,7 +224,9 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
         return Err(refuse(
             "active_members",
             format!(
-                "{members} активных участников соответствуют тарифу {expected}, а не group_{tier}"
+                "{members} активных участников соответствуют тарифу «{}», а не «{}»",
+                cat.name_of(expected),
+                cat.name_of(&format!("group_{tier}"))
             ),
         ));
     }
@@ -220,7 +238,8 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
         refuse(
             "item",
             format!(
-                "в каталоге нет «{code}» для зоны {zone} на {}",
+                "в каталоге нет тарифа «{}» для зоны {zone} на {}",
+                cat.name_of(&code),
                 req.date.format("%d.%m.%Y")
             ),
         )

@@ -4,6 +4,7 @@
 pub mod components;
 pub mod files;
 pub mod home;
+pub mod labels;
 pub mod layout;
 pub mod once;
 

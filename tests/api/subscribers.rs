@@ -408,7 +408,8 @@ async fn a_deferred_its_subscriber_is_blocked_a_month_after_connection() {
         .await
         .unwrap();
     assert!(html.contains("подписка 1С:ИТС ПРОФ не зарегистрирована в течение месяца"));
-    assert!(html.contains("system:deferred_its"));
+    assert!(html.contains("Система: отложенное подключение ИТС"));
+    assert!(!html.contains("system:"));
 }
 
 #[tokio::test]
