@@ -489,7 +489,7 @@ fn print_demo_logins() {
     println!("Demo data loaded. Every demo login uses the password: {DEMO_PASSWORD}");
     println!("  operator                         оператор (справочники, журнал)");
     println!("  sc-msk, sc-klg                   центры продаж");
-    println!("  p-msk-1 … p-msk-3, p-klg-1 … p-klg-3   партнёры");
+    println!("  p-msk-1 … p-msk-3, p-klg-1 … p-klg-3   партнеры");
     println!("  ic-1 … ic-4                      центры идентификации");
     println!("  intake                           интеграция 1С (API)");
 }

@@ -225,6 +225,19 @@ pub fn validate(
             }
         }
     }
+    // The head of the group is named by its requisites: checked like any ИНН/КПП, not
+    // only by the form's pattern (an ИНН «12345» was accepted).
+    if let Some(inn) = req.flags.group_head_inn.as_deref() {
+        super::requisites::inn(inn.trim()).map_err(|m| ("flags.group_head_inn", m))?;
+    }
+    if let Some(kpp) = req
+        .flags
+        .group_head_kpp
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+    {
+        super::requisites::kpp(kpp.trim()).map_err(|m| ("flags.group_head_kpp", m))?;
+    }
     if req.flags.right_choice && req.flags.group_head_inn.is_some() {
         return Err((
             "flags.right_choice",
@@ -237,6 +250,25 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_group_heads_inn_is_checked() {
+        let check = ItsCheck {
+            outcome: ItsOutcome::None,
+            subscriptions: vec![],
+            options: vec![ConnectionOption::Basic1y],
+        };
+        let mut req: ProcessRequest =
+            serde_json::from_value(serde_json::json!({"option": "basic_1y"})).unwrap();
+        req.flags.group_head_inn = Some("12345".into());
+        let today = "2025-03-03".parse().unwrap();
+        assert_eq!(
+            validate(&req, &check, today).unwrap_err().0,
+            "flags.group_head_inn"
+        );
+        req.flags.group_head_inn = Some("4027291410".into());
+        assert_eq!(validate(&req, &check, today), Ok(()));
+    }
 
     fn sub(
         n: &str,

@@ -244,14 +244,13 @@ async fn finish(
                     .unwrap_or_default()
             ),
         },
-        Err(AppError::Invalid(errors)) => Flash {
-            kind: FlashKind::Error,
-            text: errors
-                .iter()
-                .map(|e| format!("{}: {}", views::field_title(&e.field), e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        },
+        Err(AppError::Invalid(errors)) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: crate::web::labels::invalid_text(&errors),
+            };
+            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
+        }
     };
     crate::web::flash_redirect(st, user, &back, flash).await
 }
@@ -288,7 +287,26 @@ async fn claim_by_requisites(
     Csrf(user, f): Csrf<ClaimForm>,
 ) -> AppResult<Response> {
     user.require(&[Role::Partner])?;
-    match service::claim_by_requisites(&st, &user, &f.inn, Some(&f.kpp)).await {
+    let (inn, kpp) = (f.inn.trim(), f.kpp.trim());
+    let mut errors = Vec::new();
+    if let Err(m) = super::requisites::inn(inn) {
+        errors.push(crate::error::FieldError::new("inn", m));
+    }
+    if !kpp.is_empty()
+        && let Err(m) = super::requisites::kpp(kpp)
+    {
+        errors.push(crate::error::FieldError::new("kpp", m));
+    }
+    if !errors.is_empty() {
+        return finish(
+            &st,
+            &user,
+            "/applications".to_owned(),
+            Err(AppError::Invalid(errors)),
+        )
+        .await;
+    }
+    match service::claim_by_requisites(&st, &user, inn, Some(kpp)).await {
         Ok(app) => {
             finish(
                 &st,
@@ -302,12 +320,11 @@ async fn claim_by_requisites(
             let flash = Flash {
                 kind: FlashKind::Error,
                 text: format!(
-                    "Непринятое заявление с ИНН {} {} не найдено.",
-                    f.inn.trim(),
-                    if f.kpp.trim().is_empty() {
+                    "Заявление с ИНН {inn}{} не найдено среди заявлений, которые ещё не получил ни один партнер. Проверьте реквизиты или дождитесь, пока заявление поступит из программы 1С.",
+                    if kpp.is_empty() {
                         String::new()
                     } else {
-                        format!("и КПП {}", f.kpp.trim())
+                        format!(" и КПП {kpp}")
                     }
                 ),
             };
@@ -350,7 +367,7 @@ async fn assign(
         f.version,
     )
     .await
-    .map(|_| "Заявка назначена партнёру.".to_owned());
+    .map(|_| "Заявка назначена партнеру.".to_owned());
     let to = f
         .back
         .filter(|b| b.starts_with("/applications"))

@@ -231,7 +231,7 @@ pub async fn submit(
             if p.is_none() {
                 errors.push(crate::error::FieldError::new(
                     "partner_code",
-                    "неизвестный код партнёра",
+                    "неизвестный код партнера",
                 ));
             }
             p
@@ -570,12 +570,12 @@ pub async fn fire(
                 .one(&st.db)
                 .await?
                 .ok_or_else(|| {
-                    AppError::invalid("partner_code", "выберите одного из своих партнёров")
+                    AppError::invalid("partner_code", "выберите одного из своих партнеров")
                 })?;
             sets.push((application::Column::PartnerId, Expr::value(p.id)));
             sets.push((application::Column::ConfirmedAt, Expr::value(Some(now))));
             detail = json!({"partner": p.code});
-            reason = Some(format!("Назначено партнёру {}", p.name));
+            reason = Some(format!("Назначено партнеру {}", p.name));
         }
         Command::DelegateIdentification { center_id } => {
             let ranked = ranked_centers(st, &app).await?;

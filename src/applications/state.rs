@@ -163,7 +163,7 @@ impl Event {
     pub fn title_ru(self) -> &'static str {
         match self {
             Event::Claim => "Получить заявку",
-            Event::Assign => "Назначить партнёру",
+            Event::Assign => "Назначить партнеру",
             Event::DelegateIdentification => "Делегировать идентификацию",
             Event::IdentificationPassed => "Идентификация пройдена",
             Event::IdentificationFailed => "Идентификация не пройдена",

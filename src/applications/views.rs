@@ -29,23 +29,6 @@ pub struct RegistryModel {
     pub partners: Vec<partner::Model>,
 }
 
-/// Russian names of the fields that errors mention.
-pub fn field_title(field: &str) -> &str {
-    match field {
-        "reason" => "Причина",
-        "documents" => "Документы",
-        "checks" => "Проверки",
-        "option" => "Вариант подключения",
-        "its_subscription" => "Подписка ИТС",
-        "center_id" => "Центр идентификации",
-        "partner_code" => "Партнёр",
-        "file" => "Файл",
-        "kind" => "Вид документа",
-        "flags.right_choice" => "Верное решение",
-        other => other,
-    }
-}
-
 pub fn state_badge(s: State) -> Markup {
     let class = match s {
         State::Registered => "badge-ok",
@@ -141,7 +124,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         th { (sort_link("Дата приёма", if m.sort == Sort::NewestFirst { Sort::OldestFirst } else { Sort::NewestFirst })) }
                         th { "Дата подтверждения" }
                         th { "Проверка" }
-                        @if show_partner { th { "Партнёр" } }
+                        @if show_partner { th { "Партнер" } }
                         @if assign { th { "Назначить" } }
                     } }
                     tbody {
@@ -166,7 +149,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                                             input type="hidden" name="version" value=(a.version);
                                             input type="hidden" name="back" value="/applications?folder=distribution";
                                             select name="partner_code" required {
-                                                option value="" { "— партнёр —" }
+                                                option value="" { "— партнер —" }
                                                 @for p in &m.partners { option value=(p.code) { (p.name) } }
                                             }
                                             button.primary type="submit" { "Назначить" }
@@ -260,7 +243,7 @@ fn actions(user: &CurrentUser, m: &DetailModel) -> Markup {
                 form.inline method="post" action={ "/applications/" (a.id) "/assign" } {
                     (csrf_field(user)) (version_field(a))
                     select name="partner_code" required {
-                        option value="" { "— партнёр —" }
+                        option value="" { "— партнер —" }
                         @for p in &m.partners { option value=(p.code) { (p.name) } }
                     }
                     button.primary type="submit" { "Назначить" }
@@ -315,7 +298,7 @@ pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
                 (state_badge(m.state))
                 span { "ИНН " b { (a.inn) } @if let Some(k) = &a.kpp { " · КПП " b { (k) } } }
                 span { "Принято " (datetime_ru(a.received_at)) }
-                @if let Some(p) = &m.partner { span { "Партнёр: " (p.name) } }
+                @if let Some(p) = &m.partner { span { "Партнер: " (p.name) } }
                 @if let Some(c) = &m.center { span { "Центр идентификации: " (c.office_name) } }
                 @if let Some(d) = m.identification_deadline { span { "Срок явки на идентификацию: до " b { (datetime_ru(d)) } } }
             }

@@ -75,6 +75,16 @@ pub struct WebSession {
     pub id_hash: String,
     pub csrf_token: String,
     pub flash: Option<session::Flash>,
+    /// What was typed into the form whose refusal the flash reports.
+    pub form_echo: Option<session::FormEcho>,
+}
+
+/// A form as it was posted: where to, and its fields (the product's own control fields
+/// and passwords left out), so a refusal can send the values back.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub action: String,
+    pub values: Vec<(String, String)>,
 }
 
 /// The authenticated caller. Extracting it authenticates the request: by bearer token on
@@ -89,6 +99,8 @@ pub struct CurrentUser {
     /// Display name of the user's organisation, if it has one.
     pub organisation: Option<String>,
     pub session: Option<WebSession>,
+    /// The form this request posted, when it came through [`Csrf`].
+    pub submitted: Option<std::sync::Arc<Submitted>>,
 }
 
 impl CurrentUser {
@@ -171,6 +183,7 @@ impl CurrentUser {
             scope,
             organisation,
             session,
+            submitted: None,
         })
     }
 }
@@ -280,7 +293,7 @@ impl<T: serde::de::DeserializeOwned + Send> Csrf<T> {
         state: &AppState,
     ) -> Result<Self, Result<axum::response::Response, AppError>> {
         let (mut parts, body) = req.into_parts();
-        let user = CurrentUser::from_request_parts(&mut parts, state)
+        let mut user = CurrentUser::from_request_parts(&mut parts, state)
             .await
             .map_err(Err)?;
         let bytes = axum::body::to_bytes(body, crate::extract::FORM_LIMIT)
@@ -305,6 +318,14 @@ impl<T: serde::de::DeserializeOwned + Send> Csrf<T> {
         if !tokens_match(field("csrf").unwrap_or(""), user.csrf_token()) {
             return Err(Err(AppError::CsrfRejected));
         }
+        user.submitted = Some(std::sync::Arc::new(Submitted {
+            action: parts.uri.path().to_owned(),
+            values: pairs
+                .iter()
+                .filter(|(k, _)| !FORM_CONTROL_FIELDS.contains(&k.as_str()) && k != "password")
+                .cloned()
+                .collect(),
+        }));
         let form: T = crate::extract::urlencoded(rest.as_bytes()).map_err(Err)?;
         if let Some(repeated) = check_form(
             state,

@@ -76,7 +76,7 @@ fn login_form(csrf: &str, next: &str, login: &str, message: Option<(&str, &str)>
         "Вход",
         html! {
             h1 { "Регистратор 1С-Отчетности" }
-            p.sub { "Вход для партнёров, центров продаж и центров идентификации" }
+            p.sub { "Вход для партнеров, центров продаж и центров идентификации" }
             @if let Some((kind, text)) = message {
                 div class={ "flash flash-" (kind) } role="alert" { (text) }
             }

@@ -36,27 +36,58 @@ pub struct Flash {
     pub text: String,
 }
 
+/// What a person typed into a form that was refused, so the page they are sent back to
+/// can put it back into the form (and mark the fields the refusal names).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FormEcho {
+    /// The path the form posts to: the form on the page with this `action` is refilled.
+    pub action: String,
+    pub values: Vec<(String, String)>,
+    /// Field name → the refusal's message for it.
+    pub errors: Vec<(String, String)>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    kind: String,
+    text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    form: Option<FormEcho>,
+}
+
 impl Flash {
-    fn encode(&self) -> String {
-        let k = match self.kind {
+    fn kind_str(&self) -> &'static str {
+        match self.kind {
             FlashKind::Success => "success",
             FlashKind::Error => "error",
             FlashKind::Info => "info",
-        };
-        format!("{k}:{}", self.text)
+        }
     }
 
-    fn decode(s: &str) -> Flash {
-        let (k, text) = s.split_once(':').unwrap_or(("info", s));
-        let kind = match k {
+    fn encode(&self, form: Option<&FormEcho>) -> String {
+        serde_json::to_string(&Stored {
+            kind: self.kind_str().to_owned(),
+            text: self.text.clone(),
+            form: form.cloned(),
+        })
+        .unwrap_or_default()
+    }
+
+    fn decode(s: &str) -> (Flash, Option<FormEcho>) {
+        let (k, text, form) = match serde_json::from_str::<Stored>(s) {
+            Ok(st) => (st.kind, st.text, st.form),
+            // Sessions written before the JSON form: `kind:text`.
+            Err(_) => {
+                let (k, t) = s.split_once(':').unwrap_or(("info", s));
+                (k.to_owned(), t.to_owned(), None)
+            }
+        };
+        let kind = match k.as_str() {
             "success" => FlashKind::Success,
             "error" => FlashKind::Error,
             _ => FlashKind::Info,
         };
-        Flash {
-            kind,
-            text: text.to_owned(),
-        }
+        (Flash { kind, text }, form)
     }
 }
 
@@ -325,7 +356,11 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    let flash = s.flash.as_deref().map(Flash::decode);
+    let decoded = s.flash.as_deref().map(Flash::decode);
+    let (flash, form_echo) = match decoded {
+        Some((f, e)) => (Some(f), e),
+        None => (None, None),
+    };
     if flash.is_some() {
         // A session housekeeping field, not a business change: no journal entry.
         session::Entity::update_many()
@@ -343,6 +378,7 @@ pub async fn authenticate(
             id_hash,
             csrf_token: s.csrf_token,
             flash,
+            form_echo,
         },
     )))
 }
@@ -356,10 +392,23 @@ pub async fn set_flash(
     s: &WebSession,
     flash: Flash,
 ) -> Result<(), AppError> {
+    set_flash_with(db, s, flash, None).await
+}
+
+/// Leaves a message and, for a refused form, what was typed into it.
+///
+/// # Errors
+/// Database errors.
+pub async fn set_flash_with(
+    db: &DatabaseConnection,
+    s: &WebSession,
+    flash: Flash,
+    form: Option<&FormEcho>,
+) -> Result<(), AppError> {
     session::Entity::update_many()
         .col_expr(
             session::Column::Flash,
-            sea_orm::sea_query::Expr::value(Some(flash.encode())),
+            sea_orm::sea_query::Expr::value(Some(flash.encode(form))),
         )
         .filter(session::Column::Id.eq(&s.id_hash))
         .exec(db)

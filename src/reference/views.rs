@@ -24,7 +24,7 @@ pub fn index(user: &CurrentUser) -> Markup {
         html! {
             div.cards {
                 @if sees_partners {
-                    a.card href="/reference/partners" { h3 { "Партнёры" } p { "Коды, регионы, центры продаж, тарифные зоны." } }
+                    a.card href="/reference/partners" { h3 { "Партнеры" } p { "Коды, регионы, центры продаж, тарифные зоны." } }
                 }
                 a.card href="/reference/identification-centers" { h3 { "Центры идентификации" } p { "Офисы, адреса, координаты, режим работы." } }
                 a.card href="/reference/tariffs" { h3 { "Тарифы" } p { "Каталог тарифов и расширений с ценами по зонам." } }
@@ -39,7 +39,7 @@ pub fn partners(user: &CurrentUser, rows: &[PartnerView]) -> Markup {
     layout::page(
         user,
         ACTIVE,
-        "Партнёры",
+        "Партнеры",
         table(
             &[
                 "Код",

@@ -666,14 +666,20 @@ async fn web_done(
             kind: FlashKind::Success,
             text,
         },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        },
+        Err(AppError::Invalid(e)) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: crate::web::labels::invalid_text(&e),
+            };
+            return crate::web::flash_redirect_with(
+                st,
+                user,
+                &format!("/subscribers/{subscriber_id}?tab=certificates"),
+                flash,
+                &e,
+            )
+            .await;
+        }
         Err(AppError::Conflict { current_state, .. }) => Flash {
             kind: FlashKind::Error,
             text: match current_state.as_str() {

@@ -478,6 +478,13 @@ async fn flash_and_back(
             kind: FlashKind::Error,
             text: "Абонент не найден среди ваших абонентов.".to_owned(),
         },
+        Err(AppError::Invalid(errors)) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: crate::web::labels::invalid_text(&errors),
+            };
+            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
+        }
         Err(e) => match crate::web::refusal_text(&e) {
             Some(text) => Flash {
                 kind: FlashKind::Error,

@@ -139,11 +139,7 @@ async fn licence_action(
         },
         Err(AppError::Invalid(e)) => Flash {
             kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
+            text: crate::web::labels::invalid_text(&e),
         },
         Err(AppError::Forbidden) if event == LicenceEvent::Revoke => Flash {
             kind: FlashKind::Error,
@@ -193,11 +189,7 @@ async fn manage(
         },
         Err(AppError::Invalid(e)) => Flash {
             kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
+            text: crate::web::labels::invalid_text(&e),
         },
         Err(e) => return Err(e),
     };
@@ -264,6 +256,13 @@ async fn back_with(
             text: "Карточку уже изменил другой пользователь. Проверьте данные и повторите."
                 .to_owned(),
         },
+        Err(AppError::Invalid(errors)) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: crate::web::labels::invalid_text(&errors),
+            };
+            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
+        }
         Err(e) => match crate::web::refusal_text(&e) {
             Some(text) => Flash {
                 kind: FlashKind::Error,

@@ -258,14 +258,13 @@ async fn web_register(
             kind: FlashKind::Success,
             text: format!("Номер {} зарегистрирован.", p.number),
         },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: e
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        },
+        Err(AppError::Invalid(e)) => {
+            let flash = Flash {
+                kind: FlashKind::Error,
+                text: crate::web::labels::invalid_text(&e),
+            };
+            return crate::web::flash_redirect_with(&st, &user, "/special-offers", flash, &e).await;
+        }
         Err(e) => return Err(e),
     };
     crate::web::flash_redirect(&st, &user, "/special-offers", flash).await

@@ -275,7 +275,7 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
                 if req.bonus_held {
                     return Err(refuse(
                         "bonus_held",
-                        "у партнёра уже есть действующая бонусная лицензия: одновременно — только одна",
+                        "у партнера уже есть действующая бонусная лицензия: одновременно — только одна",
                     ));
                 }
             } else {

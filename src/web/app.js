@@ -30,3 +30,44 @@ document.addEventListener("submit", function (e) {
     }, 0);
   }
 });
+
+// After a refused form the server sends back what was typed (#form-echo): put it into
+// the form that posted it, mark the fields the refusal names, open a collapsed form.
+document.addEventListener("DOMContentLoaded", function () {
+  var data = document.getElementById("form-echo");
+  if (!data) return;
+  var echo;
+  try { echo = JSON.parse(data.textContent); } catch (e) { return; }
+  var form = Array.prototype.find.call(document.forms, function (f) {
+    return f.getAttribute("action") === echo.action;
+  });
+  if (!form) return;
+  var skip = { csrf: 1, once: 1, version: 1 };
+  var byName = {};
+  echo.values.forEach(function (kv) { (byName[kv[0]] = byName[kv[0]] || []).push(kv[1]); });
+  Array.prototype.forEach.call(form.elements, function (el) {
+    if (!el.name || skip[el.name] || el.type === "file" || el.type === "hidden") return;
+    var values = byName[el.name] || [];
+    if (el.type === "checkbox" || el.type === "radio") {
+      el.checked = values.indexOf(el.value) >= 0;
+    } else if (values.length) {
+      el.value = values[0];
+    }
+  });
+  echo.errors.forEach(function (fe) {
+    var name = fe[0], last = name.split(".").pop();
+    var el = form.elements[name] || form.elements[last];
+    if (!el) return;
+    if (el.length !== undefined && !el.tagName) el = el[0];
+    el.setAttribute("aria-invalid", "true");
+    el.classList.add("invalid");
+    var note = document.createElement("span");
+    note.className = "field-error";
+    note.textContent = fe[1];
+    el.insertAdjacentElement("afterend", note);
+  });
+  var details = form.closest("details");
+  if (details) details.open = true;
+  var first = form.querySelector(".invalid") || form.querySelector("input:not([type=hidden]), textarea, select");
+  if (first) first.focus();
+});

@@ -66,7 +66,7 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
             (head(title))
             body {
                 header.topbar {
-                    a.brand href="/" { "Регистратор " span { "1С-Отчетность" } }
+                    a.brand href="/" { "Регистратор " span { "1С-Отчетности" } }
                     nav.mainnav {
                         @for n in navigation(user.role) {
                             a href=(n.href) class=[(n.key == active).then_some("active")] { (n.label) }
@@ -83,14 +83,21 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
                 }
                 main.content {
                     @if let Some(f) = user.session.as_ref().and_then(|s| s.flash.as_ref()) {
-                        div class={ "flash " (match f.kind { FlashKind::Success => "flash-success", FlashKind::Error => "flash-error", FlashKind::Info => "flash-info" }) } role="status" {
+                        div class={ "flash " (match f.kind { FlashKind::Success => "flash-success", FlashKind::Error => "flash-error", FlashKind::Info => "flash-info" }) } role=(if f.kind == FlashKind::Error { "alert" } else { "status" }) {
                             (f.text)
+                        }
+                    }
+                    @if let Some(echo) = user.session.as_ref().and_then(|s| s.form_echo.as_ref()) {
+                        // Data for /static/app.js, which refills the refused form; not a
+                        // script (the CSP runs none inline), and `</` cannot end it early.
+                        script type="application/json" id="form-echo" {
+                            (PreEscaped(serde_json::to_string(echo).unwrap_or_default().replace("</", "<\\/").replace("<!--", "<\\!--")))
                         }
                     }
                     h1 { (title) }
                     (body)
                 }
-                footer.footer { "Регистратор 1С-Отчетности · back office партнёров и центров продаж" }
+                footer.footer { "Регистратор 1С-Отчетности — рабочее место партнеров, центров продаж и центров идентификации · " a href="/help" { "Справка" } }
             }
         }
     }

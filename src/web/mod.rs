@@ -87,8 +87,35 @@ pub async fn flash_redirect(
     back: &str,
     flash: crate::auth::session::Flash,
 ) -> Result<Response, AppError> {
+    flash_redirect_with(st, user, back, flash, &[]).await
+}
+
+/// [`flash_redirect`] for a refused form: what was typed goes back into the form on the
+/// page (`errors` mark the fields the refusal names).
+///
+/// # Errors
+/// Database errors.
+pub async fn flash_redirect_with(
+    st: &crate::AppState,
+    user: &crate::auth::CurrentUser,
+    back: &str,
+    flash: crate::auth::session::Flash,
+    errors: &[crate::error::FieldError],
+) -> Result<Response, AppError> {
+    use crate::auth::session::{FlashKind, FormEcho};
+    let echo = (flash.kind == FlashKind::Error)
+        .then_some(user.submitted.as_ref())
+        .flatten()
+        .map(|s| FormEcho {
+            action: s.action.clone(),
+            values: s.values.clone(),
+            errors: errors
+                .iter()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect(),
+        });
     if let Some(s) = &user.session {
-        crate::auth::session::set_flash(&st.db, s, flash).await?;
+        crate::auth::session::set_flash_with(&st.db, s, flash, echo.as_ref()).await?;
     }
     // Targets can carry request data (a `back` field): only same-site paths by allow-list.
     Ok(Redirect::to(crate::auth::routes::safe_next(Some(back))).into_response())
@@ -98,13 +125,7 @@ pub async fn flash_redirect(
 /// for errors that deserve an error page instead.
 pub fn refusal_text(e: &AppError) -> Option<String> {
     match e {
-        AppError::Invalid(errors) => Some(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        AppError::Invalid(errors) => Some(labels::invalid_text(errors)),
         AppError::Stale { .. } => Some(
             "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."
                 .to_owned(),

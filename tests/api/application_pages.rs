@@ -268,7 +268,7 @@ async fn the_sales_center_assigns_from_its_distribution_list() {
         .await
         .unwrap();
     let html = page(&b, &app, &location(&r)).await;
-    assert!(html.contains("Заявка назначена партнёру."));
+    assert!(html.contains("Заявка назначена партнеру."));
     assert!(html.contains("Распределение <span class=\"count\">0</span>"));
     assert_eq!(
         app.application("p-klg-2", id).await["partner_code"],
