@@ -96,12 +96,18 @@ async fn registry_page(
         Role::IdentificationCenter,
     ])?;
     let folders = Folder::for_role(user.role);
+    // «Заявки» opens the partners' work; distribution has its own navigation entry.
+    let default = folders
+        .iter()
+        .copied()
+        .find(|f| *f != Folder::Distribution)
+        .unwrap_or(folders[0]);
     let folder = p
         .folder
         .as_deref()
         .and_then(Folder::parse)
         .filter(|f| folders.contains(f))
-        .unwrap_or(folders[0]);
+        .unwrap_or(default);
     let sort = p.sort.as_deref().and_then(Sort::parse).unwrap_or_default();
     let query = registry::Query {
         folder: Some(folder),

@@ -15,6 +15,9 @@ use crate::entities::audit_log;
 use crate::error::AppResult;
 use crate::params::Params;
 use crate::web::components::{datetime_ru, keyset_pager, table};
+use crate::web::labels::{
+    action_title, actor_title, journal_key_title, object_href, object_type_title,
+};
 use crate::web::{layout, urlencode};
 
 pub fn web_routes() -> Router<AppState> {
@@ -24,6 +27,33 @@ pub fn web_routes() -> Router<AppState> {
 pub fn api_routes() -> Router<AppState> {
     Router::new().route("/audit", get(api))
 }
+
+/// The journal's action groups a person filters by (prefixes of the action codes).
+const ACTION_FILTERS: &[(&str, &str)] = &[
+    ("auth.", "Вход и выход"),
+    ("application.", "Заявления"),
+    ("subscriber.", "Абоненты"),
+    ("licence.", "Лицензии"),
+    ("product.", "Продукты"),
+    ("company_group.", "Группы компаний"),
+    ("certificate.", "Сертификаты"),
+    ("special_offer.", "Спецпредложения"),
+    ("token.", "API-токены"),
+    ("jobs.", "Запуски заданий"),
+    ("seed.", "Справочники"),
+];
+
+const OBJECT_TYPES: &[&str] = &[
+    "application",
+    "subscriber",
+    "licence",
+    "product_account",
+    "certificate",
+    "revocation_request",
+    "company_group",
+    "user",
+    "api_token",
+];
 
 #[derive(Deserialize, Default, Serialize)]
 struct Filter {
@@ -62,6 +92,8 @@ async fn page(
     user.require(&[Role::Operator])?;
     let q = f.query()?;
     let (rows, more) = browse(&state.db, &q).await?;
+    let people =
+        crate::auth::people(&state.db, rows.iter().map(|r| r.actor_login.as_str())).await?;
     let next = more.then(|| {
         let last = rows.last().map_or(0, |r| r.id);
         let keep = |k: &str, v: &Option<String>| {
@@ -84,26 +116,103 @@ async fn page(
         html! {
             form.toolbar method="get" action="/audit" {
                 label { "Пользователь" input type="text" name="actor" value=[f.actor.as_deref()]; }
-                label { "Действие (начало)" input type="text" name="action" value=[f.action.as_deref()] placeholder="auth."; }
-                label { "Тип объекта" input type="text" name="object_type" value=[f.object_type.as_deref()]; }
+                label { "Действие"
+                    select name="action" {
+                        option value="" { "— любое —" }
+                        @for (code, title) in ACTION_FILTERS {
+                            option value=(code) selected[f.action.as_deref() == Some(*code)] { (title) }
+                        }
+                    }
+                }
+                label { "Тип объекта"
+                    select name="object_type" {
+                        option value="" { "— любой —" }
+                        @for code in OBJECT_TYPES {
+                            option value=(code) selected[f.object_type.as_deref() == Some(*code)] { (object_type_title(code)) }
+                        }
+                    }
+                }
                 label { "Объект" input type="text" name="object_id" value=[f.object_id.as_deref()]; }
                 button.primary type="submit" { "Найти" }
             }
-            (table(&["Когда", "Кто", "Действие", "Объект", "Было", "Стало"], rows.iter().map(row)))
+            (table(&["Когда", "Кто", "Действие", "Объект", "Изменения"], rows.iter().map(|r| row(r, &people))))
             (keyset_pager(next, rows.len()))
         },
     ))
 }
 
-fn row(r: &audit_log::Model) -> Markup {
+fn row(r: &audit_log::Model, people: &std::collections::HashMap<String, String>) -> Markup {
+    let object = html! {
+        (object_type_title(&r.object_type)) " "
+        @if let Some(href) = object_href(&r.object_type, &r.object_id) {
+            a href=(href) { "№" (r.object_id) }
+        } @else if r.object_id.chars().all(|c| c.is_ascii_digit()) {
+            "№" (r.object_id)
+        } @else {
+            (r.object_id)
+        }
+    };
     html! { tr {
-        td { (datetime_ru(r.at)) }
-        td { (r.actor_login) }
-        td { code { (r.action) } }
-        td { (r.object_type) " " (r.object_id) }
-        td { small { (r.before.as_deref().unwrap_or("")) } }
-        td { small { (r.after.as_deref().unwrap_or("")) } }
+        td.nowrap { (datetime_ru(r.at)) }
+        td { (actor_title(&r.actor_login, people.get(&r.actor_login).map(String::as_str))) }
+        td { (action_title(&r.action)) }
+        td { (object) }
+        td { (changes(r.before.as_deref(), r.after.as_deref())) }
     } }
+}
+
+/// The before/after summaries as a small table of fields: what was, what became.
+fn changes(before: Option<&str>, after: Option<&str>) -> Markup {
+    let parse = |s: Option<&str>| -> serde_json::Map<String, Value> {
+        s.and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (b, a) = (parse(before), parse(after));
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|k| k.as_str() != "version");
+    if keys.is_empty() {
+        return html! { span.muted { "—" } };
+    }
+    html! {
+        table.changes {
+            tr { th { "Поле" } th { "Было" } th { "Стало" } }
+            @for k in keys {
+                tr {
+                    td { (journal_key_title(k)) }
+                    td { (value_text(k, b.get(k))) }
+                    td { (value_text(k, a.get(k))) }
+                }
+            }
+        }
+    }
+}
+
+fn value_text(key: &str, v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::Bool(true)) => "да".to_owned(),
+        Some(Value::Bool(false)) => "нет".to_owned(),
+        Some(Value::String(s)) if key == "state" || key == "to" || key == "from" => {
+            state_title(s).to_owned()
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A state code in a journal entry: an application's or a licence's.
+fn state_title(code: &str) -> &str {
+    if let Ok(s) = code.parse::<crate::applications::state::State>() {
+        return s.title_ru();
+    }
+    let licence: Option<&'static str> = crate::tariffs::licence::LicenceState::ALL
+        .into_iter()
+        .find(|s| s.as_str() == code)
+        .map(crate::tariffs::licence::LicenceState::title_ru);
+    licence.unwrap_or(code)
 }
 
 async fn api(

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
 struct LoginQuery {
     next: Option<String>,
     logged_out: Option<String>,
+    expired: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -118,10 +119,16 @@ async fn login_page(
             )
         }
     };
-    let message = q
-        .logged_out
-        .is_some()
-        .then_some(("info", "Вы вышли из системы."));
+    let message = if q.logged_out.is_some() {
+        Some(("info", "Вы вышли из системы."))
+    } else if q.expired.is_some() {
+        Some((
+            "info",
+            "Сеанс работы завершён (истёк срок или выполнен выход). Войдите снова — после входа откроется та же страница.",
+        ))
+    } else {
+        None
+    };
     (
         jar,
         Html(login_form(

@@ -74,7 +74,9 @@ pub struct CalendarDayView {
     pub note: Option<String>,
 }
 
-async fn year_days(state: &AppState, year: i32) -> AppResult<Vec<CalendarDayView>> {
+/// The days of a year as the calendar shows them, and whether the year's official
+/// calendar is loaded (without it only weekends are days off).
+async fn year_days(state: &AppState, year: i32) -> AppResult<(Vec<CalendarDayView>, bool)> {
     let (from, to) = (
         NaiveDate::from_ymd_opt(year, 1, 1)
             .ok_or_else(|| AppError::invalid("year", "нет такого года"))?,
@@ -90,7 +92,7 @@ async fn year_days(state: &AppState, year: i32) -> AppResult<Vec<CalendarDayView
         .map(|d| (d.day, d))
         .collect();
     let cal = ProductionCalendar::from_days(stored.values().map(|d| (d.day, d.is_working)));
-    Ok(from
+    let days = from
         .iter_days()
         .take_while(|d| *d <= to)
         .map(|d| CalendarDayView {
@@ -98,7 +100,8 @@ async fn year_days(state: &AppState, year: i32) -> AppResult<Vec<CalendarDayView
             working: cal.is_working_day(d),
             note: stored.get(&d).and_then(|s| s.note.clone()),
         })
-        .collect())
+        .collect();
+    Ok((days, !stored.is_empty()))
 }
 
 // ---- web ----
@@ -143,11 +146,8 @@ async fn calendar_page(
         .int::<i32>("year", q.year.as_deref(), 2000, 2100)
         .unwrap_or_else(|| state.clock.today().year());
     p.finish()?;
-    Ok(views::calendar(
-        &user,
-        year,
-        &year_days(&state, year).await?,
-    ))
+    let (days, loaded) = year_days(&state, year).await?;
+    Ok(views::calendar(&user, year, &days, loaded))
 }
 
 // ---- API ----
@@ -208,10 +208,10 @@ async fn api_calendar(
     let year = p.int::<i32>("year", Some(&year), 2000, 2100);
     p.finish()?;
     let year = year.ok_or_else(|| AppError::invalid("year", "обязательный параметр"))?;
-    let days = year_days(&state, year).await?;
+    let (days, loaded) = year_days(&state, year).await?;
     let working = days.iter().filter(|d| d.working).count();
     Ok(Json(
-        json!({ "year": year, "working_days": working, "days": days }),
+        json!({ "year": year, "loaded": loaded, "working_days": working, "days": days }),
     ))
 }
 

@@ -121,7 +121,7 @@ pub fn tariffs(
             (table(
                 &["Наименование", "Вид", "Срок, мес.", "Зона", "Первичное", "Продление", "Отчисления ЦП", "Перечисление в КА", "Отзыв", "Действует"],
                 rows.iter().map(|t| html! { tr {
-                    td.wide { (t.name) br; small.muted { code { (t.code) } } }
+                    td.wide { (t.name) }
                     td { (if t.kind == "extension" { "Расширение" } else { "Тариф" }) }
                     td.num { (t.term_months) }
                     td.num { (t.zone) }
@@ -152,7 +152,7 @@ const MONTHS: [&str; 12] = [
     "Декабрь",
 ];
 
-pub fn calendar(user: &CurrentUser, year: i32, days: &[CalendarDayView]) -> Markup {
+pub fn calendar(user: &CurrentUser, year: i32, days: &[CalendarDayView], loaded: bool) -> Markup {
     let working_total = days.iter().filter(|d| d.working).count();
     layout::page(
         user,
@@ -163,6 +163,12 @@ pub fn calendar(user: &CurrentUser, year: i32, days: &[CalendarDayView]) -> Mark
                 a.button.secondary href={ "/reference/calendar?year=" (year - 1) } { "← " (year - 1) }
                 a.button.secondary href={ "/reference/calendar?year=" (year + 1) } { (year + 1) " →" }
                 span.muted { "Рабочих дней: " b { (working_total) } ", выходных и праздничных: " b { (days.len() - working_total) } }
+            }
+            @if !loaded {
+                div.flash.flash-error role="alert" {
+                    "Производственный календарь на " (year) " год не загружен: показаны только субботы и воскресенья, праздники и переносы не учтены. "
+                    "Сроки в рабочих днях (10 рабочих дней на идентификацию, 3 рабочих дня на одобрение сверки), которые приходятся на этот год, будут посчитаны без праздников — загрузите календарь командой «registrar seed» с файлом календаря."
+                }
             }
             div.calendar {
                 @for m in 1..=12u32 {

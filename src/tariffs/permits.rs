@@ -233,12 +233,16 @@ async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup
         "special_offers",
         "Специальные предложения",
         html! {
+            @if offers.is_empty() {
+                div.flash.flash-info { "Для региона вашего центра продаж не действует ни одно специальное предложение: регистрировать номера не для чего. Предложения УСН и «Нулевка» ограничены регионами (Московская, Нижегородская, Самарская области)." }
+            } @else {
             form.toolbar method="post" action="/special-offers" {
                 (csrf_field(&user))
                 label { "Предложение" select name="offer" { @for o in &offers { option value=(o.code) { (o.name) } } } }
                 label { "Номер спец. разрешения" input type="text" name="number" required; }
                 label { "ИНН клиента" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}"; }
                 button.primary type="submit" { "Зарегистрировать" }
+            }
             }
             p.muted { "Номер можно использовать при отправке в обработку через сутки после регистрации." }
             (table(&["Номер", "Предложение", "ИНН клиента", "Зарегистрирован", "Действует с"], items.iter().map(|p| html! { tr {

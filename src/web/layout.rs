@@ -41,7 +41,12 @@ pub fn navigation(role: Role) -> Vec<NavItem> {
             item("identification", "/identification", "Очередь идентификации"),
             reference,
         ],
-        Role::Operator => vec![reference, item("audit", "/audit", "Журнал действий")],
+        Role::Operator => vec![
+            item("applications", "/applications", "Заявки"),
+            item("subscribers", "/subscribers", "Абоненты"),
+            reference,
+            item("audit", "/audit", "Журнал действий"),
+        ],
         Role::Intake => vec![],
     }
 }

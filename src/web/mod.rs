@@ -24,18 +24,33 @@ pub async fn html_errors(req: Request<Body>, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let is_get = req.method() == axum::http::Method::GET;
+    // A session cookie that no longer signs in: the session ended (expired, signed out
+    // elsewhere); the login page says so rather than appearing from nowhere.
+    let had_session = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.contains(crate::auth::session::COOKIE));
     let mut response = next.run(req).await;
     let Some(problem) = response.extensions_mut().remove::<Problem>() else {
         return response;
     };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED {
-        let next = if is_get {
-            format!("?next={}", urlencode(&path_and_query))
-        } else {
+        let mut query = Vec::new();
+        if is_get {
+            query.push(format!("next={}", urlencode(&path_and_query)));
+        }
+        if had_session {
+            query.push("expired=1".to_owned());
+        }
+        let query = if query.is_empty() {
             String::new()
+        } else {
+            format!("?{}", query.join("&"))
         };
-        return Redirect::to(&format!("/login{next}")).into_response();
+        return Redirect::to(&format!("/login{query}")).into_response();
     }
     let mut page = (status, Html(layout::error_page(&problem).into_string())).into_response();
     page.headers_mut().insert(
