@@ -76,6 +76,7 @@ pub fn build_app(state: AppState) -> Router {
     let web = Router::new()
         .merge(auth::routes::routes())
         .merge(web::home::routes())
+        .merge(web::help::routes())
         .merge(reference::routes::web_routes())
         .merge(audit::routes::web_routes())
         .merge(applications::routes::routes())

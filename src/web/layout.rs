@@ -77,6 +77,7 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
                             a href=(n.href) class=[(n.key == active).then_some("active")] { (n.label) }
                         }
                     }
+                    a.help href="/help" class=[(active == "help").then_some("active")] title="Справка" { "Справка" }
                     div.who {
                         div.who-name { (user.full_name) }
                         div.who-org { (user.role.title_ru()) @if let Some(org) = &user.organisation { " · " (org) } }

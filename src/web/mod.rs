@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod files;
+pub mod help;
 pub mod home;
 pub mod labels;
 pub mod layout;

@@ -291,3 +291,30 @@ async fn the_operator_browses_the_journal_page() {
     }
     assert!(html.contains("<table class=\"changes\">"));
 }
+
+#[tokio::test]
+async fn every_role_reads_the_help_page_with_the_deadlines_the_product_keeps() {
+    let app = TestApp::spawn().await;
+    for login in ["p-klg-1", "sc-klg", "ic-1", "operator"] {
+        let b = app.signed_in(login).await;
+        let html = b
+            .get(app.url("/help"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for text in [
+            "Распределение",
+            "Ожидание расписки",
+            "30 календарных дней",
+            "10 рабочих дней",
+            "2 дня",
+            "3 рабочих дня",
+            "не было рассмотрено в течение 30 дней",
+        ] {
+            assert!(html.contains(text), "{login}: {text}");
+        }
+    }
+}
