@@ -151,6 +151,9 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
         (1, Some("p-msk-1"), "registered"),
         (5, Some("p-msk-2"), "registered"),
         (0, Some("p-klg-1"), "awaiting"),
+        // A Kaluga partner with subscribers of its own to work on.
+        (3, Some("p-klg-1"), "registered"),
+        (4, Some("p-klg-1"), "registered"),
         (5, Some("p-msk-1"), "accepted"),
         (6, Some("p-msk-1"), "failed"),
         (5, Some("p-msk-2"), "accepted"),

@@ -24,6 +24,16 @@ pub enum ItsOutcome {
 }
 
 impl ItsOutcome {
+    pub fn parse(s: &str) -> Option<ItsOutcome> {
+        match s {
+            "active" => Some(ItsOutcome::Active),
+            "deferred" => Some(ItsOutcome::Deferred),
+            "used_by_other" => Some(ItsOutcome::UsedByOther),
+            "none" => Some(ItsOutcome::None),
+            _ => None,
+        }
+    }
+
     pub fn title_ru(self) -> &'static str {
         match self {
             ItsOutcome::Active => "Подписка ИТС ПРОФ зарегистрирована на портале ИТС",

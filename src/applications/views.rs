@@ -133,11 +133,11 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         }
                         @for a in &m.page.items {
                             tr {
-                                td { (a.inn) }
-                                td { (a.kpp.as_deref().unwrap_or("")) }
+                                td.nowrap { (a.inn) }
+                                td.nowrap { (a.kpp.as_deref().unwrap_or("")) }
                                 td { a href={ "/applications/" (a.id) } { (a.short_name) } }
                                 td { (a.registration_number.as_deref().unwrap_or("")) }
-                                td { (a.its_login.as_deref().unwrap_or("")) }
+                                td.nowrap { (a.its_login.as_deref().unwrap_or("")) }
                                 td.nowrap { (datetime_ru(a.received_at)) }
                                 td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
                                 td { (checks_badge(a.checks_passed)) }

@@ -15,8 +15,11 @@ use crate::entities::audit_log;
 use crate::error::AppResult;
 use crate::params::Params;
 use crate::web::components::{datetime_ru, keyset_pager, table};
+use std::collections::HashMap;
+
 use crate::web::labels::{
-    action_title, actor_title, journal_key_title, object_href, object_type_title,
+    action_title, actor_title, journal_key_title, journal_value_title, object_href,
+    object_type_title,
 };
 use crate::web::{layout, urlencode};
 
@@ -94,6 +97,15 @@ async fn page(
     let (rows, more) = browse(&state.db, &q).await?;
     let people =
         crate::auth::people(&state.db, rows.iter().map(|r| r.actor_login.as_str())).await?;
+    let tariffs: HashMap<String, String> = {
+        use sea_orm::EntityTrait;
+        crate::entities::tariff::Entity::find()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.code, t.name))
+            .collect()
+    };
     let next = more.then(|| {
         let last = rows.last().map_or(0, |r| r.id);
         let keep = |k: &str, v: &Option<String>| {
@@ -135,13 +147,17 @@ async fn page(
                 label { "Объект" input type="text" name="object_id" value=[f.object_id.as_deref()]; }
                 button.primary type="submit" { "Найти" }
             }
-            (table(&["Когда", "Кто", "Действие", "Объект", "Изменения"], rows.iter().map(|r| row(r, &people))))
+            (table(&["Когда", "Кто", "Действие", "Объект", "Изменения"], rows.iter().map(|r| row(r, &people, &tariffs))))
             (keyset_pager(next, rows.len()))
         },
     ))
 }
 
-fn row(r: &audit_log::Model, people: &std::collections::HashMap<String, String>) -> Markup {
+fn row(
+    r: &audit_log::Model,
+    people: &HashMap<String, String>,
+    tariffs: &HashMap<String, String>,
+) -> Markup {
     let object = html! {
         (object_type_title(&r.object_type)) " "
         @if let Some(href) = object_href(&r.object_type, &r.object_id) {
@@ -157,12 +173,12 @@ fn row(r: &audit_log::Model, people: &std::collections::HashMap<String, String>)
         td { (actor_title(&r.actor_login, people.get(&r.actor_login).map(String::as_str))) }
         td { (action_title(&r.action)) }
         td { (object) }
-        td { (changes(r.before.as_deref(), r.after.as_deref())) }
+        td { (changes(r.before.as_deref(), r.after.as_deref(), tariffs)) }
     } }
 }
 
 /// The before/after summaries as a small table of fields: what was, what became.
-fn changes(before: Option<&str>, after: Option<&str>) -> Markup {
+fn changes(before: Option<&str>, after: Option<&str>, tariffs: &HashMap<String, String>) -> Markup {
     let parse = |s: Option<&str>| -> serde_json::Map<String, Value> {
         s.and_then(|s| serde_json::from_str::<Value>(s).ok())
             .and_then(|v| v.as_object().cloned())
@@ -182,15 +198,15 @@ fn changes(before: Option<&str>, after: Option<&str>) -> Markup {
             @for k in keys {
                 tr {
                     td { (journal_key_title(k)) }
-                    td { (value_text(k, b.get(k))) }
-                    td { (value_text(k, a.get(k))) }
+                    td { (value_text(k, b.get(k), tariffs)) }
+                    td { (value_text(k, a.get(k), tariffs)) }
                 }
             }
         }
     }
 }
 
-fn value_text(key: &str, v: Option<&Value>) -> String {
+fn value_text(key: &str, v: Option<&Value>, tariffs: &HashMap<String, String>) -> String {
     match v {
         None | Some(Value::Null) => "—".to_owned(),
         Some(Value::Bool(true)) => "да".to_owned(),
@@ -198,7 +214,12 @@ fn value_text(key: &str, v: Option<&Value>) -> String {
         Some(Value::String(s)) if key == "state" || key == "to" || key == "from" => {
             state_title(s).to_owned()
         }
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) if key == "tariff" || key == "tariff_code" => {
+            tariffs.get(s).cloned().unwrap_or_else(|| s.clone())
+        }
+        Some(Value::String(s)) => {
+            journal_value_title(key, s).map_or_else(|| s.clone(), str::to_owned)
+        }
         Some(other) => other.to_string(),
     }
 }

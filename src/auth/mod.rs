@@ -41,6 +41,18 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Operator,
+        Role::SalesCenter,
+        Role::Partner,
+        Role::IdentificationCenter,
+        Role::Intake,
+    ];
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Operator => "operator",

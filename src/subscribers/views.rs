@@ -235,7 +235,7 @@ fn certificates_tab(
         (table(&["Серийный номер", "Владелец", "Тип", "Действует", "Поставщик", "Состояние", "Отзыв"], certs.iter().map(|c| {
             let open = requests.iter().any(|r| r.certificate_id == c.id && r.state != "revoked");
             html! { tr {
-                td { code { (c.serial) } }
+                td { code.serial { (c.serial) } }
                 td { (c.owner_name) }
                 td { (if c.kind == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
                 td.nowrap { (date_ru(c.valid_from)) " — " (date_ru(c.valid_to)) }
@@ -261,7 +261,7 @@ fn certificates_tab(
                 let state = RequestState::parse(&r.state);
                 html! { tr {
                     td { (r.id) }
-                    td { code { (certs.iter().find(|c| c.id == r.certificate_id).map_or("", |c| c.serial.as_str())) } }
+                    td { code.serial { (certs.iter().find(|c| c.id == r.certificate_id).map_or("", |c| c.serial.as_str())) } }
                     td { (Reason::parse(&r.reason).map_or("", Reason::title_ru)) }
                     td { (state.map_or("", RequestState::title_ru)) }
                     td.nowrap { (datetime_ru(r.created_at)) }

@@ -168,6 +168,7 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
         return Cow::Owned(format!("Лицензия: {}", licence_event_title(e)));
     }
     Cow::Borrowed(match action {
+        "application.submit" => "Заявление: получено из 1С",
         "auth.login" => "Вход в систему",
         "auth.login_failed" => "Неудачная попытка входа",
         "auth.locked" => "Вход заблокирован после трёх неудачных попыток",
@@ -323,8 +324,66 @@ pub fn journal_key_title(key: &str) -> Cow<'static, str> {
         "role" => "Роль",
         "offer" => "Предложение",
         "number" => "Номер",
+        "serial" => "Серийный номер",
+        "subscriber" | "subscriber_id" => "Абонент",
+        "certificate_id" => "Сертификат",
+        "valid_from" => "Действует с",
+        "valid_to" => "Действует по",
+        "provider" => "Поставщик",
+        "owner_name" => "Владелец",
+        "container" => "Контейнер",
+        "is_primary" => "Первичное",
+        "tariff_name" => "Тариф",
+        "sales_center_share" => "Отчисления ЦП",
+        "registration_number" => "Рег. номер",
+        "registered_at" => "Зарегистрирован",
+        "paid_basis_only" => "Только платное подключение",
+        "connected" => "Подключен",
+        "head" | "head_subscriber_id" => "Головная организация",
+        "members" => "Участники",
+        "guid" => "GUID продукта",
+        "product_account_id" => "Продукт",
+        "new_subscriber" => "Новая карточка",
+        "licences_moved" => "Перенесено лицензий",
+        "registration_file_regenerated" => "Рег. файл обновлен",
+        "subscriptions_freed" => "Освобождено подписок ИТС",
+        "revoked" => "Отозвано",
+        "blocked" => "Заблокировано",
+        "resumed" => "Возобновлено",
+        "removed" => "Удалено",
+        "count" => "Количество",
+        "inserted" => "Добавлено",
+        "updated" => "Изменено",
+        "approved_in_reconciliation" => "Одобрено в сверке",
+        "revocable" => "Можно отозвать",
+        "processing_option" | "connection_option" => "Вариант подключения",
+        "scan_attached" => "Скан прикреплен",
+        "sent_at" => "Отправлено",
+        "address" => "Адрес",
+        "certificate_end" => "Окончание сертификата",
+        "id" => "Номер",
         other => return field_title(other),
     })
+}
+
+/// A value of a journal entry's field, for the fields whose values are codes.
+pub fn journal_value_title(key: &str, code: &str) -> Option<&'static str> {
+    use crate::applications::documents::DocumentKind;
+    use crate::applications::processing::{ConnectionOption, ItsOutcome};
+    match key {
+        "option" | "processing_option" | "connection_option" => {
+            ConnectionOption::parse(code).map(ConnectionOption::title_ru)
+        }
+        "its_outcome" => ItsOutcome::parse(code).map(ItsOutcome::title_ru),
+        "kind" => DocumentKind::parse(code).map(DocumentKind::title_ru),
+        "role" => crate::auth::Role::parse(code).map(crate::auth::Role::title_ru),
+        "usage" => match code {
+            "fns_requirements" => Some("Уведомление о требованиях ФНС"),
+            "status_notifications" => Some("Уведомление о статусах"),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]

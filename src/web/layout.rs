@@ -80,7 +80,14 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
                     a.help href="/help" class=[(active == "help").then_some("active")] title="Справка" { "Справка" }
                     div.who {
                         div.who-name { (user.full_name) }
-                        div.who-org { (user.role.title_ru()) @if let Some(org) = &user.organisation { " · " (org) } }
+                        // «Центр продаж «Калуга»» already says the role: not twice.
+                        div.who-org {
+                            @match &user.organisation {
+                                Some(org) if org.starts_with(user.role.title_ru()) => (org),
+                                Some(org) => { (user.role.title_ru()) " · " (org) }
+                                None => (user.role.title_ru()),
+                            }
+                        }
                     }
                     form.logout method="post" action="/logout" {
                         (csrf_field(user))
