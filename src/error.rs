@@ -97,10 +97,7 @@ impl AppError {
                 "Объект уже изменён",
                 "Пока вы работали, объект изменил другой пользователь. Обновите страницу и проверьте его состояние.".to_owned(),
             ),
-            AppError::Invalid(errors) => (
-                "Данные не прошли проверку",
-                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
-            ),
+            AppError::Invalid(errors) => ("Данные не прошли проверку", crate::labels::invalid_text(errors)),
             AppError::Internal(_) => ("Внутренняя ошибка", "Произошла внутренняя ошибка. Она записана в журнал; повторите попытку позже.".to_owned()),
         };
         Problem {

@@ -77,7 +77,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        let q = parts.uri.query().unwrap_or("");
+        // An empty field of a GET form (a cleared «Организаций») means "not given".
+        let q: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                    .filter(|(_, v)| !v.trim().is_empty()),
+            )
+            .finish();
         urlencoded(q.as_bytes()).map(Query)
     }
 }

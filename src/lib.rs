@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod jobs;
+pub mod labels;
 pub mod money;
 pub mod notify;
 pub mod params;

@@ -461,7 +461,7 @@ fn history_tab(history: &[application_history::Model], people: &HashMap<String, 
             let event = history_event_title(&h.event);
             html! { tr {
                 td.nowrap { (datetime_ru(h.at)) }
-                td { (crate::web::labels::actor_title(&h.actor_login, people.get(&h.actor_login).map(String::as_str))) }
+                td { (crate::labels::actor_title(&h.actor_login, people.get(&h.actor_login).map(String::as_str))) }
                 td { (event) }
                 td { (title(&h.from_state)) }
                 td { (title(&Some(h.to_state.clone()))) }

@@ -17,7 +17,7 @@ use crate::params::Params;
 use crate::web::components::{datetime_ru, keyset_pager, table};
 use std::collections::HashMap;
 
-use crate::web::labels::{
+use crate::labels::{
     action_title, actor_title, journal_key_title, journal_value_title, object_href,
     object_type_title,
 };

@@ -477,18 +477,29 @@ pub async fn add_direction(
     kpp: Option<&str>,
 ) -> AppResult<direction::Model> {
     let s = service::find(st, user, id).await?;
+    // Every problem at once, each naming its field (a too-long code with a bad КПП said
+    // only «укажите код органа»).
+    let mut errors = Vec::new();
     if !["fns", "pfr", "fss", "rosstat", "rar", "rpn", "fts"].contains(&authority) {
-        return Err(AppError::invalid(
+        errors.push(FieldError::new(
             "authority",
-            "fns, pfr, fss, rosstat, rar, rpn или fts",
+            "выберите орган: ФНС, ПФР, ФСС, Росстат, РАР, РПН или ФТС",
         ));
     }
-    if code.trim().is_empty() || code.trim().len() > 20 {
-        return Err(AppError::invalid("code", "укажите код органа"));
+    let code_len = code.trim().chars().count();
+    if code_len == 0 {
+        errors.push(FieldError::new("code", "укажите код органа"));
+    } else if code_len > 20 {
+        errors.push(FieldError::new("code", "код органа — не длиннее 20 знаков"));
     }
     let kpp = kpp.map(str::trim).filter(|k| !k.is_empty());
-    if let Some(k) = kpp {
-        requisites::kpp(k).map_err(|m| AppError::invalid("kpp", m))?;
+    if let Some(k) = kpp
+        && let Err(m) = requisites::kpp(k)
+    {
+        errors.push(FieldError::new("kpp", m));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
     }
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
     let d = direction::ActiveModel {

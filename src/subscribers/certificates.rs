@@ -669,7 +669,7 @@ async fn web_done(
         Err(AppError::Invalid(e)) => {
             let flash = Flash {
                 kind: FlashKind::Error,
-                text: crate::web::labels::invalid_text(&e),
+                text: crate::labels::invalid_text(&e),
             };
             return crate::web::flash_redirect_with(
                 st,

@@ -481,7 +481,7 @@ async fn flash_and_back(
         Err(AppError::Invalid(errors)) => {
             let flash = Flash {
                 kind: FlashKind::Error,
-                text: crate::web::labels::invalid_text(&errors),
+                text: crate::labels::invalid_text(&errors),
             };
             return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
         }

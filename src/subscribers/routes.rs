@@ -139,7 +139,7 @@ async fn licence_action(
         },
         Err(AppError::Invalid(e)) => Flash {
             kind: FlashKind::Error,
-            text: crate::web::labels::invalid_text(&e),
+            text: crate::labels::invalid_text(&e),
         },
         Err(AppError::Forbidden) if event == LicenceEvent::Revoke => Flash {
             kind: FlashKind::Error,
@@ -189,7 +189,7 @@ async fn manage(
         },
         Err(AppError::Invalid(e)) => Flash {
             kind: FlashKind::Error,
-            text: crate::web::labels::invalid_text(&e),
+            text: crate::labels::invalid_text(&e),
         },
         Err(e) => return Err(e),
     };
@@ -259,7 +259,7 @@ async fn back_with(
         Err(AppError::Invalid(errors)) => {
             let flash = Flash {
                 kind: FlashKind::Error,
-                text: crate::web::labels::invalid_text(&errors),
+                text: crate::labels::invalid_text(&errors),
             };
             return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
         }

@@ -9,9 +9,9 @@ use crate::entities::{
     certificate, company_group, contact_person, direction, licence, licence_history,
     product_account, product_contact, revocation_request, subscriber,
 };
+use crate::labels::{actor_title, licence_event_title};
 use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
-use crate::web::labels::{actor_title, licence_event_title};
 use crate::web::layout::{self, csrf_field};
 use crate::web::urlencode;
 
@@ -375,7 +375,7 @@ fn products_tab(
     };
     html! {
         (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
-            td { code { (p.guid) } } td { (p.configuration) } td { (crate::web::labels::product_state_title(&p.state)) } td { (crate::applications::intake::Category::title_of(&p.category)) }
+            td { code { (p.guid) } } td { (p.configuration) } td { (crate::labels::product_state_title(&p.state)) } td { (crate::applications::intake::Category::title_of(&p.category)) }
             td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
             td.nowrap { (datetime_ru(p.created_at)) }
         } })))

@@ -265,7 +265,7 @@ async fn web_register(
         Err(AppError::Invalid(e)) => {
             let flash = Flash {
                 kind: FlashKind::Error,
-                text: crate::web::labels::invalid_text(&e),
+                text: crate::labels::invalid_text(&e),
             };
             return crate::web::flash_redirect_with(&st, &user, "/special-offers", flash, &e).await;
         }

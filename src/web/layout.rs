@@ -144,9 +144,9 @@ pub fn error_page(p: &Problem) -> Markup {
         html! {
             div.error-code { (p.status) }
             h1 { (p.title) }
-            p { (p.detail) }
+            @if p.errors.is_none() { p { (p.detail) } }
             @if let Some(errors) = &p.errors {
-                ul.errors { @for e in errors { li { b { (e.field) } ": " (e.message) } } }
+                ul.errors { @for e in errors { li { b { (crate::labels::field_title(&e.field)) } ": " (e.message) } } }
             }
             p.actions {
                 a.button href="/" { "На главную" }

@@ -5,7 +5,7 @@ pub mod components;
 pub mod files;
 pub mod help;
 pub mod home;
-pub mod labels;
+
 pub mod layout;
 pub mod once;
 
@@ -141,7 +141,7 @@ pub async fn flash_redirect_with(
 /// for errors that deserve an error page instead.
 pub fn refusal_text(e: &AppError) -> Option<String> {
     match e {
-        AppError::Invalid(errors) => Some(labels::invalid_text(errors)),
+        AppError::Invalid(errors) => Some(crate::labels::invalid_text(errors)),
         AppError::Stale { .. } => Some(
             "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."
                 .to_owned(),

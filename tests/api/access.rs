@@ -318,3 +318,52 @@ async fn every_role_reads_the_help_page_with_the_deadlines_the_product_keeps() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_refusal_is_a_russian_page_in_the_ui_and_problem_json_in_the_api() {
+    let app = TestApp::spawn().await;
+    let b = app.signed_in("p-klg-1").await;
+    let page = |path: &'static str| {
+        let b = b.clone();
+        let url = app.url(path);
+        async move {
+            let r = b.get(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+            (status, ct, r.text().await.unwrap())
+        }
+    };
+    // A path id that is not an id, a malformed parameter, a cleared number field.
+    let (s, ct, html) = page("/applications/abc").await;
+    assert_eq!((s, ct.starts_with("text/html")), (404, true));
+    assert!(html.contains("Не найдено") && !html.contains("Invalid URL"));
+    let (s, _, html) = page("/applications?page=abc").await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("Страница") && html.contains("ожидается целое число"),
+        "{html}"
+    );
+    assert!(!html.contains("Failed to deserialize"));
+    let (s, _, html) = page("/reference/calculator?item=paid_licence&organisations=").await;
+    assert_eq!(s, 200, "an empty field is simply not given");
+    assert!(!html.contains("Failed"));
+    // A method the path does not take.
+    let r = b.delete(app.url("/help")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Действие недоступно"), "{html}");
+
+    let token = app.token("p-klg-1").await;
+    problem(app.api_get(Some(&token), "/applications/abc").await, 404).await;
+    let body = problem(
+        app.api_get(Some(&token), "/applications?page=abc").await,
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "page");
+    let r = app
+        .api_json(&token, reqwest::Method::DELETE, "/me", None)
+        .await;
+    let body = problem(r, 405).await;
+    assert_eq!(body["title"], "Действие недоступно");
+}

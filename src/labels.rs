@@ -1,4 +1,5 @@
-//! One place where codes become the Russian words people read: form fields, system
+//! One place where codes become the Russian words people read (pages, messages and the
+//! problem documents' `detail`): form fields, system
 //! actors, journal actions and object types, licence and product states, tariff tiers.
 //! Pages and messages ask here; a code with no title falls back to a neutral word,
 //! never to the code itself.
