@@ -47,6 +47,18 @@ impl MigrationTrait for Migration {
         )
         .await?;
         permits_unique_per_sales_center(m).await?;
+        // F19: a partner's whole registry, newest first, without a folder (the API's
+        // default list) sorted every row in a temporary B-tree.
+        m.create_index(
+            Index::create()
+                .name("idx_app_partner_received")
+                .table(Applications::Table)
+                .col(Applications::PartnerId)
+                .col(Applications::ReceivedAt)
+                .col(Applications::Id)
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("idx_sessions_expires_at")
@@ -59,6 +71,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("idx_app_partner_received")
+                .table(Applications::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_sessions_expires_at")
@@ -129,6 +148,14 @@ async fn permits_unique_per_sales_center(m: &SchemaManager<'_>) -> Result<(), Db
             .to_owned(),
     )
     .await
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    PartnerId,
+    ReceivedAt,
+    Id,
 }
 
 #[derive(DeriveIden)]
