@@ -175,6 +175,7 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
         "auth.locked" => "Вход заблокирован после трёх неудачных попыток",
         "auth.login_refused_locked" => "Попытка входа при блокировке",
         "auth.logout" => "Выход из системы",
+        "auth.logout_everywhere" => "Выход на всех устройствах",
         "token.create" => "Выпуск API-токена",
         "token.revoke" => "Отзыв API-токена",
         "user.create" => "Создание пользователя",

@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .route("/profile", get(profile))
 }
 
 #[derive(Deserialize, Default)]
@@ -197,4 +199,49 @@ async fn logout(
     }
     let jar = jar.remove(Cookie::build(COOKIE).path("/").build());
     Ok((jar, Redirect::to("/login?logged_out=1")).into_response())
+}
+
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Csrf(user, _): Csrf<NoFields>,
+) -> AppResult<Response> {
+    session::sign_out_everywhere(&state.db, user.actor(), user.id, state.clock.now()).await?;
+    let jar = jar.remove(Cookie::build(COOKIE).path("/").build());
+    Ok((jar, Redirect::to("/login?logged_out=1")).into_response())
+}
+
+/// «Профиль»: who is signed in, the live sessions of the login, and signing out of all
+/// of them (a computer left signed in elsewhere).
+async fn profile(
+    State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
+) -> AppResult<maud::Markup> {
+    use crate::web::components::{datetime_ru, table};
+    let sessions = session::live_sessions(&state.db, user.id, state.clock.now()).await?;
+    let current = user.session.as_ref().map(|s| s.id_hash.as_str());
+    Ok(layout::page(
+        &user,
+        "profile",
+        "Профиль",
+        html! {
+            dl.kv {
+                dt { "ФИО" } dd { (user.full_name) }
+                dt { "Логин" } dd { (user.login) }
+                dt { "Роль" } dd { (user.role.title_ru()) }
+                @if let Some(org) = &user.organisation { dt { "Организация" } dd { (org) } }
+            }
+            h2 { "Сеансы работы" }
+            p.muted { "Открытые входы под вашим логином (в этом и других браузерах). Если вы не уверены, что вышли на чужом компьютере, завершите все сеансы." }
+            (table(&["Вход выполнен", "Действует до", ""], sessions.iter().map(|s| html! { tr {
+                td { (datetime_ru(s.created_at)) }
+                td { (datetime_ru(s.expires_at)) }
+                td { @if Some(s.id.as_str()) == current { span.badge.badge-ok { "этот браузер" } } }
+            } })))
+            form.actions method="post" action="/logout-everywhere" {
+                (layout::csrf_field(&user))
+                button.danger type="submit" data-confirm="Завершить все сеансы под вашим логином, включая этот?" { "Выйти на всех устройствах" }
+            }
+        },
+    ))
 }

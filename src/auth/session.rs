@@ -437,3 +437,43 @@ pub async fn sign_out(
     ));
     w.commit().await
 }
+
+/// Ends every session of a user («Выйти на всех устройствах»): other browsers signed in
+/// with the same login are signed out too.
+///
+/// # Errors
+/// Database errors.
+pub async fn sign_out_everywhere(
+    db: &DatabaseConnection,
+    actor: Actor,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let mut w = Write::begin(db, actor, now).await?;
+    let n = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(&*w)
+        .await?
+        .rows_affected;
+    w.record(Change::new("auth.logout_everywhere", "user", user_id).after(json!({"sessions": n})));
+    w.commit().await?;
+    Ok(n)
+}
+
+/// The live sessions of a user: when each began and when it ends.
+///
+/// # Errors
+/// Database errors.
+pub async fn live_sessions(
+    db: &DatabaseConnection,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, AppError> {
+    use sea_orm::QueryOrder;
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .order_by_desc(session::Column::CreatedAt)
+        .all(db)
+        .await?)
+}

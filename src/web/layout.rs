@@ -79,7 +79,7 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
                     }
                     a.help href="/help" class=[(active == "help").then_some("active")] title="Справка" { "Справка" }
                     div.who {
-                        div.who-name { (user.full_name) }
+                        a.who-name href="/profile" title="Профиль" { (user.full_name) }
                         // «Центр продаж «Калуга»» already says the role: not twice.
                         div.who-org {
                             @match &user.organisation {

@@ -268,3 +268,36 @@ async fn sign_ins_and_failures_are_journaled() {
         .collect();
     assert_eq!(actions, vec!["auth.login", "auth.login_failed"]);
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_the_other_browsers_sessions_too() {
+    let app = TestApp::spawn().await;
+    let office = app.signed_in("p-klg-1").await;
+    let home = app.signed_in("p-klg-1").await;
+    let page = home
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("этот браузер"));
+    assert_eq!(
+        page.matches("<tr><td>").count(),
+        2,
+        "two live sessions listed"
+    );
+    let csrf = csrf_in(&page).unwrap();
+    let r = home
+        .post(app.url("/logout-everywhere"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/login?logged_out=1");
+    for b in [&office, &home] {
+        let r = b.get(app.url("/applications")).send().await.unwrap();
+        assert!(location(&r).starts_with("/login"), "signed out");
+    }
+}
