@@ -120,6 +120,31 @@ async fn registry_page(
     };
     let page = registry::list(&st.db, &user.scope, &query).await?;
     let counts = registry::counts(&st.db, &user.scope, user.role).await?;
+    // The identification center's queue shows when each owner has to come by.
+    let mut deadlines = std::collections::HashMap::new();
+    let delegated: Vec<chrono::DateTime<chrono::Utc>> =
+        page.items.iter().filter_map(|a| a.delegated_at).collect();
+    if user.role == Role::IdentificationCenter
+        && let (Some(first), Some(last)) = (delegated.iter().min(), delegated.iter().max())
+    {
+        let local = |t: &chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&crate::clock::moscow()).date_naive()
+        };
+        let cal = crate::calendar::ProductionCalendar::load(
+            &st.db,
+            local(first),
+            local(last) + chrono::Duration::days(60),
+        )
+        .await?;
+        for a in &page.items {
+            if let (Some(at), State::Identification) = (a.delegated_at, state_of(a)?) {
+                deadlines.insert(
+                    a.id,
+                    crate::jobs::identification_no_show::deadline(at, &cal),
+                );
+            }
+        }
+    }
     let partners = partner::Entity::find()
         .filter(user.scope.partners())
         .order_by_asc(partner::Column::Code)
@@ -135,6 +160,7 @@ async fn registry_page(
             sort,
             params: p,
             partners,
+            deadlines,
         },
     ))
 }

@@ -27,6 +27,8 @@ pub struct RegistryModel {
     pub sort: Sort,
     pub params: RegistryParams,
     pub partners: Vec<partner::Model>,
+    /// For the identification center: when each delegated owner's 10 working days end.
+    pub deadlines: HashMap<i64, chrono::DateTime<chrono::Utc>>,
 }
 
 pub fn state_badge(s: State) -> Markup {
@@ -61,6 +63,14 @@ fn registry_href(
         s.push_str(&format!("&after={a}"));
     }
     s
+}
+
+/// The certificate owner's name, the person who comes to the identification center.
+fn owner_name(a: &application::Model) -> String {
+    serde_json::from_str::<serde_json::Value>(&a.owner)
+        .ok()
+        .and_then(|o| o["full_name"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
@@ -119,11 +129,17 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         th { (sort_link("ИНН", Sort::Inn)) }
                         th { "КПП" }
                         th { (sort_link("Наименование", Sort::Name)) }
+                        @if user.role == Role::IdentificationCenter {
+                            th { "Владелец сертификата" }
+                            th { "Делегировано" }
+                            th { "Срок явки" }
+                        } @else {
                         th { "Рег. номер" }
                         th { "Логин" }
                         th { (sort_link("Дата приёма", if m.sort == Sort::NewestFirst { Sort::OldestFirst } else { Sort::NewestFirst })) }
                         th { "Дата подтверждения" }
                         th { "Проверка" }
+                        }
                         @if show_partner { th { "Партнер" } }
                         @if assign { th { "Назначить" } }
                     } }
@@ -136,11 +152,17 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                                 td.nowrap { (a.inn) }
                                 td.nowrap { (a.kpp.as_deref().unwrap_or("")) }
                                 td { a href={ "/applications/" (a.id) } { (a.short_name) } }
+                                @if user.role == Role::IdentificationCenter {
+                                    td { (owner_name(a)) }
+                                    td.nowrap { (a.delegated_at.map(datetime_ru).unwrap_or_default()) }
+                                    td.nowrap { (m.deadlines.get(&a.id).copied().map(datetime_ru).unwrap_or_else(|| "—".to_owned())) }
+                                } @else {
                                 td { (a.registration_number.as_deref().unwrap_or("")) }
                                 td.nowrap { (a.its_login.as_deref().unwrap_or("")) }
                                 td.nowrap { (datetime_ru(a.received_at)) }
                                 td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
                                 td { (checks_badge(a.checks_passed)) }
+                                }
                                 @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
                                 @if assign {
                                     td {

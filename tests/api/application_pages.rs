@@ -161,6 +161,11 @@ async fn the_identification_center_works_its_queue() {
         .replace("&quot;", "\"");
     assert!(html.contains("Очередь идентификации"));
     assert!(html.contains("ООО \"Ромашка\""));
+    // The queue names who comes with a passport and by when: delegated Monday 03.03.2025
+    // 12:00 Moscow time; 10.03 is a day off (8 March fell on a Saturday), so ten working
+    // days later is Tuesday 18.03.2025 12:00.
+    assert!(html.contains("Иванов Иван Иванович"));
+    assert!(html.contains("18.03.2025 12:00:00"), "{html}");
     let detail = page(&b, &app, &format!("/applications/{id}")).await;
     let csrf = csrf_in(&detail).unwrap();
     let r = b
