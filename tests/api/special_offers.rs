@@ -128,3 +128,76 @@ async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
         .unwrap();
     assert!(html.contains("5007055230"));
 }
+
+// The walkthrough: every submission of the page's form answered 422 «unknown field
+// `csrf`»; and the Kaluga center was offered Moscow-region offers.
+#[tokio::test]
+async fn the_sales_center_registers_a_number_through_its_page() {
+    let app = TestApp::spawn().await;
+    let b = app.signed_in("sc-msk").await;
+    let page = b
+        .get(app.url("/special-offers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let post = |number: &'static str, inn: &'static str| {
+        let (b, url, csrf) = (b.clone(), app.url("/special-offers"), csrf.clone());
+        async move {
+            b.post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("offer", "usn_mo"),
+                    ("number", number),
+                    ("inn", inn),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post("MSK-0001", "5036065113").await;
+    assert_eq!(r.status(), 303);
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Номер MSK-0001 зарегистрирован."), "{html}");
+    let r = post("MSK-0002", "12345").await;
+    let html = b
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ИНН клиента") || html.contains("ИНН:"),
+        "the field is named: {html}"
+    );
+    assert!(!html.contains("MSK-0002</td>"));
+
+    let kaluga = app
+        .signed_in("sc-klg")
+        .await
+        .get(app.url("/special-offers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(kaluga.contains("не действует ни одно специальное предложение"));
+    assert!(
+        !kaluga.contains("value=\"usn_mo\""),
+        "no Moscow-region offer offered to Kaluga"
+    );
+}
