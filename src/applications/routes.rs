@@ -624,15 +624,7 @@ async fn upload(
         Ok(x) => x,
         Err(e) => return finish(&st, &user, back_to, Err(e)).await,
     };
-    if let Some(repeated) = crate::auth::check_form(
-        &st,
-        &user,
-        &headers,
-        up.field("csrf").unwrap_or(""),
-        up.field(crate::web::once::FIELD),
-    )
-    .await?
-    {
+    if let Some(repeated) = up.check_form(&st, &user, &headers).await? {
         return Ok(repeated);
     }
     let r = files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes)

@@ -62,7 +62,7 @@ impl Scope {
 impl Scope {
     /// The applications this scope may see.
     pub fn applications(&self) -> Condition {
-        use crate::entities::{application as app, sales_center};
+        use crate::entities::application as app;
         match *self {
             Scope::Operator => Condition::all(),
             Scope::Intake => nothing(),
@@ -72,17 +72,7 @@ impl Scope {
             Scope::SalesCenter { sales_center_id } => Condition::any()
                 .add(self.partner_column(app::Column::PartnerId))
                 // Unclaimed applications of the sales center's region (distribution, §14).
-                .add(
-                    Condition::all().add(app::Column::PartnerId.is_null()).add(
-                        app::Column::RegionCode.in_subquery(
-                            Query::select()
-                                .column(sales_center::Column::RegionCode)
-                                .from(sales_center::Entity)
-                                .and_where(Expr::col(sales_center::Column::Id).eq(sales_center_id))
-                                .to_owned(),
-                        ),
-                    ),
-                ),
+                .add(unclaimed_in_region_of(sales_center_id)),
             Scope::IdentificationCenter {
                 identification_center_id,
             } => Condition::all()
@@ -107,22 +97,27 @@ impl Scope {
     /// center's region (the ones its sales center would distribute, §14). Anyone else
     /// none — other regions' unclaimed applications are reached only by ИНН/КПП (§2.6).
     pub fn claimable(&self) -> Condition {
-        use crate::entities::{application as app, sales_center};
         match *self {
             Scope::Partner {
                 sales_center_id, ..
-            } => Condition::all().add(app::Column::PartnerId.is_null()).add(
-                app::Column::RegionCode.in_subquery(
-                    Query::select()
-                        .column(sales_center::Column::RegionCode)
-                        .from(sales_center::Entity)
-                        .and_where(Expr::col(sales_center::Column::Id).eq(sales_center_id))
-                        .to_owned(),
-                ),
-            ),
+            } => unclaimed_in_region_of(sales_center_id),
             _ => nothing(),
         }
     }
+}
+
+/// Applications no partner has claimed, in the region of a sales center.
+fn unclaimed_in_region_of(sales_center_id: i32) -> Condition {
+    use crate::entities::{application as app, sales_center};
+    Condition::all().add(app::Column::PartnerId.is_null()).add(
+        app::Column::RegionCode.in_subquery(
+            Query::select()
+                .column(sales_center::Column::RegionCode)
+                .from(sales_center::Entity)
+                .and_where(Expr::col(sales_center::Column::Id).eq(sales_center_id))
+                .to_owned(),
+        ),
+    )
 }
 
 /// A condition no row satisfies.

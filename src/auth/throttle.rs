@@ -121,6 +121,29 @@ impl LoginThrottle {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The bucket of `ip` in `map`, refilled to `now` (created full); idle full buckets
+    /// are swept first when the map is at its cap.
+    fn bucket(
+        map: &mut HashMap<IpAddr, Bucket>,
+        ip: IpAddr,
+        now: DateTime<Utc>,
+        burst: u32,
+        per_minute: u32,
+    ) -> &mut Bucket {
+        if map.len() >= MAX_ENTRIES {
+            map.retain(|_, b| {
+                b.refill(now, burst, per_minute);
+                !b.full(burst)
+            });
+        }
+        let b = map.entry(ip).or_insert(Bucket {
+            tokens: f64::from(burst),
+            at: now,
+        });
+        b.refill(now, burst, per_minute);
+        b
+    }
+
     /// Takes one attempt from the address's allowance.
     ///
     /// # Errors
@@ -136,17 +159,13 @@ impl LoginThrottle {
         if let Some(b) = failures.filter(|b| b.tokens < 1.0) {
             return Err(b.wait(l.failures_per_minute));
         }
-        if g.attempts.len() >= MAX_ENTRIES {
-            g.attempts.retain(|_, b| {
-                b.refill(now, l.attempts_burst, l.attempts_per_minute);
-                !b.full(l.attempts_burst)
-            });
-        }
-        let b = g.attempts.entry(ip).or_insert(Bucket {
-            tokens: f64::from(l.attempts_burst),
-            at: now,
-        });
-        b.refill(now, l.attempts_burst, l.attempts_per_minute);
+        let b = Self::bucket(
+            &mut g.attempts,
+            ip,
+            now,
+            l.attempts_burst,
+            l.attempts_per_minute,
+        );
         if b.tokens < 1.0 {
             return Err(b.wait(l.attempts_per_minute));
         }
@@ -159,17 +178,13 @@ impl LoginThrottle {
         let l = self.limits;
         let ip = key(ip);
         let mut g = self.lock();
-        if g.failures.len() >= MAX_ENTRIES {
-            g.failures.retain(|_, b| {
-                b.refill(now, l.failures_burst, l.failures_per_minute);
-                !b.full(l.failures_burst)
-            });
-        }
-        let b = g.failures.entry(ip).or_insert(Bucket {
-            tokens: f64::from(l.failures_burst),
-            at: now,
-        });
-        b.refill(now, l.failures_burst, l.failures_per_minute);
+        let b = Self::bucket(
+            &mut g.failures,
+            ip,
+            now,
+            l.failures_burst,
+            l.failures_per_minute,
+        );
         b.tokens = (b.tokens - 1.0).max(0.0);
     }
 

@@ -736,15 +736,7 @@ async fn web_scan(
         Ok(x) => x,
         Err(e) => return web_done(&st, &user, s.id, Err(e)).await,
     };
-    if let Some(repeated) = crate::auth::check_form(
-        &st,
-        &user,
-        &headers,
-        up.field("csrf").unwrap_or(""),
-        up.field(crate::web::once::FIELD),
-    )
-    .await?
-    {
+    if let Some(repeated) = up.check_form(&st, &user, &headers).await? {
         return Ok(repeated);
     }
     let result = attach_scan(&st, &user, id, &up.bytes)

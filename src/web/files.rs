@@ -67,6 +67,27 @@ impl Upload {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The upload form's CSRF and one-time tokens, as `auth::check_form` checks any form:
+    /// `Some(response)` when it was already submitted.
+    ///
+    /// # Errors
+    /// `CsrfRejected`; database errors.
+    pub async fn check_form(
+        &self,
+        st: &crate::AppState,
+        user: &crate::auth::CurrentUser,
+        headers: &axum::http::HeaderMap,
+    ) -> AppResult<Option<Response>> {
+        crate::auth::check_form(
+            st,
+            user,
+            headers,
+            self.field("csrf").unwrap_or(""),
+            self.field(crate::web::once::FIELD),
+        )
+        .await
+    }
 }
 
 /// Reads the one file of a multipart upload (field `file`) and the other fields.

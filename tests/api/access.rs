@@ -36,14 +36,7 @@ async fn each_role_sees_its_own_navigation() {
     ];
     for (login, present, absent) in cases {
         let b = app.signed_in(login).await;
-        let html = b
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.html(&b, "/").await;
         let nav = &html[html.find("<nav").unwrap()..html.find("</nav>").unwrap()];
         for p in present {
             assert!(nav.contains(&format!(">{p}<")), "{login} should see {p}");
@@ -185,15 +178,8 @@ async fn each_scope_lists_only_its_partners() {
     }
     // The web page agrees with the API.
     let html = app
-        .signed_in("sc-klg")
-        .await
-        .get(app.url("/reference/partners"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .html(&app.signed_in("sc-klg").await, "/reference/partners")
+        .await;
     assert!(html.contains("ООО «Калуга-Софт»"));
     assert!(!html.contains("Бухсофт"));
 }
@@ -266,26 +252,12 @@ async fn the_operator_runs_jobs_through_the_api() {
 async fn the_operator_browses_the_journal_page() {
     let app = TestApp::spawn().await;
     let b = app.signed_in("operator").await;
-    let html = b
-        .get(app.url("/audit?action=seed"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&b, "/audit?action=seed").await;
     assert!(html.contains("Загрузка справочников"));
     assert!(html.contains("Система: загрузка справочников"));
     assert!(!html.contains("Вход в систему<"), "filtered by action");
     // Codes and raw JSON stay out of the page: the changes are a table of fields.
-    let html = b
-        .get(app.url("/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&b, "/audit").await;
     for code in ["seed.sync", "system:", "auth.login", "{\"", "&quot;"] {
         assert!(!html.contains(code), "{code} on the journal page");
     }
@@ -297,14 +269,7 @@ async fn every_role_reads_the_help_page_with_the_deadlines_the_product_keeps() {
     let app = TestApp::spawn().await;
     for login in ["p-klg-1", "sc-klg", "ic-1", "operator"] {
         let b = app.signed_in(login).await;
-        let html = b
-            .get(app.url("/help"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.html(&b, "/help").await;
         for text in [
             "Распределение",
             "Ожидание расписки",

@@ -604,3 +604,16 @@ impl TestApp {
         .unwrap()
     }
 }
+
+impl TestApp {
+    /// The page at `path` as browser `b` gets it, as text.
+    pub async fn html(&self, b: &reqwest::Client, path: &str) -> String {
+        b.get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}

@@ -439,14 +439,7 @@ async fn files_up_to_ten_megabytes_are_accepted_and_larger_ones_refused_with_a_m
         .await
         .expect("the server reads the upload to its end instead of cutting it off");
     assert_eq!(r.status(), 303);
-    let page = b
-        .get(app.url(&location(&r)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&b, &location(&r)).await;
     assert!(page.contains("файл больше 10 МБ"), "{page}");
 }
 
@@ -491,14 +484,7 @@ async fn csv_exports_write_formulas_as_text() {
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let b = app.signed_in("p-klg-1").await;
-    let csv = b
-        .get(app.url("/subscribers/export.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.html(&b, "/subscribers/export.csv").await;
     assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
     assert!(!csv.contains(";=HYPERLINK(") && !csv.contains(";\"=HYPERLINK("));
 }
@@ -769,14 +755,7 @@ async fn a_form_submitted_twice_acts_once_and_says_so() {
     let app = TestApp::spawn().await;
     let id = app.submit(&sample_application()).await;
     let b = app.signed_in("p-klg-1").await;
-    let page = b
-        .get(app.url(&format!("/applications/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&b, &format!("/applications/{id}")).await;
     let csrf = csrf_in(&page).unwrap();
     let once = page
         .split("name=\"once\" value=\"")
@@ -800,14 +779,7 @@ async fn a_form_submitted_twice_acts_once_and_says_so() {
         .await
         .unwrap();
     assert_eq!(location(&second), format!("/applications/{id}"));
-    let page = b
-        .get(app.url(&location(&second)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&b, &location(&second)).await;
     assert!(page.contains("уже была отправлена"), "{page}");
     let history = app.application("p-klg-1", id).await["history"].clone();
     let rejects = history

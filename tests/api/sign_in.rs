@@ -26,14 +26,7 @@ async fn the_login_page_is_in_russian_and_protects_its_form() {
 async fn a_signed_in_partner_lands_on_home_with_the_partner_sections() {
     let app = TestApp::spawn().await;
     let b = app.signed_in("p-msk-1").await;
-    let html = b
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&b, "/").await;
     assert!(html.contains("Иванова Мария Петровна"));
     assert!(html.contains("ООО «Бухсофт Подольск»"));
 }
@@ -274,14 +267,7 @@ async fn signing_out_everywhere_ends_the_other_browsers_sessions_too() {
     let app = TestApp::spawn().await;
     let office = app.signed_in("p-klg-1").await;
     let home = app.signed_in("p-klg-1").await;
-    let page = home
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&home, "/profile").await;
     assert!(page.contains("этот браузер"));
     assert_eq!(
         page.matches("<tr><td>").count(),

@@ -117,15 +117,8 @@ async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
 
     // The sales center's page lists it.
     let html = app
-        .signed_in("sc-msk")
-        .await
-        .get(app.url("/special-offers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .html(&app.signed_in("sc-msk").await, "/special-offers")
+        .await;
     assert!(html.contains("5007055230"));
 }
 
@@ -135,14 +128,7 @@ async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
 async fn the_sales_center_registers_a_number_through_its_page() {
     let app = TestApp::spawn().await;
     let b = app.signed_in("sc-msk").await;
-    let page = b
-        .get(app.url("/special-offers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&b, "/special-offers").await;
     let csrf = csrf_in(&page).unwrap();
     let post = |number: &'static str, inn: &'static str| {
         let (b, url, csrf) = (b.clone(), app.url("/special-offers"), csrf.clone());
@@ -161,24 +147,10 @@ async fn the_sales_center_registers_a_number_through_its_page() {
     };
     let r = post("MSK-0001", "5036065113").await;
     assert_eq!(r.status(), 303);
-    let html = b
-        .get(app.url(&location(&r)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&b, &location(&r)).await;
     assert!(html.contains("Номер MSK-0001 зарегистрирован."), "{html}");
     let r = post("MSK-0002", "12345").await;
-    let html = b
-        .get(app.url(&location(&r)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&b, &location(&r)).await;
     assert!(
         html.contains("ИНН клиента") || html.contains("ИНН:"),
         "the field is named: {html}"
@@ -186,15 +158,8 @@ async fn the_sales_center_registers_a_number_through_its_page() {
     assert!(!html.contains("MSK-0002</td>"));
 
     let kaluga = app
-        .signed_in("sc-klg")
-        .await
-        .get(app.url("/special-offers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .html(&app.signed_in("sc-klg").await, "/special-offers")
+        .await;
     assert!(kaluga.contains("не действует ни одно специальное предложение"));
     assert!(
         !kaluga.contains("value=\"usn_mo\""),
