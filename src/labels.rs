@@ -364,6 +364,9 @@ pub fn journal_key_title(key: &str) -> Cow<'static, str> {
         "address" => "Адрес",
         "certificate_end" => "Окончание сертификата",
         "id" => "Номер",
+        "entries" => "Записей",
+        "intact" => "Цепочка цела",
+        "broken_id" => "Нарушена на записи",
         other => return field_title(other),
     })
 }

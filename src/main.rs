@@ -88,6 +88,18 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The journal.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the journal's hash chain: exit 0 when intact, otherwise name the first
+    /// broken row.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -416,6 +428,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("user {login} created");
         }
         Command::Token { command } => token_command(command).await?,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let state = state(Arc::new(SystemClock)).await?;
+            let v = registrar::audit::verify_and_record(
+                &state.db,
+                Actor::system("cli"),
+                state.clock.now(),
+            )
+            .await?;
+            match v.broken {
+                None => println!("journal intact: {} entries", v.entries),
+                Some((id, b)) => anyhow::bail!(
+                    "journal broken at entry {id} ({}): {}",
+                    b.as_str(),
+                    b.title_ru()
+                ),
+            }
+        }
     }
     Ok(())
 }

@@ -7,6 +7,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod chain;
+
 mod m20261123_000001_reference;
 mod m20261123_000002_access;
 mod m20261123_000003_applications;
@@ -17,6 +19,7 @@ mod m20261123_000007_certificates;
 mod m20261123_000008_contacts;
 mod m20261123_000009_special_offer_permits;
 mod m20261124_100000_hardening;
+mod m20261124_110000_audit_chain;
 
 pub struct Migrator;
 
@@ -34,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_contacts::Migration),
             Box::new(m20261123_000009_special_offer_permits::Migration),
             Box::new(m20261124_100000_hardening::Migration),
+            Box::new(m20261124_110000_audit_chain::Migration),
         ]
     }
 }

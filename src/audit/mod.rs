@@ -4,6 +4,10 @@
 //! the [`Change`]s the use case records, and on commit appends them to `audit_log` in the
 //! same transaction. A write that records nothing is a programming error and is refused,
 //! so an unaudited change cannot slip in.
+//!
+//! The journal is tamper-evident: each row carries the hash of the row before it and its
+//! own (`migrations::chain`), appended under a lock on the chain's head row, so the chain
+//! follows the ids. [`verify`] walks it and names the first row that does not fit.
 
 pub mod routes;
 
@@ -18,8 +22,12 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::entities::audit_log;
+use crate::entities::{audit_chain, audit_log};
 use crate::error::AppError;
+use chrono::SubsecRound;
+use migrations::chain;
+use sea_orm::ActiveModelTrait;
+use sea_orm::sea_query::Expr;
 
 /// Who is acting: a signed-in user, or the system itself (jobs, seeding, the CLI).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +113,9 @@ impl Write {
         Ok(Write {
             txn: db.begin_with_options(options).await?,
             actor,
-            at,
+            // Microseconds: what both databases keep, so the journal's hashes computed
+            // now match the rows read back later.
+            at: at.trunc_subsecs(6),
             changes: Vec::new(),
         })
     }
@@ -136,10 +146,34 @@ impl Write {
                 "a write committed without an audit entry"
             )));
         }
-        let rows: Vec<audit_log::ActiveModel> = self
-            .changes
-            .into_iter()
-            .map(|c| audit_log::ActiveModel {
+        // The chain's head, locked (PostgreSQL: FOR UPDATE; SQLite holds the write lock
+        // since BEGIN IMMEDIATE): concurrent writers append one after the other, and the
+        // rows' ids follow the chain.
+        let head = audit_chain::Entity::find_by_id(1)
+            .lock_exclusive()
+            .one(&self.txn)
+            .await?;
+        let mut prev = head
+            .as_ref()
+            .map_or_else(|| chain::GENESIS.to_owned(), |h| h.last_hash.clone());
+        let mut rows: Vec<audit_log::ActiveModel> = Vec::with_capacity(self.changes.len());
+        for c in self.changes {
+            let before = c.before.map(|v| v.to_string());
+            let after = c.after.map(|v| v.to_string());
+            let hash = chain::hash(
+                &prev,
+                &chain::Entry {
+                    at_micros: self.at.timestamp_micros(),
+                    actor_user_id: self.actor.user_id,
+                    actor_login: &self.actor.login,
+                    action: &c.action,
+                    object_type: &c.object_type,
+                    object_id: &c.object_id,
+                    before: before.as_deref(),
+                    after: after.as_deref(),
+                },
+            );
+            rows.push(audit_log::ActiveModel {
                 id: NotSet,
                 at: Set(self.at),
                 actor_user_id: Set(self.actor.user_id),
@@ -147,15 +181,44 @@ impl Write {
                 action: Set(c.action),
                 object_type: Set(c.object_type),
                 object_id: Set(c.object_id),
-                before: Set(c.before.map(|v| v.to_string())),
-                after: Set(c.after.map(|v| v.to_string())),
-            })
-            .collect();
+                before: Set(before),
+                after: Set(after),
+                prev_hash: Set(Some(std::mem::replace(&mut prev, hash.clone()))),
+                hash: Set(Some(hash)),
+            });
+        }
         // Several hundred rows per statement keep SQLite under its bound-value limit.
+        let mut last_id = None;
         for chunk in rows.chunks(500) {
-            audit_log::Entity::insert_many(chunk.to_vec())
+            last_id = audit_log::Entity::insert_many(chunk.to_vec())
                 .exec(&self.txn)
-                .await?;
+                .await?
+                .last_insert_id;
+        }
+        let last_id = match last_id {
+            Some(id) => id,
+            None => audit_log::Entity::find()
+                .select_only()
+                .column_as(audit_log::Column::Id.max(), "id")
+                .into_tuple::<Option<i64>>()
+                .one(&self.txn)
+                .await?
+                .flatten()
+                .unwrap_or_default(),
+        };
+        let head_row = audit_chain::ActiveModel {
+            id: Set(1),
+            last_id: Set(last_id),
+            last_hash: Set(prev),
+            verified_at: NotSet,
+            verified_entries: NotSet,
+            broken_id: NotSet,
+            broken_reason: NotSet,
+        };
+        if head.is_some() {
+            head_row.update(&self.txn).await?;
+        } else {
+            head_row.insert(&self.txn).await?;
         }
         self.txn.commit().await?;
         Ok(())
@@ -214,4 +277,178 @@ pub async fn browse(
     let more = rows.len() as u64 > q.limit;
     rows.truncate(q.limit as usize);
     Ok((rows, more))
+}
+
+/// Why the chain does not hold at a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// The row's fields do not give its hash: it was edited.
+    Changed,
+    /// The row does not follow the one before it: a row between them was removed, or
+    /// this one was inserted.
+    Link,
+    /// The row has no hash: it was written outside the product.
+    Unhashed,
+    /// The journal ends before the row the chain's head names: its last rows were removed.
+    Tail { head_id: i64 },
+}
+
+impl Break {
+    pub fn title_ru(&self) -> String {
+        match self {
+            Break::Changed => "содержимое записи изменено".to_owned(),
+            Break::Link => {
+                "запись не продолжает предыдущую: перед ней удалена запись или она вставлена"
+                    .to_owned()
+            }
+            Break::Unhashed => "у записи нет хеша: она добавлена в обход системы".to_owned(),
+            Break::Tail { head_id } => {
+                format!(
+                    "журнал обрывается раньше записи №{head_id}, которой заканчивается цепочка: последние записи удалены"
+                )
+            }
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Break::Changed => "changed",
+            Break::Link => "link",
+            Break::Unhashed => "unhashed",
+            Break::Tail { .. } => "tail",
+        }
+    }
+}
+
+/// What a walk of the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Rows read (up to and including the broken one).
+    pub entries: u64,
+    /// The first row that does not fit, and why.
+    pub broken: Option<(i64, Break)>,
+}
+
+/// Rows read per query while verifying: memory stays flat on any journal size.
+const VERIFY_CHUNK: u64 = 5000;
+
+/// Walks the whole chain in id order and stops at the first row that does not fit.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify<C: sea_orm::ConnectionTrait>(db: &C) -> Result<Verification, DbErr> {
+    let mut prev = chain::GENESIS.to_owned();
+    let (mut last_id, mut entries) = (0i64, 0u64);
+    loop {
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Id.gt(last_id))
+            .order_by_asc(audit_log::Column::Id)
+            .limit(VERIFY_CHUNK)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in rows {
+            entries += 1;
+            let (Some(row_prev), Some(row_hash)) = (r.prev_hash.as_deref(), r.hash.as_deref())
+            else {
+                return Ok(Verification {
+                    entries,
+                    broken: Some((r.id, Break::Unhashed)),
+                });
+            };
+            if row_prev != prev {
+                return Ok(Verification {
+                    entries,
+                    broken: Some((r.id, Break::Link)),
+                });
+            }
+            let expected = chain::hash(
+                &prev,
+                &chain::Entry {
+                    at_micros: r.at.timestamp_micros(),
+                    actor_user_id: r.actor_user_id,
+                    actor_login: &r.actor_login,
+                    action: &r.action,
+                    object_type: &r.object_type,
+                    object_id: &r.object_id,
+                    before: r.before.as_deref(),
+                    after: r.after.as_deref(),
+                },
+            );
+            if expected != row_hash {
+                return Ok(Verification {
+                    entries,
+                    broken: Some((r.id, Break::Changed)),
+                });
+            }
+            prev = expected;
+            last_id = r.id;
+        }
+    }
+    let head = audit_chain::Entity::find_by_id(1).one(db).await?;
+    if let Some(h) = head
+        && (h.last_id != last_id || h.last_hash != prev)
+    {
+        return Ok(Verification {
+            entries,
+            broken: Some((last_id, Break::Tail { head_id: h.last_id })),
+        });
+    }
+    Ok(Verification {
+        entries,
+        broken: None,
+    })
+}
+
+/// Verifies the chain and keeps the result for the journal page; the run itself is
+/// journaled with who asked for it.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify_and_record(
+    db: &DatabaseConnection,
+    by: Actor,
+    now: DateTime<Utc>,
+) -> Result<Verification, AppError> {
+    let v = verify(db).await?;
+    let mut w = Write::begin(db, by, now).await?;
+    audit_chain::Entity::update_many()
+        .col_expr(audit_chain::Column::VerifiedAt, Expr::value(Some(w.at())))
+        .col_expr(
+            audit_chain::Column::VerifiedEntries,
+            Expr::value(Some(i64::try_from(v.entries).unwrap_or(i64::MAX))),
+        )
+        .col_expr(
+            audit_chain::Column::BrokenId,
+            Expr::value(v.broken.as_ref().map(|(id, _)| *id)),
+        )
+        .col_expr(
+            audit_chain::Column::BrokenReason,
+            Expr::value(v.broken.as_ref().map(|(_, b)| b.title_ru())),
+        )
+        .filter(audit_chain::Column::Id.eq(1))
+        .exec(&*w)
+        .await?;
+    w.record(
+        Change::new("audit.verify", "audit", "journal").after(serde_json::json!({
+            "entries": v.entries,
+            "intact": v.broken.is_none(),
+            "broken_id": v.broken.as_ref().map(|(id, _)| *id),
+            "reason": v.broken.as_ref().map(|(_, b)| b.as_str()),
+        })),
+    );
+    w.commit().await?;
+    Ok(v)
+}
+
+/// The last verification as stored: when, over how many rows, and what it found.
+///
+/// # Errors
+/// Database errors.
+pub async fn last_verification(
+    db: &DatabaseConnection,
+) -> Result<Option<audit_chain::Model>, DbErr> {
+    audit_chain::Entity::find_by_id(1).one(db).await
 }

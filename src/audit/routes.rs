@@ -2,7 +2,7 @@
 
 use crate::extract::Query;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use super::{JournalQuery, browse};
 use crate::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::session::{Flash, FlashKind};
+use crate::auth::{Csrf, CurrentUser, NoFields, Role};
 use crate::entities::audit_log;
 use crate::error::AppResult;
 use crate::params::Params;
@@ -24,11 +25,93 @@ use crate::labels::{
 use crate::web::{layout, urlencode};
 
 pub fn web_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(page))
+    Router::new()
+        .route("/audit", get(page))
+        .route("/audit/verify", post(web_verify))
 }
 
 pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(api))
+    Router::new().route("/audit", get(api)).route(
+        "/audit/verification",
+        get(api_verification).post(api_verify),
+    )
+}
+
+/// The state of the chain as the page and the API show it.
+fn verification_json(v: Option<&crate::entities::audit_chain::Model>) -> Value {
+    match v {
+        Some(c) if c.verified_at.is_some() => json!({
+            "verified_at": c.verified_at, "entries": c.verified_entries,
+            "intact": c.broken_id.is_none(), "broken_id": c.broken_id, "reason": c.broken_reason,
+        }),
+        _ => json!({ "verified_at": null }),
+    }
+}
+
+async fn api_verification(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Value>> {
+    user.require(&[Role::Operator])?;
+    let last = super::last_verification(&state.db).await?;
+    Ok(Json(verification_json(last.as_ref())))
+}
+
+async fn api_verify(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
+    user.require(&[Role::Operator])?;
+    super::verify_and_record(&state.db, user.actor(), state.clock.now()).await?;
+    let last = super::last_verification(&state.db).await?;
+    Ok(Json(verification_json(last.as_ref())))
+}
+
+async fn web_verify(
+    State(state): State<AppState>,
+    Csrf(user, _): Csrf<NoFields>,
+) -> AppResult<axum::response::Response> {
+    user.require(&[Role::Operator])?;
+    let v = super::verify_and_record(&state.db, user.actor(), state.clock.now()).await?;
+    let flash = match &v.broken {
+        None => Flash {
+            kind: FlashKind::Success,
+            text: format!("Журнал проверен: цепочка цела, записей — {}.", v.entries),
+        },
+        Some((id, b)) => Flash {
+            kind: FlashKind::Error,
+            text: format!(
+                "Журнал проверен: цепочка нарушена на записи №{id} — {}.",
+                b.title_ru()
+            ),
+        },
+    };
+    crate::web::flash_redirect(&state, &user, "/audit", flash).await
+}
+
+/// Partial: what the last verification of the chain found, and the button to run it.
+fn verification_panel(
+    user: &CurrentUser,
+    last: Option<&crate::entities::audit_chain::Model>,
+) -> Markup {
+    html! {
+        div.summary.verification {
+            @match last {
+                Some(c) if c.verified_at.is_some() => {
+                    @if let Some(id) = c.broken_id {
+                        span.badge.badge-err { "Цепочка нарушена" }
+                        span { "на записи №" (id) ": " (c.broken_reason.as_deref().unwrap_or("")) }
+                    } @else {
+                        span.badge.badge-ok { "Цепочка цела" }
+                    }
+                    span.muted { "проверено " (c.verified_at.map(datetime_ru).unwrap_or_default()) ", записей: " (c.verified_entries.unwrap_or(0)) }
+                }
+                _ => { span.badge.badge-muted { "Ещё не проверялся" } }
+            }
+            form.inline method="post" action="/audit/verify" {
+                (layout::csrf_field(user))
+                button.secondary type="submit" { "Проверить журнал" }
+            }
+            span.muted { "Каждая запись журнала содержит хеш предыдущей: изменение, удаление или вставка записи в обход системы обнаруживается проверкой. Журнал проверяется автоматически раз в сутки." }
+        }
+    }
 }
 
 /// The journal's action groups a person filters by (prefixes of the action codes).
@@ -121,11 +204,13 @@ async fn page(
             keep("object_id", &f.object_id)
         )
     });
+    let last = super::last_verification(&state.db).await?;
     Ok(layout::page(
         &user,
         "audit",
         "Журнал действий",
         html! {
+            (verification_panel(&user, last.as_ref()))
             form.toolbar method="get" action="/audit" {
                 label { "Пользователь" input type="text" name="actor" value=[f.actor.as_deref()]; }
                 label { "Действие"

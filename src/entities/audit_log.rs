@@ -15,6 +15,10 @@ pub struct Model {
     pub before: Option<String>,
     /// JSON summary of the object after the change.
     pub after: Option<String>,
+    /// The hash of the row before this one (`migrations::chain::GENESIS` for the first).
+    pub prev_hash: Option<String>,
+    /// The hash of this row's fields and `prev_hash`.
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

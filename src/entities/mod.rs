@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod application;
 pub mod application_document;
 pub mod application_history;
+pub mod audit_chain;
 pub mod audit_log;
 pub mod calendar_day;
 pub mod certificate;

@@ -2,6 +2,7 @@
 //! apply, registered in [`registry`]; the scheduler inside `serve`, `registrar jobs run`
 //! and `POST /api/v1/jobs/run` all call [`run_all`].
 
+pub mod audit_verify;
 pub mod auto_reject;
 pub mod deferred_its;
 pub mod distribution;
@@ -61,6 +62,10 @@ pub fn registry() -> Vec<Job> {
         Job {
             name: crate::subscribers::certificates::JOB,
             run: |st, t| Box::pin(crate::subscribers::certificates::refresh_revoked(st, t)),
+        },
+        Job {
+            name: audit_verify::NAME,
+            run: |st, t| Box::pin(audit_verify::run(st, t)),
         },
         Job {
             name: sessions::NAME,

@@ -242,6 +242,7 @@ async fn the_operator_runs_jobs_through_the_api() {
             "distribution",
             "deferred_its",
             "certificate_revocations",
+            "audit_verify",
             "sessions",
             "outbox"
         ]

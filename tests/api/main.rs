@@ -8,6 +8,7 @@ mod access;
 mod application_jobs;
 mod application_pages;
 mod applications;
+mod audit_chain;
 mod certificates;
 mod cli;
 mod company_groups;
