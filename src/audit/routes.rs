@@ -249,8 +249,9 @@ fn row(
             a href=(href) { "№" (r.object_id) }
         } @else if r.object_id.chars().all(|c| c.is_ascii_digit()) {
             "№" (r.object_id)
-        } @else {
-            (r.object_id)
+        } @else if r.object_type == "login" {
+            // What was typed at the login form.
+            "«" (r.object_id) "»"
         }
     };
     html! { tr {

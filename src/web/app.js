@@ -38,9 +38,22 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!data) return;
   var echo;
   try { echo = JSON.parse(data.textContent); } catch (e) { return; }
-  var form = Array.prototype.find.call(document.forms, function (f) {
+  // Several forms may post to one address (passed / failed identification): take the one
+  // that has the refused fields, else the one that has the typed fields.
+  var candidates = Array.prototype.filter.call(document.forms, function (f) {
     return f.getAttribute("action") === echo.action;
   });
+  var has = function (f, name) {
+    return !!(f.elements[name] || f.elements[name.split(".").pop()]);
+  };
+  var form = candidates.find(function (f) {
+    return echo.errors.some(function (e) { return has(f, e[0]); });
+  }) || candidates.find(function (f) {
+    return echo.values.some(function (kv) {
+      var el = f.elements[kv[0]];
+      return el && el.type !== "hidden";
+    });
+  }) || candidates[0];
   if (!form) return;
   var skip = { csrf: 1, once: 1, version: 1 };
   var byName = {};
