@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod labels;
 pub mod money;
 pub mod notify;
+pub mod openapi;
 pub mod params;
 pub mod reference;
 pub mod seed;
@@ -42,7 +43,6 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Channel;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::AppError;
 
 /// Everything a request handler or a job needs.
 #[derive(Clone)]
@@ -78,6 +78,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(auth::routes::routes())
         .merge(web::home::routes())
         .merge(web::help::routes())
+        .merge(web::api_page::routes())
         .merge(reference::routes::web_routes())
         .merge(audit::routes::web_routes())
         .merge(applications::routes::routes())
@@ -92,17 +93,9 @@ pub fn build_app(state: AppState) -> Router {
         .layer(middleware::from_fn(web::html_errors))
         .layer(Extension(Channel::Web));
 
-    let api = Router::new()
-        .merge(reference::routes::api_routes())
-        .merge(audit::routes::api_routes())
-        .merge(jobs::api_routes())
-        .merge(applications::api::routes())
-        .merge(tariffs::routes::api_routes())
-        .merge(tariffs::permits::api_routes())
-        .merge(subscribers::api::routes())
-        .merge(subscribers::groups::api_routes())
-        .merge(subscribers::certificates::api_routes())
-        .fallback(|| async { AppError::NotFound })
+    // Registering an API route documents it (utoipa): see `openapi`.
+    let api = openapi::api()
+        .fallback(openapi::no_route)
         .layer(middleware::from_fn(error::problems_for_bare_errors))
         .layer(Extension(Channel::Api));
 

@@ -1,13 +1,14 @@
 //! The applications API (`/api/v1/applications…`), per interfaces.md.
 
 use crate::extract::{Path, Query};
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::checks::Checks;
 use super::files;
@@ -24,25 +25,23 @@ use crate::error::{AppError, AppResult};
 use crate::params::Params;
 use crate::web::files::{download, read_upload};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/applications", post(submit).get(list))
-        .route("/applications/claim", post(claim_by_requisites))
-        .route("/applications/{id}", get(show))
-        .route("/applications/{id}/claim", post(claim))
-        .route("/applications/{id}/assign", post(assign))
-        .route("/applications/{id}/identification-centers", get(centers))
-        .route("/applications/{id}/delegate-identification", post(delegate))
-        .route("/applications/{id}/identification", post(identification))
-        .route("/applications/{id}/its-check", get(its_check))
-        .route("/applications/{id}/process", post(process))
-        .route("/applications/{id}/reject", post(reject))
-        .route("/applications/{id}/receipt", post(receipt))
-        .route("/applications/{id}/documents.zip", get(documents_zip))
-        .route(
-            "/applications/{id}/documents/{kind}",
-            get(document)
-                .put(attach)
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit, list))
+        .routes(routes!(claim_by_requisites))
+        .routes(routes!(show))
+        .routes(routes!(claim))
+        .routes(routes!(assign))
+        .routes(routes!(centers))
+        .routes(routes!(delegate))
+        .routes(routes!(identification))
+        .routes(routes!(its_check))
+        .routes(routes!(process))
+        .routes(routes!(reject))
+        .routes(routes!(receipt))
+        .routes(routes!(documents_zip))
+        .routes(
+            routes!(document, attach)
                 .layer(DefaultBodyLimit::max(crate::storage::UPLOAD_BODY_LIMIT)),
         )
 }
@@ -160,6 +159,7 @@ fn with_etag(version: i32, body: Value, status: StatusCode) -> Response {
     r
 }
 
+#[utoipa::path(post, path = "/applications", tag = "Заявления", summary = "Принять заявление из программы 1С (роль `intake`). Повтор с тем же Idempotency-Key возвращает первый ответ", params(("Idempotency-Key" = Option<String>, Header, description = "Ключ идемпотентности, до 128 знаков")), request_body = crate::applications::intake::IntakeDocument, responses((status = 201, description = "Заявление принято: `{id, state, version, received_at, checks}`", body = Object), crate::openapi::Refusals))]
 async fn submit(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -201,8 +201,9 @@ async fn submit(
     }
 }
 
-#[derive(Deserialize, Default)]
-struct ListQuery {
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ApplicationListQuery {
     state: Option<String>,
     folder: Option<String>,
     q: Option<String>,
@@ -212,10 +213,11 @@ struct ListQuery {
     after: Option<String>,
 }
 
+#[utoipa::path(get, path = "/applications", tag = "Заявления", summary = "Реестр заявлений в пределах организации вызывающего", params(ApplicationListQuery), responses((status = 200, description = "`{items, total, page, per_page, next}`", body = Object), crate::openapi::Refusals))]
 async fn list(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<ApplicationListQuery>,
 ) -> AppResult<Json<Value>> {
     user.require(&[
         Role::Partner,
@@ -295,6 +297,7 @@ async fn list(
     })))
 }
 
+#[utoipa::path(get, path = "/applications/{id}", tag = "Заявления", summary = "Заявление: реквизиты, проверки, документы, история", params(("id" = i64, Path, description = "Заявление")), responses((status = 200, description = "Заявление; заголовок `ETag` — его версия", body = Object), crate::openapi::Refusals))]
 async fn show(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -315,6 +318,7 @@ async fn fire(
     Ok(with_etag(a.version, detail(st, &a).await?, StatusCode::OK))
 }
 
+#[utoipa::path(post, path = "/applications/{id}/claim", tag = "Заявления", summary = "Получить неполученную заявку своего региона (партнер)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn claim(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -324,13 +328,14 @@ async fn claim(
     fire(&st, &user, &headers, id, Command::Claim).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ClaimBody {
     inn: String,
     kpp: Option<String>,
 }
 
+#[utoipa::path(post, path = "/applications/claim", tag = "Заявления", summary = "Получить заявку по ИНН/КПП (партнер)", request_body = ClaimBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn claim_by_requisites(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -341,12 +346,13 @@ async fn claim_by_requisites(
     Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AssignBody {
     partner_code: String,
 }
 
+#[utoipa::path(post, path = "/applications/{id}/assign", tag = "Заявления", summary = "Назначить заявку партнеру (центр продаж)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = AssignBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn assign(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -366,6 +372,7 @@ async fn assign(
     .await
 }
 
+#[utoipa::path(get, path = "/applications/{id}/identification-centers", tag = "Заявления", summary = "Центры идентификации региона, ближайший к адресу первым", params(("id" = i64, Path, description = "Заявление")), responses((status = 200, description = "`{items: [{id, code, office_name, address, distance_km, …}]}`", body = Object), crate::openapi::Refusals))]
 async fn centers(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -384,12 +391,13 @@ async fn centers(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DelegateBody {
     center_id: Option<i32>,
 }
 
+#[utoipa::path(post, path = "/applications/{id}/delegate-identification", tag = "Заявления", summary = "Делегировать идентификацию (ближайший центр, если не указан)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = DelegateBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn delegate(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -409,20 +417,21 @@ async fn delegate(
     .await
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum IdentificationResult {
     Passed,
     Failed,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct IdentificationBody {
     result: IdentificationResult,
     reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/applications/{id}/identification", tag = "Заявления", summary = "Результат идентификации (центр идентификации)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = IdentificationBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn identification(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -444,6 +453,7 @@ async fn identification(
     .await
 }
 
+#[utoipa::path(get, path = "/applications/{id}/its-check", tag = "Заявления", summary = "Проверка подписки ИТС ПРОФ: `active`, `deferred`, `used_by_other` или `none`", params(("id" = i64, Path, description = "Заявление")), responses((status = 200, description = "`{outcome, subscriptions, options}`", body = Object), crate::openapi::Refusals))]
 async fn its_check(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -456,6 +466,7 @@ async fn its_check(
     )?))
 }
 
+#[utoipa::path(post, path = "/applications/{id}/process", tag = "Заявления", summary = "Отправить в обработку с вариантом подключения и флагами тарифа", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = crate::applications::processing::ProcessRequest, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn process(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -466,13 +477,14 @@ async fn process(
     fire(&st, &user, &headers, id, Command::SendToProcessing(b)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RejectBody {
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(post, path = "/applications/{id}/reject", tag = "Заявления", summary = "Отклонить с причиной (партнер, центр продаж)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = RejectBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
 async fn reject(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -492,6 +504,7 @@ async fn reject(
 
 /// The receipt from the 1C program. The intake gets its own answer only — the state
 /// and version — not the application's card.
+#[utoipa::path(post, path = "/applications/{id}/receipt", tag = "Заявления", summary = "Расписка абонента о получении сертификата (роль `intake`)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), responses((status = 200, description = "`{id, state, version}`", body = Object), crate::openapi::Refusals))]
 async fn receipt(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -513,6 +526,7 @@ async fn receipt(
     Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
+#[utoipa::path(get, path = "/applications/{id}/documents/{kind}", tag = "Заявления", summary = "Скачать документ", params(("id" = i64, Path, description = "Заявление"), ("kind" = String, Path, description = "Вид документа: `application_form`, `identity_document`, `owner_photo`, …")), responses((status = 200, description = "Файл", body = Object), crate::openapi::Refusals))]
 async fn document(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -522,6 +536,7 @@ async fn document(
     Ok(download(bytes, &doc.content_type, &doc.file_name))
 }
 
+#[utoipa::path(get, path = "/applications/{id}/documents.zip", tag = "Заявления", summary = "Все документы заявления одним архивом", params(("id" = i64, Path, description = "Заявление")), responses((status = 200, description = "ZIP", body = Object), crate::openapi::Refusals))]
 async fn documents_zip(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
@@ -535,6 +550,7 @@ async fn documents_zip(
     ))
 }
 
+#[utoipa::path(put, path = "/applications/{id}/documents/{kind}", tag = "Заявления", summary = "Прикрепить или заменить документ (`multipart/form-data`, поле `file`; PDF, JPEG, PNG, TIFF, ZIP до 10 МБ)", params(("id" = i64, Path, description = "Заявление"), ("kind" = String, Path, description = "Вид документа")), request_body(content = String, content_type = "multipart/form-data", description = "Поле `file` — сам файл"), responses((status = 200, description = "`{kind, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by}`", body = Object), crate::openapi::Refusals))]
 async fn attach(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,

@@ -10,14 +10,14 @@ use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKin
 use super::requisites;
 use crate::error::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestType {
     Create,
     Change,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LegalForm {
     LegalEntity,
@@ -34,7 +34,7 @@ impl LegalForm {
 }
 
 /// The organisation's category (Категория, manual l.1286): a fixed list, not free text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Taxpayer,
@@ -75,7 +75,7 @@ impl Category {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CertificateType {
     /// КЭП.
@@ -84,7 +84,7 @@ pub enum CertificateType {
     QualifiedCryptopro,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Authority {
     Fns,
@@ -176,7 +176,7 @@ fn valid_email(s: &str) -> Result<(), ValidationError> {
 }
 
 /// The certificate owner (владелец ЭП).
-#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Owner {
     #[validate(length(min = 5, max = 300, message = "укажите ФИО полностью"))]
@@ -191,7 +191,7 @@ pub struct Owner {
 }
 
 /// A direction of reporting (направление сдачи отчётности).
-#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Direction {
     pub authority: Authority,
@@ -201,7 +201,7 @@ pub struct Direction {
     pub kpp: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeDocument {
     pub partner_code: Option<String>,

@@ -63,7 +63,7 @@ pub struct ItsCheck {
 }
 
 /// Connection options of "В обработку".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionOption {
     /// Основной (1 год).
@@ -112,7 +112,7 @@ impl ConnectionOption {
 }
 
 /// Tariff flags of §2.2–§2.8, kept for the pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessFlags {
     #[serde(default)]
@@ -132,7 +132,7 @@ pub struct ProcessFlags {
     pub authorized_representative: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessRequest {
     pub option: ConnectionOption,

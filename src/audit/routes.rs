@@ -7,6 +7,8 @@ use axum::{Json, Router};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{JournalQuery, browse};
 use crate::AppState;
@@ -30,11 +32,10 @@ pub fn web_routes() -> Router<AppState> {
         .route("/audit/verify", post(web_verify))
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(api)).route(
-        "/audit/verification",
-        get(api_verification).post(api_verify),
-    )
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api))
+        .routes(routes!(api_verification, api_verify))
 }
 
 /// The state of the chain as the page and the API show it.
@@ -48,6 +49,7 @@ fn verification_json(v: Option<&crate::entities::audit_chain::Model>) -> Value {
     }
 }
 
+#[utoipa::path(get, path = "/audit/verification", tag = "Журнал", summary = "Результат последней проверки цепочки журнала", responses((status = 200, description = "`{verified_at, entries, intact, broken_id, reason}`", body = Object), crate::openapi::Refusals))]
 async fn api_verification(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -57,6 +59,7 @@ async fn api_verification(
     Ok(Json(verification_json(last.as_ref())))
 }
 
+#[utoipa::path(post, path = "/audit/verification", tag = "Журнал", summary = "Проверить цепочку журнала сейчас", responses((status = 200, description = "`{verified_at, entries, intact, broken_id, reason}`", body = Object), crate::openapi::Refusals))]
 async fn api_verify(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
     user.require(&[Role::Operator])?;
     super::verify_and_record(&state.db, user.actor(), state.clock.now()).await?;
@@ -141,7 +144,8 @@ const OBJECT_TYPES: &[&str] = &[
     "api_token",
 ];
 
-#[derive(Deserialize, Default, Serialize)]
+#[derive(Deserialize, Default, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Filter {
     actor: Option<String>,
     action: Option<String>,
@@ -322,6 +326,7 @@ fn state_title(code: &str) -> &str {
     licence.unwrap_or(code)
 }
 
+#[utoipa::path(get, path = "/audit", tag = "Журнал", summary = "Журнал действий (оператор)", params(Filter), responses((status = 200, description = "`{items, more}`", body = Object), crate::openapi::Refusals))]
 async fn api(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -11,11 +11,12 @@ pub mod outbox;
 pub mod sessions;
 
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::extract::Query;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -111,11 +112,12 @@ pub fn spawn_scheduler(state: AppState, period: Duration) -> tokio::task::JoinHa
     })
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/jobs/run", post(api_run))
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_run))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RunQuery {
     as_of: Option<String>,
 }
@@ -151,6 +153,7 @@ pub async fn run_all_for(
     run_all(state, as_of).await
 }
 
+#[utoipa::path(post, path = "/jobs/run", tag = "Задания", summary = "Выполнить все задания на момент `as_of` (не позже 5 минут вперёд и не раньше суток назад)", params(RunQuery), responses((status = 200, description = "`{as_of, jobs}`", body = Object), crate::openapi::Refusals))]
 async fn api_run(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -1,6 +1,8 @@
 //! Reference data pages (read-only) and their API.
 
 use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::extract::{Path, Query};
 use axum::extract::State;
@@ -29,18 +31,19 @@ pub fn web_routes() -> Router<AppState> {
         .route("/reference/calendar", get(calendar_page))
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/partners", get(api_partners))
-        .route("/partners/{code}", get(api_partner))
-        .route("/identification-centers", get(api_centers))
-        .route("/tariffs", get(api_tariffs))
-        .route("/calendar/add-working-days", get(api_add_working_days))
-        .route("/calendar/{year}", get(api_calendar))
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(api_partners))
+        .routes(routes!(api_partner))
+        .routes(routes!(api_centers))
+        .routes(routes!(api_tariffs))
+        .routes(routes!(api_add_working_days))
+        .routes(routes!(api_calendar))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TariffQuery {
     pub zone: Option<String>,
     pub date: Option<String>,
@@ -61,7 +64,8 @@ pub struct YearQuery {
     pub year: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkingDaysQuery {
     pub from: Option<String>,
     pub days: Option<String>,
@@ -152,6 +156,7 @@ async fn calendar_page(
 
 // ---- API ----
 
+#[utoipa::path(get, path = "/me", tag = "Справочники", summary = "Кто вызывает: логин, ФИО, роль, организация", responses((status = 200, description = "`{login, full_name, role, organisation}`", body = Object), crate::openapi::Refusals))]
 async fn me(user: CurrentUser) -> Json<Value> {
     Json(json!({
         "login": user.login,
@@ -161,11 +166,13 @@ async fn me(user: CurrentUser) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(get, path = "/partners", tag = "Справочники", summary = "Партнеры в пределах организации вызывающего", responses((status = 200, description = "`{total, items}`", body = Object), crate::openapi::Refusals))]
 async fn api_partners(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
     let items = super::partners(&state.db, &user.scope, None).await?;
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
+#[utoipa::path(get, path = "/partners/{code}", tag = "Справочники", summary = "Партнер", params(("code" = String, Path, description = "Код партнера")), responses((status = 200, description = "Партнер", body = Object), crate::openapi::Refusals))]
 async fn api_partner(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -180,11 +187,13 @@ async fn api_partner(
     Ok(Json(p))
 }
 
+#[utoipa::path(get, path = "/identification-centers", tag = "Справочники", summary = "Центры идентификации", responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
 async fn api_centers(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Value>> {
     let items = super::identification_centers(&state.db).await?;
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
+#[utoipa::path(get, path = "/tariffs", tag = "Справочники", summary = "Каталог тарифов", params(TariffQuery), responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
 async fn api_tariffs(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -199,6 +208,7 @@ async fn api_tariffs(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
+#[utoipa::path(get, path = "/calendar/{year}", tag = "Справочники", summary = "Производственный календарь года (`loaded` — загружен ли он)", params(("year" = i32, Path, description = "Год, 2000–2100")), responses((status = 200, description = "`{year, loaded, working_days, days}`", body = Object), crate::openapi::Refusals))]
 async fn api_calendar(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -215,6 +225,7 @@ async fn api_calendar(
     ))
 }
 
+#[utoipa::path(get, path = "/calendar/add-working-days", tag = "Справочники", summary = "Дата через N рабочих дней по производственному календарю", params(WorkingDaysQuery), responses((status = 200, description = "`{from, days, date}`", body = Object), crate::openapi::Refusals))]
 async fn api_add_working_days(
     State(state): State<AppState>,
     _user: CurrentUser,

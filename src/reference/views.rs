@@ -30,6 +30,7 @@ pub fn index(user: &CurrentUser) -> Markup {
                 a.card href="/reference/tariffs" { h3 { "Тарифы" } p { "Каталог тарифов и расширений с ценами по зонам." } }
                 a.card href="/reference/calculator" { h3 { "Тарифный калькулятор" } p { "Цена тарифа или расширения с объяснением по строкам." } }
                 a.card href="/reference/calendar" { h3 { "Производственный календарь" } p { "Рабочие и нерабочие дни, переносы." } }
+                a.card href="/api" { h3 { "API для интеграций" } p { "Операции JSON API, их параметры и поля; описание OpenAPI." } }
             }
         },
     )

@@ -1,12 +1,13 @@
 //! `/api/v1/subscribers…` and `/api/v1/licences/{id}/block|resume|revoke`.
 
 use crate::extract::{Path, Query};
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::service;
 use crate::AppState;
@@ -17,43 +18,22 @@ use crate::error::AppResult;
 use crate::params::Params;
 use crate::tariffs::licence::LicenceEvent;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/subscribers", get(list))
-        .route("/subscribers/{id}", get(show).patch(update))
-        .route(
-            "/subscribers/{id}/registration-file",
-            get(registration_file),
-        )
-        .route(
-            "/subscribers/{id}/contact-persons",
-            post(add_contact_person),
-        )
-        .route("/subscribers/{id}/directions", post(add_direction))
-        .route(
-            "/subscribers/{id}/directions/{direction}",
-            axum::routing::delete(remove_direction),
-        )
-        .route(
-            "/products/{id}/contacts/{usage}",
-            axum::routing::put(set_product_contact),
-        )
-        .route("/products/{id}", axum::routing::patch(update_product))
-        .route("/subscribers/{id}/detach-its", post(detach_its))
-        .route("/subscribers/{id}/block", post(block))
-        .route("/subscribers/{id}/resume", post(resume))
-        .route(
-            "/licences/{id}/block",
-            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Block)),
-        )
-        .route(
-            "/licences/{id}/resume",
-            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Resume)),
-        )
-        .route(
-            "/licences/{id}/revoke",
-            post(|s, u, h, p, b| act(s, u, h, p, b, LicenceEvent::Revoke)),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show, update))
+        .routes(routes!(registration_file))
+        .routes(routes!(add_contact_person))
+        .routes(routes!(add_direction))
+        .routes(routes!(remove_direction))
+        .routes(routes!(set_product_contact))
+        .routes(routes!(update_product))
+        .routes(routes!(detach_its))
+        .routes(routes!(block))
+        .routes(routes!(resume))
+        .routes(routes!(licence_block))
+        .routes(routes!(licence_resume))
+        .routes(routes!(licence_revoke))
 }
 
 pub fn subscriber_json(s: &subscriber::Model) -> Value {
@@ -82,17 +62,19 @@ fn product_json(p: &product_account::Model) -> Value {
     })
 }
 
-#[derive(Deserialize, Default)]
-struct ListQuery {
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SubscriberListQuery {
     q: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
 }
 
+#[utoipa::path(get, path = "/subscribers", tag = "Абоненты", summary = "Реестр абонентов: поиск по ИНН, наименованию, GUID продукта, логину и рег. номеру ИТС, номеру ПФР", params(SubscriberListQuery), responses((status = 200, description = "`{items, total, page, per_page}`", body = Object), crate::openapi::Refusals))]
 async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SubscriberListQuery>,
 ) -> AppResult<Json<Value>> {
     let mut p = Params::new();
     let page = p
@@ -108,6 +90,7 @@ async fn list(
     ))
 }
 
+#[utoipa::path(get, path = "/subscribers/{id}", tag = "Абоненты", summary = "Карточка абонента: продукты, лицензии, контакты, направления", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "Карточка", body = Object), crate::openapi::Refusals))]
 async fn show(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -139,9 +122,9 @@ async fn show(
     Ok(Json(v))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ActBody {
+struct LicenceActionBody {
     reason: Option<String>,
 }
 
@@ -150,13 +133,47 @@ async fn act(
     user: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<ActBody>,
+    ApiJson(b): ApiJson<LicenceActionBody>,
     event: LicenceEvent,
 ) -> AppResult<Json<Value>> {
     let l = service::act(&st, &user, id, event, if_match(&headers)?, b.reason).await?;
     Ok(Json(licence_json(&l)))
 }
 
+#[utoipa::path(post, path = "/licences/{id}/block", tag = "Лицензии", summary = "Заблокировать лицензию (обратимо)", params(("id" = i64, Path, description = "Лицензия"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = LicenceActionBody, responses((status = 200, description = "Лицензия", body = Object), crate::openapi::Refusals))]
+async fn licence_block(
+    st: State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Path<i64>,
+    body: ApiJson<LicenceActionBody>,
+) -> AppResult<Json<Value>> {
+    act(st, user, headers, id, body, LicenceEvent::Block).await
+}
+
+#[utoipa::path(post, path = "/licences/{id}/resume", tag = "Лицензии", summary = "Возобновить лицензию", params(("id" = i64, Path, description = "Лицензия"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = LicenceActionBody, responses((status = 200, description = "Лицензия", body = Object), crate::openapi::Refusals))]
+async fn licence_resume(
+    st: State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Path<i64>,
+    body: ApiJson<LicenceActionBody>,
+) -> AppResult<Json<Value>> {
+    act(st, user, headers, id, body, LicenceEvent::Resume).await
+}
+
+#[utoipa::path(post, path = "/licences/{id}/revoke", tag = "Лицензии", summary = "Отозвать лицензию (необратимо; после одобрения сверки — только центр продаж)", params(("id" = i64, Path, description = "Лицензия"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = LicenceActionBody, responses((status = 200, description = "Лицензия", body = Object), crate::openapi::Refusals))]
+async fn licence_revoke(
+    st: State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Path<i64>,
+    body: ApiJson<LicenceActionBody>,
+) -> AppResult<Json<Value>> {
+    act(st, user, headers, id, body, LicenceEvent::Revoke).await
+}
+
+#[utoipa::path(post, path = "/subscribers/{id}/detach-its", tag = "Абоненты", summary = "Отключить ИТС: отозвать действующие лицензии ИТС и освободить подписку", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "`{revoked, subscriptions_freed}`", body = Object), crate::openapi::Refusals))]
 async fn detach_its(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -166,6 +183,7 @@ async fn detach_its(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
+#[utoipa::path(post, path = "/subscribers/{id}/resume", tag = "Абоненты", summary = "Разблокировать абонента (все заблокированные лицензии)", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "`{resumed}`", body = Object), crate::openapi::Refusals))]
 async fn resume(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -175,16 +193,18 @@ async fn resume(
     Ok(Json(json!({ "resumed": resumed })))
 }
 
+#[utoipa::path(post, path = "/subscribers/{id}/block", tag = "Абоненты", summary = "Заблокировать абонента (все зарегистрированные лицензии)", params(("id" = i64, Path, description = "Абонент")), request_body = LicenceActionBody, responses((status = 200, description = "`{blocked}`", body = Object), crate::openapi::Refusals))]
 async fn block(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<ActBody>,
+    ApiJson(b): ApiJson<LicenceActionBody>,
 ) -> AppResult<Json<Value>> {
     let blocked = service::block_subscriber(&st, &user, id, b.reason).await?;
     Ok(Json(json!({ "blocked": blocked })))
 }
 
+#[utoipa::path(patch, path = "/subscribers/{id}", tag = "Абоненты", summary = "Изменить карточку (новый КПП создаёт новую карточку)", params(("id" = i64, Path, description = "Абонент"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = super::card::CardPatch, responses((status = 200, description = "Карточка", body = Object), crate::openapi::Refusals))]
 async fn update(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -197,6 +217,7 @@ async fn update(
 }
 
 /// The registration file as a download (API and the Контакты tab alike).
+#[utoipa::path(get, path = "/subscribers/{id}/registration-file", tag = "Абоненты", summary = "Регистрационный файл", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "Текст", body = Object), crate::openapi::Refusals))]
 pub(crate) async fn registration_file(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -214,7 +235,7 @@ pub(crate) async fn registration_file(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PersonBody {
     full_name: String,
@@ -223,6 +244,7 @@ struct PersonBody {
     email: Option<String>,
 }
 
+#[utoipa::path(post, path = "/subscribers/{id}/contact-persons", tag = "Абоненты", summary = "Добавить контактное лицо", params(("id" = i64, Path, description = "Абонент")), request_body = PersonBody, responses((status = 200, description = "`{id, full_name}`", body = Object), crate::openapi::Refusals))]
 async fn add_contact_person(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -235,7 +257,7 @@ async fn add_contact_person(
     Ok(Json(json!({"id": c.id, "full_name": c.full_name})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DirectionBody {
     authority: String,
@@ -243,6 +265,7 @@ struct DirectionBody {
     kpp: Option<String>,
 }
 
+#[utoipa::path(post, path = "/subscribers/{id}/directions", tag = "Абоненты", summary = "Добавить направление сдачи отчетности", params(("id" = i64, Path, description = "Абонент")), request_body = DirectionBody, responses((status = 200, description = "Направление", body = Object), crate::openapi::Refusals))]
 async fn add_direction(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -256,6 +279,7 @@ async fn add_direction(
     ))
 }
 
+#[utoipa::path(delete, path = "/subscribers/{id}/directions/{direction}", tag = "Абоненты", summary = "Удалить направление", params(("id" = i64, Path, description = "Абонент"), ("direction" = i64, Path, description = "Направление")), responses((status = 200, description = "`{removed}`", body = Object), crate::openapi::Refusals))]
 async fn remove_direction(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -265,12 +289,13 @@ async fn remove_direction(
     Ok(Json(json!({"removed": direction})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
     value: String,
 }
 
+#[utoipa::path(put, path = "/products/{id}/contacts/{usage}", tag = "Абоненты", summary = "Получатель уведомлений продукта (один на назначение)", params(("id" = i64, Path, description = "Продукт"), ("usage" = String, Path, description = "`fns_requirements` (e-mail) или `status_notifications` (мобильный)")), request_body = ContactBody, responses((status = 200, description = "`{product_account_id, usage, value}`", body = Object), crate::openapi::Refusals))]
 async fn set_product_contact(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -283,13 +308,14 @@ async fn set_product_contact(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProductBody {
     alias: Option<String>,
     active: Option<bool>,
 }
 
+#[utoipa::path(patch, path = "/products/{id}", tag = "Абоненты", summary = "Псевдоним и активность продукта", params(("id" = i64, Path, description = "Продукт")), request_body = ProductBody, responses((status = 200, description = "Продукт", body = Object), crate::openapi::Refusals))]
 async fn update_product(
     State(st): State<AppState>,
     user: CurrentUser,

@@ -138,7 +138,7 @@ pub async fn fill_from_application(
 }
 
 /// What may be edited on the card; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardPatch {
     pub short_name: Option<String>,

@@ -3,11 +3,13 @@
 //! signed scan, and the daily refresh of the revoked list from the CA.
 
 use std::io::Write as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::extract::{Path, Query};
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -28,7 +30,7 @@ use crate::jobs::JobReport;
 use crate::storage;
 
 /// Reasons of §8.3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     KeyCompromised,
@@ -631,16 +633,13 @@ pub async fn refresh_revoked(st: AppState, as_of: DateTime<Utc>) -> Result<JobRe
     })
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/certificates", get(api_find))
-        .route("/certificates/{id}/revocation-requests", post(api_request))
-        .route("/revocation-requests/{id}/application.docx", get(docx))
-        .route(
-            "/revocation-requests/{id}/scan",
-            put(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)),
-        )
-        .route("/revocation-requests/{id}/send", post(api_send))
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_find))
+        .routes(routes!(api_request))
+        .routes(routes!(docx))
+        .routes(routes!(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)))
+        .routes(routes!(api_send))
 }
 
 pub fn web_routes() -> Router<AppState> {
@@ -771,12 +770,14 @@ fn request_json(r: &revocation_request::Model) -> Value {
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FindQuery {
     inn: Option<String>,
     kpp: Option<String>,
 }
 
+#[utoipa::path(get, path = "/certificates", tag = "Сертификаты", summary = "Найти действующие сертификаты по ИНН/КПП (отозванные не показываются)", params(FindQuery), responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
 async fn api_find(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -791,23 +792,25 @@ async fn api_find(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RequestBody {
+struct RevocationRequestBody {
     reason: Reason,
 }
 
+#[utoipa::path(post, path = "/certificates/{id}/revocation-requests", tag = "Сертификаты", summary = "Заявление на отзыв сертификата (черновик)", params(("id" = i64, Path, description = "Сертификат")), request_body = RevocationRequestBody, responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
 async fn api_request(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<RequestBody>,
+    ApiJson(b): ApiJson<RevocationRequestBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(request_json(
         &request(&st, &user, id, b.reason).await?,
     )))
 }
 
+#[utoipa::path(get, path = "/revocation-requests/{id}/application.docx", tag = "Сертификаты", summary = "Заявление на отзыв, заполненное (.docx)", params(("id" = i64, Path, description = "Заявление на отзыв")), responses((status = 200, description = "DOCX", body = Object), crate::openapi::Refusals))]
 async fn docx(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -823,6 +826,7 @@ async fn docx(
     ))
 }
 
+#[utoipa::path(put, path = "/revocation-requests/{id}/scan", tag = "Сертификаты", summary = "Подписанный скан заявления (`multipart/form-data`, поле `file`)", params(("id" = i64, Path, description = "Заявление на отзыв")), request_body(content = String, content_type = "multipart/form-data", description = "Поле `file` — сам файл"), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
 async fn api_scan(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -835,6 +839,7 @@ async fn api_scan(
     )))
 }
 
+#[utoipa::path(post, path = "/revocation-requests/{id}/send", tag = "Сертификаты", summary = "Отправить заявление в удостоверяющий центр", params(("id" = i64, Path, description = "Заявление на отзыв"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
 async fn api_send(
     State(st): State<AppState>,
     user: CurrentUser,

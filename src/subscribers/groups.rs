@@ -5,7 +5,7 @@
 use crate::extract::Path;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
@@ -13,6 +13,8 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::service;
 use crate::AppState;
@@ -289,15 +291,12 @@ pub async fn rows(st: &AppState, g: &company_group::Model) -> AppResult<Vec<Memb
     Ok(out)
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/company-groups", post(api_create))
-        .route("/company-groups/{id}", get(api_show))
-        .route("/company-groups/{id}/members", post(api_add))
-        .route(
-            "/company-groups/{id}/members/{subscriber}",
-            delete(api_remove),
-        )
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_create))
+        .routes(routes!(api_show))
+        .routes(routes!(api_add))
+        .routes(routes!(api_remove))
 }
 
 pub fn web_routes() -> Router<AppState> {
@@ -312,9 +311,9 @@ pub fn web_routes() -> Router<AppState> {
         .route("/subscribers/{id}/company-group", post(web_create))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+struct GroupCreateBody {
     head_subscriber_id: i64,
     name: Option<String>,
 }
@@ -331,15 +330,17 @@ fn group_json(g: &company_group::Model, rows: &[MemberRow]) -> Value {
     })
 }
 
+#[utoipa::path(post, path = "/company-groups", tag = "Группы компаний", summary = "Создать группу вокруг головной организации", request_body = GroupCreateBody, responses((status = 200, description = "Группа", body = Object), crate::openapi::Refusals))]
 async fn api_create(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiJson(b): ApiJson<CreateBody>,
+    ApiJson(b): ApiJson<GroupCreateBody>,
 ) -> AppResult<Json<Value>> {
     let g = create(&st, &user, b.head_subscriber_id, b.name).await?;
     Ok(Json(group_json(&g, &rows(&st, &g).await?)))
 }
 
+#[utoipa::path(get, path = "/company-groups/{id}", tag = "Группы компаний", summary = "Группа: участники, окончание лицензий, активность", params(("id" = i64, Path, description = "Группа")), responses((status = 200, description = "`{id, name, members, active, total}`", body = Object), crate::openapi::Refusals))]
 async fn api_show(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -349,23 +350,25 @@ async fn api_show(
     Ok(Json(group_json(&g, &rows(&st, &g).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddBody {
+struct GroupMemberBody {
     subscriber_id: i64,
 }
 
+#[utoipa::path(post, path = "/company-groups/{id}/members", tag = "Группы компаний", summary = "Добавить участника", params(("id" = i64, Path, description = "Группа")), request_body = GroupMemberBody, responses((status = 200, description = "Группа", body = Object), crate::openapi::Refusals))]
 async fn api_add(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<AddBody>,
+    ApiJson(b): ApiJson<GroupMemberBody>,
 ) -> AppResult<Json<Value>> {
     add_member(&st, &user, id, b.subscriber_id).await?;
     let g = find(&st, &user, id).await?;
     Ok(Json(group_json(&g, &rows(&st, &g).await?)))
 }
 
+#[utoipa::path(delete, path = "/company-groups/{id}/members/{subscriber}", tag = "Группы компаний", summary = "Исключить участника", params(("id" = i64, Path, description = "Группа"), ("subscriber" = i64, Path, description = "Абонент")), responses((status = 200, description = "Группа", body = Object), crate::openapi::Refusals))]
 async fn api_remove(
     State(st): State<AppState>,
     user: CurrentUser,

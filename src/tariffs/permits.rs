@@ -12,6 +12,8 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::ApiJson;
@@ -169,17 +171,17 @@ pub fn check(
     Ok(())
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/special-offers", get(api_list).post(api_register))
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_list, api_register))
 }
 
 pub fn web_routes() -> Router<AppState> {
     Router::new().route("/special-offers", get(page).post(web_register))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+struct PermitBody {
     offer: String,
     number: String,
     inn: String,
@@ -203,6 +205,7 @@ async fn permits_of(
         .await?)
 }
 
+#[utoipa::path(get, path = "/special-offers", tag = "Тарифы", summary = "Номера специальных предложений центра продаж", responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
 async fn api_list(State(st): State<AppState>, user: CurrentUser) -> AppResult<Json<Value>> {
     let items = permits_of(&st, &user).await?;
     Ok(Json(
@@ -210,10 +213,11 @@ async fn api_list(State(st): State<AppState>, user: CurrentUser) -> AppResult<Js
     ))
 }
 
+#[utoipa::path(post, path = "/special-offers", tag = "Тарифы", summary = "Зарегистрировать номер специального предложения для клиента (действует через сутки)", request_body = PermitBody, responses((status = 200, description = "Номер", body = Object), crate::openapi::Refusals))]
 async fn api_register(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiJson(b): ApiJson<Body>,
+    ApiJson(b): ApiJson<PermitBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(permit_json(
         &register(&st, &user, &b.offer, &b.number, &b.inn).await?,
@@ -255,7 +259,7 @@ async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup
 
 async fn web_register(
     State(st): State<AppState>,
-    Csrf(user, b): Csrf<Body>,
+    Csrf(user, b): Csrf<PermitBody>,
 ) -> AppResult<Response> {
     let flash = match register(&st, &user, &b.offer, &b.number, &b.inn).await {
         Ok(p) => Flash {

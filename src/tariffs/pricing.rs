@@ -19,7 +19,7 @@ pub const LK_REFUSED_MAIN_TARIFFS: [&str; 3] =
 /// least this many current subscribers (not on Промо, not the УП additional licence).
 pub const BONUS_MIN_SUBSCRIBERS: u32 = 5;
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// A catalog code or a special-offer code.

@@ -2,12 +2,14 @@
 
 use crate::extract::Query;
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use sea_orm::EntityTrait;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::pricing::{self, Catalog, Quote, QuoteRequest};
 use crate::AppState;
@@ -18,8 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::web::components::table;
 use crate::web::layout;
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/pricing/quote", post(api_quote))
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_quote))
 }
 
 pub fn web_routes() -> Router<AppState> {
@@ -69,6 +71,7 @@ pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> App
     .map_err(|r| AppError::invalid(r.field, r.message))
 }
 
+#[utoipa::path(post, path = "/pricing/quote", tag = "Тарифы", summary = "Стоимость тарифа или расширения с построчным объяснением", request_body = super::pricing::QuoteRequest, responses((status = 200, description = "`{item, list_price, total, lines, explanation}`", body = Object), crate::openapi::Refusals))]
 async fn api_quote(
     State(st): State<AppState>,
     user: CurrentUser,

@@ -1,6 +1,7 @@
 //! The web UI's shell: page layout and navigation, shared components, the error pages,
 //! and the middleware that renders problems as HTML for people.
 
+pub mod api_page;
 pub mod components;
 pub mod files;
 pub mod help;

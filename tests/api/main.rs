@@ -12,6 +12,7 @@ mod audit_chain;
 mod certificates;
 mod cli;
 mod company_groups;
+mod openapi;
 mod pricing;
 mod reference;
 mod security;
