@@ -179,13 +179,24 @@ async fn page(
     ));
     items.extend(offers.iter().map(|o| (o.code.clone(), o.name.clone())));
     let today = st.clock.today();
+    // A partner prices in its own tariff zone unless it picks another.
+    let own_zone = match user.scope {
+        crate::auth::Scope::Partner { partner_id, .. } => {
+            crate::entities::partner::Entity::find_by_id(partner_id)
+                .one(&st.db)
+                .await?
+                .map(|p| p.tariff_zone)
+        }
+        _ => None,
+    };
+    let zone = f.zone.or(own_zone);
     let result = match f.item.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(item) => {
             let mut req = QuoteRequest {
                 item: item.to_owned(),
                 date: date(&f.date).unwrap_or(today),
-                zone: f.zone,
+                zone,
                 primary: f.renewal.is_none(),
                 organisations: f.organisations.unwrap_or(1),
                 apply_promotions: f.no_promotions.is_none(),
@@ -214,12 +225,12 @@ async fn page(
                     }
                 }
                 label { "Дата подключения" input type="date" name="date" value=(f.date.clone().unwrap_or_else(|| today.to_string())); }
-                label { "Зона" select name="zone" { @for z in 1..=3i16 { option value=(z) selected[f.zone == Some(z)] { (z) } } } }
+                label { "Тарифная зона" select name="zone" { @for z in 1..=3i16 { option value=(z) selected[zone == Some(z)] { (z) } } } }
                 label { "Организаций" input type="number" name="organisations" min="1" value=(f.organisations.unwrap_or(1)); }
-                label { "Окончание лицензии (ЛК)" input type="date" name="licence_end" value=[f.licence_end.as_deref()]; }
-                label { "Регион (спецпредложения)" input type="text" name="region_code" size="4" value=[f.region_code.as_deref()]; }
-                label { "Номер зарегистрирован" input type="date" name="registered_on" value=[f.registered_on.as_deref()]; }
-                label { "Активных в группе" input type="number" name="active_members" min="0" value=[f.active_members]; }
+                label { "Окончание основной лицензии (для ЛК Базовый)" input type="date" name="licence_end" value=[f.licence_end.as_deref()]; }
+                label { "Код региона (для спецпредложений)" input type="text" name="region_code" size="4" value=[f.region_code.as_deref()]; }
+                label { "Дата регистрации номера спецпредложения" input type="date" name="registered_on" value=[f.registered_on.as_deref()]; }
+                label { "Активных участников группы" input type="number" name="active_members" min="0" value=[f.active_members]; }
                 label { "Направлений ФНС" input type="number" name="fns_directions" min="0" value=[f.fns_directions]; }
                 label { input type="checkbox" name="renewal" value="1" checked[f.renewal.is_some()]; " продление" }
                 label { input type="checkbox" name="group_tariff" value="1" checked[f.group_tariff.is_some()]; " тариф «Группа пользователей»" }

@@ -8,10 +8,13 @@ use crate::helpers::*;
 async fn the_calculator_quotes_and_a_cleared_field_is_just_not_given() {
     let app = TestApp::spawn().await;
     with_browser(&app, "calculator", |b| async move {
-        b.sign_in("p-klg-1").await;
+        b.sign_in("p-klg-2").await;
         b.goto("/reference/calculator").await;
+        // The partner's own tariff zone is preselected (p-klg-2 prices in zone 3).
+        assert_eq!(b.value_of("/reference/calculator", "zone").await, "3");
         b.click("Рассчитать").await;
         b.sees("Как посчитано").await;
+        b.sees("зона 3").await;
         b.fill("organisations", "").await;
         b.click("Рассчитать").await;
         let text = b.text().await;
