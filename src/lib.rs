@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bench;
 pub mod calendar;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod entities;

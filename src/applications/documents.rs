@@ -1,24 +1,22 @@
 //! Document kinds of an application (§5) and the rule which are required to send it to
 //! processing. File storage is in `service::documents`.
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    ApplicationForm,
-    IdentityDocument,
-    OwnerPhoto,
-    PowerOfAttorney,
-    SignedCertificate,
-    RepresentativePassport,
-    RepresentativePhoto,
-    RepresentativePowerOfAttorney,
-    EgrulExtract,
-    Contract,
-    TransferAct,
-    PromoDocument,
-    Other,
+crate::code_enum! {
+    pub enum DocumentKind {
+        ApplicationForm = "application_form",
+        IdentityDocument = "identity_document",
+        OwnerPhoto = "owner_photo",
+        PowerOfAttorney = "power_of_attorney",
+        SignedCertificate = "signed_certificate",
+        RepresentativePassport = "representative_passport",
+        RepresentativePhoto = "representative_photo",
+        RepresentativePowerOfAttorney = "representative_power_of_attorney",
+        EgrulExtract = "egrul_extract",
+        Contract = "contract",
+        TransferAct = "transfer_act",
+        PromoDocument = "promo_document",
+        Other = "other",
+    }
 }
 
 /// The three groups of the Файлы tab.
@@ -30,44 +28,6 @@ pub enum Group {
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 13] = [
-        DocumentKind::ApplicationForm,
-        DocumentKind::IdentityDocument,
-        DocumentKind::OwnerPhoto,
-        DocumentKind::PowerOfAttorney,
-        DocumentKind::SignedCertificate,
-        DocumentKind::RepresentativePassport,
-        DocumentKind::RepresentativePhoto,
-        DocumentKind::RepresentativePowerOfAttorney,
-        DocumentKind::EgrulExtract,
-        DocumentKind::Contract,
-        DocumentKind::TransferAct,
-        DocumentKind::PromoDocument,
-        DocumentKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::ApplicationForm => "application_form",
-            DocumentKind::IdentityDocument => "identity_document",
-            DocumentKind::OwnerPhoto => "owner_photo",
-            DocumentKind::PowerOfAttorney => "power_of_attorney",
-            DocumentKind::SignedCertificate => "signed_certificate",
-            DocumentKind::RepresentativePassport => "representative_passport",
-            DocumentKind::RepresentativePhoto => "representative_photo",
-            DocumentKind::RepresentativePowerOfAttorney => "representative_power_of_attorney",
-            DocumentKind::EgrulExtract => "egrul_extract",
-            DocumentKind::Contract => "contract",
-            DocumentKind::TransferAct => "transfer_act",
-            DocumentKind::PromoDocument => "promo_document",
-            DocumentKind::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn title_ru(self) -> &'static str {
         match self {
             DocumentKind::ApplicationForm => "Заявление на подключение",

@@ -33,30 +33,17 @@ impl LegalForm {
     }
 }
 
-/// The organisation's category (Категория, manual l.1286): a fixed list, not free text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Taxpayer,
-    Budget,
-    AuthorizedRepresentative,
+crate::code_enum! {
+    /// The organisation's category (Категория, manual l.1286): a fixed list, not free text.
+    #[derive(utoipa::ToSchema)]
+    pub enum Category {
+        Taxpayer = "taxpayer",
+        Budget = "budget",
+        AuthorizedRepresentative = "authorized_representative",
+    }
 }
 
 impl Category {
-    pub const ALL: [Category; 3] = [
-        Category::Taxpayer,
-        Category::Budget,
-        Category::AuthorizedRepresentative,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Taxpayer => "taxpayer",
-            Category::Budget => "budget",
-            Category::AuthorizedRepresentative => "authorized_representative",
-        }
-    }
-
     pub fn title_ru(self) -> &'static str {
         match self {
             Category::Taxpayer => "Налогоплательщик",

@@ -62,43 +62,22 @@ pub struct ItsCheck {
     pub options: Vec<ConnectionOption>,
 }
 
-/// Connection options of "В обработку".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionOption {
-    /// Основной (1 год).
-    #[serde(rename = "basic_1y")]
-    Basic1y,
-    /// Основной (2 года).
-    #[serde(rename = "basic_2y")]
-    Basic2y,
-    /// Отложенное подключение в рамках договора ИТС уровня ПРОФ.
-    DeferredIts,
-    /// Льготное подключение (ИТС).
-    ItsFree,
+crate::code_enum! {
+    /// Connection options of "В обработку".
+    #[derive(utoipa::ToSchema)]
+    pub enum ConnectionOption {
+        /// Основной (1 год).
+        Basic1y = "basic_1y",
+        /// Основной (2 года).
+        Basic2y = "basic_2y",
+        /// Отложенное подключение в рамках договора ИТС уровня ПРОФ.
+        DeferredIts = "deferred_its",
+        /// Льготное подключение (ИТС).
+        ItsFree = "its_free",
+    }
 }
 
 impl ConnectionOption {
-    pub const ALL: [ConnectionOption; 4] = [
-        ConnectionOption::ItsFree,
-        ConnectionOption::Basic1y,
-        ConnectionOption::Basic2y,
-        ConnectionOption::DeferredIts,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionOption::Basic1y => "basic_1y",
-            ConnectionOption::Basic2y => "basic_2y",
-            ConnectionOption::DeferredIts => "deferred_its",
-            ConnectionOption::ItsFree => "its_free",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == s)
-    }
-
     pub fn title_ru(self) -> &'static str {
         match self {
             ConnectionOption::Basic1y => "Основной (1 год)",

@@ -1,57 +1,24 @@
 //! The application lifecycle (domain.md §2) as pure code: states, events, the transition
 //! table, and who may fire which event. No database, no clock.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
 use crate::auth::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Submitted,
-    Accepted,
-    Identification,
-    IdentificationPassed,
-    IdentificationFailed,
-    InProcessing,
-    AwaitingReceipt,
-    Registered,
-    Rejected,
-    AutoRejected,
+crate::code_enum! {
+    pub enum State {
+        Submitted = "submitted",
+        Accepted = "accepted",
+        Identification = "identification",
+        IdentificationPassed = "identification_passed",
+        IdentificationFailed = "identification_failed",
+        InProcessing = "in_processing",
+        AwaitingReceipt = "awaiting_receipt",
+        Registered = "registered",
+        Rejected = "rejected",
+        AutoRejected = "auto_rejected",
+    }
 }
 
 impl State {
-    pub const ALL: [State; 10] = [
-        State::Submitted,
-        State::Accepted,
-        State::Identification,
-        State::IdentificationPassed,
-        State::IdentificationFailed,
-        State::InProcessing,
-        State::AwaitingReceipt,
-        State::Registered,
-        State::Rejected,
-        State::AutoRejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Submitted => "submitted",
-            State::Accepted => "accepted",
-            State::Identification => "identification",
-            State::IdentificationPassed => "identification_passed",
-            State::IdentificationFailed => "identification_failed",
-            State::InProcessing => "in_processing",
-            State::AwaitingReceipt => "awaiting_receipt",
-            State::Registered => "registered",
-            State::Rejected => "rejected",
-            State::AutoRejected => "auto_rejected",
-        }
-    }
-
     /// The state as the UI names it.
     pub fn title_ru(self) -> &'static str {
         match self {
@@ -88,78 +55,32 @@ impl State {
     }
 }
 
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::code_enum! {
+    /// Everything that can happen to an application after it was submitted.
+    pub enum Event {
+        /// Получить заявку: a partner takes an unclaimed application.
+        Claim = "claim",
+        /// A sales center hands an unclaimed application to one of its partners (§14).
+        Assign = "assign",
+        /// Делегировать идентификацию (§6).
+        DelegateIdentification = "delegate_identification",
+        IdentificationPassed = "identification_passed",
+        IdentificationFailed = "identification_failed",
+        /// В обработку.
+        SendToProcessing = "send_to_processing",
+        /// The processing pipeline issued the requested certificate.
+        CertificateIssued = "certificate_issued",
+        /// The processing pipeline finished (no certificate requested).
+        ProcessingDone = "processing_done",
+        /// The subscriber's receipt for the certificate arrived from 1C.
+        Receipt = "receipt",
+        Reject = "reject",
+        /// The 30-day job.
+        AutoReject = "auto_reject",
     }
-}
-
-impl FromStr for State {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        State::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| format!("unknown state {s:?}"))
-    }
-}
-
-/// Everything that can happen to an application after it was submitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    /// Получить заявку: a partner takes an unclaimed application.
-    Claim,
-    /// A sales center hands an unclaimed application to one of its partners (§14).
-    Assign,
-    /// Делегировать идентификацию (§6).
-    DelegateIdentification,
-    IdentificationPassed,
-    IdentificationFailed,
-    /// В обработку.
-    SendToProcessing,
-    /// The processing pipeline issued the requested certificate.
-    CertificateIssued,
-    /// The processing pipeline finished (no certificate requested).
-    ProcessingDone,
-    /// The subscriber's receipt for the certificate arrived from 1C.
-    Receipt,
-    Reject,
-    /// The 30-day job.
-    AutoReject,
 }
 
 impl Event {
-    pub const ALL: [Event; 11] = [
-        Event::Claim,
-        Event::Assign,
-        Event::DelegateIdentification,
-        Event::IdentificationPassed,
-        Event::IdentificationFailed,
-        Event::SendToProcessing,
-        Event::CertificateIssued,
-        Event::ProcessingDone,
-        Event::Receipt,
-        Event::Reject,
-        Event::AutoReject,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::Claim => "claim",
-            Event::Assign => "assign",
-            Event::DelegateIdentification => "delegate_identification",
-            Event::IdentificationPassed => "identification_passed",
-            Event::IdentificationFailed => "identification_failed",
-            Event::SendToProcessing => "send_to_processing",
-            Event::CertificateIssued => "certificate_issued",
-            Event::ProcessingDone => "processing_done",
-            Event::Receipt => "receipt",
-            Event::Reject => "reject",
-            Event::AutoReject => "auto_reject",
-        }
-    }
-
     pub fn title_ru(self) -> &'static str {
         match self {
             Event::Claim => "Получить заявку",
@@ -182,12 +103,6 @@ impl Event {
             self,
             Event::Reject | Event::IdentificationFailed | Event::AutoReject
         )
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

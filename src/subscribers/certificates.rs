@@ -15,7 +15,7 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -29,34 +29,17 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::JobReport;
 use crate::storage;
 
-/// Reasons of §8.3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    KeyCompromised,
-    OwnerDismissed,
-    DataChanged,
+crate::code_enum! {
+    /// Reasons of §8.3.
+    #[derive(utoipa::ToSchema)]
+    pub enum Reason {
+        KeyCompromised = "key_compromised",
+        OwnerDismissed = "owner_dismissed",
+        DataChanged = "data_changed",
+    }
 }
 
 impl Reason {
-    pub const ALL: [Reason; 3] = [
-        Reason::KeyCompromised,
-        Reason::OwnerDismissed,
-        Reason::DataChanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::KeyCompromised => "key_compromised",
-            Reason::OwnerDismissed => "owner_dismissed",
-            Reason::DataChanged => "data_changed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     pub fn title_ru(self) -> &'static str {
         match self {
             Reason::KeyCompromised => "Компрометация ключа электронной подписи",

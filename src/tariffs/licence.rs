@@ -4,39 +4,20 @@
 //! Who may revoke depends on the reconciliation: partner staff only while the licence is
 //! not yet approved in a reconciliation; the sales center also afterwards.
 
-use std::fmt;
-
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LicenceState {
-    Pending,
-    Registered,
-    Blocked,
-    Revoked,
+crate::code_enum! {
+    pub enum LicenceState {
+        Pending = "pending",
+        Registered = "registered",
+        Blocked = "blocked",
+        Revoked = "revoked",
+    }
 }
 
 impl LicenceState {
-    pub const ALL: [LicenceState; 4] = [
-        LicenceState::Pending,
-        LicenceState::Registered,
-        LicenceState::Blocked,
-        LicenceState::Revoked,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LicenceState::Pending => "pending",
-            LicenceState::Registered => "registered",
-            LicenceState::Blocked => "blocked",
-            LicenceState::Revoked => "revoked",
-        }
-    }
-
     /// As the Тарифы tab names it.
     pub fn title_ru(self) -> &'static str {
         match self {
@@ -48,44 +29,16 @@ impl LicenceState {
     }
 }
 
-impl fmt::Display for LicenceState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LicenceEvent {
-    /// The licence was registered with the operator.
-    Register,
-    /// Заблокировать.
-    Block,
-    /// Возобновить.
-    Resume,
-    /// Отозвать.
-    Revoke,
-}
-
-impl LicenceEvent {
-    pub fn parse(s: &str) -> Option<LicenceEvent> {
-        LicenceEvent::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-
-    pub const ALL: [LicenceEvent; 4] = [
-        LicenceEvent::Register,
-        LicenceEvent::Block,
-        LicenceEvent::Resume,
-        LicenceEvent::Revoke,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LicenceEvent::Register => "register",
-            LicenceEvent::Block => "block",
-            LicenceEvent::Resume => "resume",
-            LicenceEvent::Revoke => "revoke",
-        }
+crate::code_enum! {
+    pub enum LicenceEvent {
+        /// The licence was registered with the operator.
+        Register = "register",
+        /// Заблокировать.
+        Block = "block",
+        /// Возобновить.
+        Resume = "resume",
+        /// Отозвать.
+        Revoke = "revoke",
     }
 }
 
