@@ -35,12 +35,18 @@ pub enum AppError {
     CsrfRejected,
     #[error("not found")]
     NotFound,
-    /// An event that the current state does not allow.
+    /// An event that the current state does not allow; `message` says so in Russian,
+    /// naming the event and the state by their titles.
     #[error("event {event} is not allowed in state {current_state}")]
     Conflict {
         current_state: String,
         event: String,
+        message: String,
     },
+    /// A domain rule refused the action (the licence is approved in a reconciliation,
+    /// there is nothing to block…): `code` for programs, the rule's sentence for people.
+    #[error("refused by a rule: {code}")]
+    Refused { code: &'static str, message: String },
     /// Someone else changed the object first.
     #[error("the object was changed by someone else")]
     Stale { current_state: Option<String> },
@@ -55,12 +61,43 @@ impl AppError {
         AppError::Invalid(vec![FieldError::new(field, message)])
     }
 
+    /// An event the current state does not allow, with the sentence people read.
+    pub fn conflict(
+        current_state: impl Into<String>,
+        event: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        AppError::Conflict {
+            current_state: current_state.into(),
+            event: event.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A refusal by a domain rule, with the rule's own sentence.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Adds what was being done to an internal error, so the log says what failed.
+    pub fn context(self, what: &'static str) -> Self {
+        match self {
+            AppError::Internal(e) => AppError::Internal(e.context(what)),
+            other => other,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Stale { .. } | AppError::Refused { .. } => {
+                StatusCode::CONFLICT
+            }
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -73,6 +110,7 @@ impl AppError {
             AppError::CsrfRejected => "csrf",
             AppError::NotFound => "not-found",
             AppError::Conflict { .. } => "invalid-transition",
+            AppError::Refused { .. } => "refused",
             AppError::Stale { .. } => "stale-version",
             AppError::Invalid(_) => "validation",
             AppError::Internal(_) => "internal",
@@ -89,10 +127,8 @@ impl AppError {
                 "Страница была открыта слишком давно или отправлена не из приложения. Обновите страницу и повторите действие.".to_owned(),
             ),
             AppError::NotFound => ("Не найдено", "Запрошенный объект не существует или недоступен вам.".to_owned()),
-            AppError::Conflict { current_state, event } => (
-                "Действие недоступно в текущем состоянии",
-                format!("Событие «{event}» недоступно: текущее состояние — «{current_state}»."),
-            ),
+            AppError::Conflict { message, .. } => ("Действие недоступно в текущем состоянии", message.clone()),
+            AppError::Refused { message, .. } => ("Действие не разрешено правилами", message.clone()),
             AppError::Stale { .. } => (
                 "Объект уже изменён",
                 "Пока вы работали, объект изменил другой пользователь. Обновите страницу и проверьте его состояние.".to_owned(),
@@ -116,6 +152,10 @@ impl AppError {
             },
             event: match self {
                 AppError::Conflict { event, .. } => Some(event.clone()),
+                _ => None,
+            },
+            refusal: match self {
+                AppError::Refused { code, .. } => Some((*code).to_owned()),
                 _ => None,
             },
         }
@@ -159,6 +199,9 @@ pub struct Problem {
     pub current_state: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// The rule that refused (`approved_in_reconciliation`, `nothing_registered`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 impl Problem {
@@ -236,6 +279,7 @@ impl Problem {
             errors: None,
             current_state: None,
             event: None,
+            refusal: None,
         }
     }
 

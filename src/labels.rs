@@ -281,6 +281,23 @@ pub fn product_state_title(s: &str) -> &'static str {
     }
 }
 
+/// A stored state code as people read it: an application's, a licence's, a revocation
+/// request's.
+pub fn state_title(code: &str) -> &'static str {
+    if let Some(s) = crate::applications::state::State::parse(code) {
+        return s.title_ru();
+    }
+    if let Some(s) = crate::tariffs::licence::LicenceState::parse(code) {
+        return s.title_ru();
+    }
+    match code {
+        "draft" => "Черновик",
+        "sent" => "Отправлено в УЦ",
+        "active" => "Действует",
+        _ => "неизвестно",
+    }
+}
+
 /// A company-group tariff tier (`group_6_10`) as its catalog name reads.
 pub fn tier_title(code: &str) -> Cow<'static, str> {
     match code.strip_prefix("group_") {

@@ -25,6 +25,7 @@ pub mod notify;
 pub mod openapi;
 pub mod params;
 pub mod reference;
+pub mod refusals;
 pub mod seed;
 pub mod server;
 pub mod storage;

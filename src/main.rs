@@ -507,7 +507,7 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| match e {
                     AppError::NotFound => anyhow::anyhow!("no token with id {id}"),
-                    AppError::Conflict { .. } => anyhow::anyhow!("token {id} is already revoked"),
+                    AppError::Refused { .. } => anyhow::anyhow!("token {id} is already revoked"),
                     other => other.into(),
                 })?;
             println!("token {id} revoked");

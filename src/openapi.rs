@@ -156,6 +156,7 @@ pub async fn no_route() -> axum::response::Response {
         errors: None,
         current_state: None,
         event: None,
+        refusal: None,
     }
     .into_response_with(axum::http::StatusCode::NOT_FOUND)
 }

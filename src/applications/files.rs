@@ -47,10 +47,14 @@ pub async fn attach(
         .ok_or_else(|| AppError::invalid("kind", "неизвестный вид документа"))?;
     let state = state_of(&app)?;
     if state.is_final() {
-        return Err(AppError::Conflict {
-            current_state: state.as_str().to_owned(),
-            event: "attach_document".to_owned(),
-        });
+        return Err(AppError::conflict(
+            state.as_str(),
+            "attach_document",
+            format!(
+                "Документы закрытого заявления не меняются: оно в состоянии «{}».",
+                state.title_ru()
+            ),
+        ));
     }
     let content_type = storage::check("file", bytes, storage::SCANS_OR_ZIP)?;
     let sha = hex::encode(Sha256::digest(bytes));

@@ -233,69 +233,14 @@ async fn detail_page(
     ))
 }
 
-/// After a form action: back to the application with a message. Refusals a person can
-/// act on (state, stale version, invalid input) become an error message on the page;
-/// the rest (not found, forbidden) are error pages.
+/// After a form action: back to the application with a message (`web::after_action`).
 async fn finish(
     st: &AppState,
     user: &CurrentUser,
     back: String,
     result: AppResult<String>,
 ) -> AppResult<Response> {
-    let flash = match result {
-        Ok(message) => Flash {
-            kind: FlashKind::Success,
-            text: message,
-        },
-        Err(
-            e @ (AppError::NotFound
-            | AppError::Forbidden
-            | AppError::Unauthenticated
-            | AppError::CsrfRejected
-            | AppError::Internal(_)),
-        ) => {
-            return Err(e);
-        }
-        Err(AppError::Conflict {
-            current_state,
-            event,
-        }) => Flash {
-            kind: FlashKind::Error,
-            text: format!(
-                "Действие «{}» недоступно: заявление в состоянии «{}».",
-                event_title(&event),
-                state_title(&current_state)
-            ),
-        },
-        Err(AppError::Stale { current_state }) => Flash {
-            kind: FlashKind::Error,
-            text: format!(
-                "Заявление уже изменил другой пользователь{}. Проверьте его и повторите действие.",
-                current_state
-                    .map(|s| format!(": сейчас оно в состоянии «{}»", state_title(&s)))
-                    .unwrap_or_default()
-            ),
-        },
-        Err(AppError::Invalid(errors)) => {
-            let flash = Flash {
-                kind: FlashKind::Error,
-                text: crate::labels::invalid_text(&errors),
-            };
-            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
-        }
-    };
-    crate::web::flash_redirect(st, user, &back, flash).await
-}
-
-fn state_title(s: &str) -> &'static str {
-    s.parse::<State>().map_or("неизвестно", State::title_ru)
-}
-
-fn event_title(e: &str) -> &'static str {
-    super::state::Event::ALL
-        .into_iter()
-        .find(|x| x.as_str() == e)
-        .map_or("действие", super::state::Event::title_ru)
+    crate::web::after_action(st, user, &back, crate::web::Subject::Application, result).await
 }
 
 fn back(id: i64) -> String {

@@ -533,10 +533,7 @@ pub async fn fire(
     }
     let app = find_for(st, caller, id, event).await?;
     let from = state_of(&app)?;
-    let to = state::apply(from, event).map_err(|e| AppError::Conflict {
-        current_state: e.from.as_str().to_owned(),
-        event: e.event.as_str().to_owned(),
-    })?;
+    let to = state::apply(from, event)?;
     if expected_version.is_some_and(|v| v != app.version) {
         return Err(AppError::Stale {
             current_state: Some(from.as_str().to_owned()),

@@ -203,10 +203,7 @@ pub async fn revoke(
         .await?
         .ok_or(AppError::NotFound)?;
     if t.revoked_at.is_some() {
-        return Err(AppError::Conflict {
-            current_state: "revoked".to_owned(),
-            event: "revoke".to_owned(),
-        });
+        return Err(AppError::refused("already_revoked", "Токен уже отозван."));
     }
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))

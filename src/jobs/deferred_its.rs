@@ -11,7 +11,7 @@ use crate::audit::{Actor, Write};
 use crate::clock::moscow;
 use crate::entities::{its_subscription, licence, product_account, subscriber};
 use crate::error::AppError;
-use crate::subscribers::service::block_all_in;
+use crate::subscribers::licences::block_all_in;
 use crate::tariffs::licence::LicenceState;
 
 pub const NAME: &str = "deferred_its";
@@ -79,7 +79,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
                 blocked += n;
             }
             // Future licences or nothing registered any more: leave it for people.
-            Err(AppError::Invalid(_) | AppError::Conflict { .. }) => {}
+            Err(AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. }) => {}
             Err(e) => return Err(e),
         }
     }

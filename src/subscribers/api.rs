@@ -136,7 +136,8 @@ async fn act(
     ApiJson(b): ApiJson<LicenceActionBody>,
     event: LicenceEvent,
 ) -> AppResult<Json<Value>> {
-    let l = service::act(&st, &user, id, event, if_match(&headers)?, b.reason).await?;
+    let l = super::licences::licence_action(&st, &user, id, event, if_match(&headers)?, b.reason)
+        .await?;
     Ok(Json(licence_json(&l)))
 }
 
@@ -179,7 +180,7 @@ async fn detach_its(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
-    let revoked = service::detach_its(&st, &user, id).await?;
+    let revoked = super::licences::detach_its(&st, &user, id).await?;
     Ok(Json(json!({ "revoked": revoked })))
 }
 
@@ -189,7 +190,7 @@ async fn resume(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
-    let resumed = service::resume_subscriber(&st, &user, id).await?;
+    let resumed = super::licences::resume_subscriber(&st, &user, id).await?;
     Ok(Json(json!({ "resumed": resumed })))
 }
 
@@ -200,7 +201,7 @@ async fn block(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<LicenceActionBody>,
 ) -> AppResult<Json<Value>> {
-    let blocked = service::block_subscriber(&st, &user, id, b.reason).await?;
+    let blocked = super::licences::block_subscriber(&st, &user, id, b.reason).await?;
     Ok(Json(json!({ "blocked": blocked })))
 }
 

@@ -234,21 +234,21 @@ pub async fn request(
     user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
     let (c, s) = certificate_in_scope(st, user, certificate_id).await?;
     if c.state != "active" {
-        return Err(AppError::Conflict {
-            current_state: c.state,
-            event: "request_revocation".to_owned(),
-        });
+        return Err(AppError::refused(
+            "certificate_revoked",
+            "Сертификат уже отозван.",
+        ));
     }
     let open = revocation_request::Entity::find()
         .filter(revocation_request::Column::CertificateId.eq(c.id))
         .filter(revocation_request::Column::State.ne(RequestState::Revoked.as_str()))
         .one(&st.db)
         .await?;
-    if let Some(o) = open {
-        return Err(AppError::Conflict {
-            current_state: format!("request_{}", o.state),
-            event: "request_revocation".to_owned(),
-        });
+    if open.is_some() {
+        return Err(AppError::refused(
+            "revocation_request_open",
+            "По сертификату уже есть незавершённое заявление на отзыв.",
+        ));
     }
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
     let r = revocation_request::ActiveModel {
@@ -403,10 +403,14 @@ pub async fn attach_scan(
 ) -> AppResult<revocation_request::Model> {
     let (r, _, _) = request_in_scope(st, user, id).await?;
     if r.state != RequestState::Draft.as_str() {
-        return Err(AppError::Conflict {
-            current_state: r.state,
-            event: "attach_scan".to_owned(),
-        });
+        return Err(AppError::conflict(
+            r.state.clone(),
+            "attach_scan",
+            format!(
+                "Скан прикрепляется только к черновику: заявление на отзыв в состоянии «{}».",
+                crate::labels::state_title(&r.state)
+            ),
+        ));
     }
     let content_type = storage::check("file", bytes, storage::SCANS)?;
     let sha = hex::encode(Sha256::digest(bytes));
@@ -512,9 +516,15 @@ pub async fn send(
     let (r, _, _) = request_in_scope(st, user, id).await?;
     let from = RequestState::parse(&r.state)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?;
-    apply(from, RequestEvent::Send).map_err(|s| AppError::Conflict {
-        current_state: s.as_str().to_owned(),
-        event: "send".to_owned(),
+    apply(from, RequestEvent::Send).map_err(|s| {
+        AppError::conflict(
+            s.as_str(),
+            "send",
+            format!(
+                "Отправить можно только черновик: заявление на отзыв в состоянии «{}».",
+                s.title_ru()
+            ),
+        )
     })?;
     if r.scan_key.is_none() {
         return Err(AppError::invalid(
@@ -642,46 +652,12 @@ async fn web_done(
     subscriber_id: i64,
     result: AppResult<String>,
 ) -> AppResult<Response> {
-    use crate::auth::session::{Flash, FlashKind};
-    let flash = match result {
-        Ok(text) => Flash {
-            kind: FlashKind::Success,
-            text,
-        },
-        Err(AppError::Invalid(e)) => {
-            let flash = Flash {
-                kind: FlashKind::Error,
-                text: crate::labels::invalid_text(&e),
-            };
-            return crate::web::flash_redirect_with(
-                st,
-                user,
-                &format!("/subscribers/{subscriber_id}?tab=certificates"),
-                flash,
-                &e,
-            )
-            .await;
-        }
-        Err(AppError::Conflict { current_state, .. }) => Flash {
-            kind: FlashKind::Error,
-            text: match current_state.as_str() {
-                "revoked" => "Сертификат уже отозван.".to_owned(),
-                s if s.starts_with("request_") => {
-                    "По сертификату уже есть незавершённое заявление на отзыв.".to_owned()
-                }
-                s => format!(
-                    "Действие недоступно: заявление в состоянии «{}».",
-                    RequestState::parse(s).map_or("неизвестно", RequestState::title_ru)
-                ),
-            },
-        },
-        Err(e) => return Err(e),
-    };
-    crate::web::flash_redirect(
+    crate::web::after_action(
         st,
         user,
         &format!("/subscribers/{subscriber_id}?tab=certificates"),
-        flash,
+        crate::web::Subject::Other,
+        result,
     )
     .await
 }

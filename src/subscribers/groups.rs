@@ -20,7 +20,6 @@ use super::service;
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::audit::{Change, Write};
-use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role};
 use crate::entities::{company_group, company_group_member, licence, subscriber};
 use crate::error::{AppError, AppResult};
@@ -53,7 +52,7 @@ fn terms(licences: &[licence::Model]) -> Vec<Term> {
         .iter()
         .filter(|l| l.kind == "tariff")
         .filter_map(|l| {
-            service::state_of(l).ok().map(|state| Term {
+            super::licences::state_of(l).ok().map(|state| Term {
                 state,
                 starts_on: l.starts_on,
                 ends_on: l.ends_on,
@@ -472,31 +471,7 @@ async fn flash_and_back(
     back: String,
     result: AppResult<String>,
 ) -> AppResult<Response> {
-    let flash = match result {
-        Ok(text) => Flash {
-            kind: FlashKind::Success,
-            text,
-        },
-        Err(AppError::NotFound) => Flash {
-            kind: FlashKind::Error,
-            text: "Абонент не найден среди ваших абонентов.".to_owned(),
-        },
-        Err(AppError::Invalid(errors)) => {
-            let flash = Flash {
-                kind: FlashKind::Error,
-                text: crate::labels::invalid_text(&errors),
-            };
-            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
-        }
-        Err(e) => match crate::web::refusal_text(&e) {
-            Some(text) => Flash {
-                kind: FlashKind::Error,
-                text,
-            },
-            None => return Err(e),
-        },
-    };
-    crate::web::flash_redirect(st, user, &back, flash).await
+    crate::web::after_action(st, user, &back, crate::web::Subject::Other, result).await
 }
 
 async fn web_add(
@@ -515,7 +490,10 @@ async fn web_add(
         Some(s) => add_member(&st, &user, id, s.id)
             .await
             .map(|()| format!("«{}» добавлена в группу.", s.short_name)),
-        None => Err(AppError::NotFound),
+        None => Err(AppError::invalid(
+            "inn",
+            "абонент с этими ИНН и КПП не найден среди ваших абонентов",
+        )),
     };
     flash_and_back(&st, &user, format!("/company-groups/{id}"), result).await
 }

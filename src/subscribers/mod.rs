@@ -5,6 +5,7 @@ pub mod api;
 pub mod card;
 pub mod certificates;
 pub mod groups;
+pub mod licences;
 pub mod pipeline;
 pub mod routes;
 pub mod service;

@@ -8,12 +8,12 @@ use axum::routing::{get, post};
 use maud::Markup;
 use serde::Deserialize;
 
-use super::{service, views};
+use super::{licences, service, views};
 use crate::AppState;
-use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::tariffs::licence::LicenceEvent;
+use crate::web::{Subject, after_action};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -105,10 +105,8 @@ async fn licence_action(
     Path(id): Path<i64>,
     Csrf(user, f): Csrf<ActionForm>,
 ) -> AppResult<Response> {
-    let event = match f.action.as_str() {
-        "block" => LicenceEvent::Block,
-        "resume" => LicenceEvent::Resume,
-        "revoke" => LicenceEvent::Revoke,
+    let event = match LicenceEvent::parse(&f.action) {
+        Some(e @ (LicenceEvent::Block | LicenceEvent::Resume | LicenceEvent::Revoke)) => e,
         _ => return Err(AppError::invalid("action", "неизвестное действие")),
     };
     let subscriber_id = <crate::entities::licence::Entity as sea_orm::EntityTrait>::find_by_id(id)
@@ -117,38 +115,16 @@ async fn licence_action(
         .map(|l| l.subscriber_id)
         .ok_or(AppError::NotFound)?;
     let back = format!("/subscribers/{subscriber_id}?tab=tariffs");
-    let flash = match service::act(&st, &user, id, event, f.version, Some(f.reason)).await {
-        Ok(l) => Flash {
-            kind: FlashKind::Success,
-            text: format!(
+    let result = licences::licence_action(&st, &user, id, event, f.version, Some(f.reason))
+        .await
+        .map(|l| {
+            format!(
                 "Лицензия «{}»: {}.",
                 l.tariff_name,
-                views::licence_state_title(&l.state).to_lowercase()
-            ),
-        },
-        Err(AppError::Conflict { current_state, .. }) => Flash {
-            kind: FlashKind::Error,
-            text: format!(
-                "Действие недоступно: лицензия в состоянии «{}».",
-                views::licence_state_title(&current_state)
-            ),
-        },
-        Err(AppError::Stale { .. }) => Flash {
-            kind: FlashKind::Error,
-            text: "Лицензию уже изменил другой пользователь. Проверьте её состояние.".to_owned(),
-        },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: crate::labels::invalid_text(&e),
-        },
-        Err(AppError::Forbidden) if event == LicenceEvent::Revoke => Flash {
-            kind: FlashKind::Error,
-            text: "Лицензия уже одобрена в сверке: отозвать её может только центр продаж."
-                .to_owned(),
-        },
-        Err(e) => return Err(e),
-    };
-    crate::web::flash_redirect(&st, &user, &back, flash).await
+                super::views::licence_state_title(&l.state).to_lowercase()
+            )
+        });
+    after_action(&st, &user, &back, Subject::Licence, result).await
 }
 
 #[derive(Deserialize)]
@@ -163,37 +139,25 @@ async fn manage(
     Csrf(user, f): Csrf<ManageForm>,
 ) -> AppResult<Response> {
     let result = match f.action.as_str() {
-        "detach_its" => service::detach_its(&st, &user, id)
+        "detach_its" => licences::detach_its(&st, &user, id)
             .await
             .map(|n| format!("ИТС отключено: отозвано лицензий ИТС — {n}.")),
-        "block" => service::block_subscriber(&st, &user, id, None)
+        "block" => licences::block_subscriber(&st, &user, id, None)
             .await
             .map(|n| format!("Абонент заблокирован: заблокировано лицензий — {n}.")),
-        "resume" => service::resume_subscriber(&st, &user, id)
+        "resume" => licences::resume_subscriber(&st, &user, id)
             .await
             .map(|n| format!("Абонент разблокирован: возобновлено лицензий — {n}.")),
         _ => Err(AppError::invalid("action", "неизвестное действие")),
     };
-    let flash = match result {
-        Ok(text) => Flash {
-            kind: FlashKind::Success,
-            text,
-        },
-        Err(AppError::Conflict { current_state, .. }) => Flash {
-            kind: FlashKind::Error,
-            text: match current_state.as_str() {
-                "no_current_its_licence" => "У абонента нет действующей лицензии ИТС.".to_owned(),
-                "nothing_blocked" => "У абонента нет заблокированных лицензий.".to_owned(),
-                _ => "У абонента нет зарегистрированных лицензий для блокировки.".to_owned(),
-            },
-        },
-        Err(AppError::Invalid(e)) => Flash {
-            kind: FlashKind::Error,
-            text: crate::labels::invalid_text(&e),
-        },
-        Err(e) => return Err(e),
-    };
-    crate::web::flash_redirect(&st, &user, &format!("/subscribers/{id}?tab=manage"), flash).await
+    after_action(
+        &st,
+        &user,
+        &format!("/subscribers/{id}?tab=manage"),
+        Subject::Card,
+        result,
+    )
+    .await
 }
 
 /// The registry (with the search applied) as CSV or XLSX.
@@ -246,32 +210,7 @@ async fn back_with(
     back: String,
     result: AppResult<String>,
 ) -> AppResult<Response> {
-    let flash = match result {
-        Ok(text) => Flash {
-            kind: FlashKind::Success,
-            text,
-        },
-        Err(AppError::Stale { .. }) => Flash {
-            kind: FlashKind::Error,
-            text: "Карточку уже изменил другой пользователь. Проверьте данные и повторите."
-                .to_owned(),
-        },
-        Err(AppError::Invalid(errors)) => {
-            let flash = Flash {
-                kind: FlashKind::Error,
-                text: crate::labels::invalid_text(&errors),
-            };
-            return crate::web::flash_redirect_with(st, user, &back, flash, &errors).await;
-        }
-        Err(e) => match crate::web::refusal_text(&e) {
-            Some(text) => Flash {
-                kind: FlashKind::Error,
-                text,
-            },
-            None => return Err(e),
-        },
-    };
-    crate::web::flash_redirect(st, user, &back, flash).await
+    after_action(st, user, &back, Subject::Card, result).await
 }
 
 #[derive(Deserialize)]

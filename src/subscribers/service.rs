@@ -1,20 +1,16 @@
-//! Use cases over subscribers and licences: scoped reads, search, and the licence actions
-//! (block, resume, revoke) saved with a version check, history and the journal.
+//! Use cases over subscribers: scoped reads, search, the card's parts, and what other
+//! contexts ask of subscribers. Licence actions live in `licences`.
 
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
 };
-use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Change, Write};
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
 use crate::entities::{licence, licence_history, product_account, subscriber};
 use crate::error::{AppError, AppResult};
-use crate::tariffs::licence::{self as rules, LicenceEvent, LicenceRefusal, LicenceState};
+use crate::tariffs::licence::LicenceState;
 
 /// A subscriber the user may see.
 ///
@@ -141,296 +137,32 @@ pub async fn history(st: &AppState, licence_ids: &[i64]) -> AppResult<Vec<licenc
         .await?)
 }
 
-pub fn state_of(l: &licence::Model) -> AppResult<LicenceState> {
-    LicenceState::ALL
-        .into_iter()
-        .find(|s| s.as_str() == l.state)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown licence state {}", l.state)))
-}
-
-/// Blocks, resumes or revokes a licence.
-///
-/// # Errors
-/// `NotFound` (another partner's), `Forbidden` (role, or revoking after approval as a
-/// partner), `Invalid` (not revocable), `Conflict` (state), `Stale` (lost race).
-pub async fn act(
-    st: &AppState,
-    user: &CurrentUser,
-    licence_id: i64,
-    event: LicenceEvent,
-    expected_version: Option<i32>,
-    reason: Option<String>,
-) -> AppResult<licence::Model> {
-    let l = licence::Entity::find_by_id(licence_id)
-        .one(&st.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Another partner's licence is not found: the scope decides through its subscriber.
-    find(st, user, l.subscriber_id).await?;
-    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
-    if event == LicenceEvent::Register {
-        return Err(AppError::Forbidden);
-    }
-    let from = state_of(&l)?;
-    if event == LicenceEvent::Revoke {
-        match rules::may_revoke(user.role, l.approved_in_reconciliation, l.revocable) {
-            Ok(()) => {}
-            Err(LicenceRefusal::NotRevocable) => {
-                return Err(AppError::invalid(
-                    "licence",
-                    LicenceRefusal::NotRevocable.to_string(),
-                ));
-            }
-            Err(_) => return Err(AppError::Forbidden),
-        }
-    }
-    let to = rules::apply(from, event).map_err(|e| AppError::Conflict {
-        current_state: e.from.as_str().to_owned(),
-        event: e.event.as_str().to_owned(),
-    })?;
-    if expected_version.is_some_and(|v| v != l.version) {
-        return Err(AppError::Stale {
-            current_state: Some(from.as_str().to_owned()),
-        });
-    }
-    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    if !licence_transition_in(&mut w, &l, from, to, event, reason).await? {
-        drop(w);
-        let current = licence::Entity::find_by_id(l.id)
-            .one(&st.db)
-            .await?
-            .map(|x| x.state);
-        return Err(AppError::Stale {
-            current_state: current,
-        });
-    }
-    w.commit().await?;
-    licence::Entity::find_by_id(l.id)
-        .one(&st.db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// Saves one licence transition inside `w`: the version-checked update, the history row,
-/// the journal entry, and on revocation the subscriber's connection flags (§4: revoking
-/// the only live licence disconnects; a paid one reconnects only on a paid basis).
-/// `false` when someone else changed the licence first.
+/// §4: a paid subscriber whose licence was revoked connects again only on a paid basis.
+/// Asked by processing, so applications never read the subscribers' table themselves.
 ///
 /// # Errors
 /// Database errors.
-pub async fn licence_transition_in(
-    w: &mut Write,
-    l: &licence::Model,
-    from: LicenceState,
-    to: LicenceState,
-    event: LicenceEvent,
-    reason: Option<String>,
+pub async fn paid_basis_only<C: ConnectionTrait>(
+    db: &C,
+    inn: &str,
+    kpp: Option<&str>,
 ) -> AppResult<bool> {
-    let now = w.at();
-    let won = licence::Entity::update_many()
-        .col_expr(licence::Column::State, Expr::value(to.as_str()))
-        .col_expr(
-            licence::Column::Version,
-            Expr::col(licence::Column::Version).add(1),
-        )
-        .filter(licence::Column::Id.eq(l.id))
-        .filter(licence::Column::Version.eq(l.version))
-        .exec(&**w)
+    Ok(subscriber::Entity::find()
+        .filter(by_requisites(inn, kpp))
+        .filter(subscriber::Column::PaidBasisOnly.eq(true))
+        .count(db)
         .await?
-        .rows_affected
-        == 1;
-    if !won {
-        return Ok(false);
-    }
-    licence_history::ActiveModel {
-        id: NotSet,
-        licence_id: Set(l.id),
-        at: Set(now),
-        actor_login: Set(w.actor().login.clone()),
-        event: Set(event.as_str().to_owned()),
-        from_state: Set(Some(from.as_str().to_owned())),
-        to_state: Set(to.as_str().to_owned()),
-        reason: Set(reason.filter(|r| !r.trim().is_empty())),
-    }
-    .insert(&**w)
-    .await?;
-    let mut detail = json!({"state": to.as_str(), "version": l.version + 1});
-    if to == LicenceState::Revoked {
-        let sub = subscriber::Entity::find_by_id(l.subscriber_id)
-            .one(&**w)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let others_live = licence::Entity::find()
-            .filter(licence::Column::SubscriberId.eq(sub.id))
-            .filter(licence::Column::Id.ne(l.id))
-            .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
-            .count(&**w)
-            .await?;
-        let disconnected = others_live == 0;
-        let paid = l.cost > crate::money::Money::ZERO;
-        subscriber::Entity::update_many()
-            .col_expr(subscriber::Column::Connected, Expr::value(!disconnected))
-            .col_expr(
-                subscriber::Column::PaidBasisOnly,
-                Expr::value(sub.paid_basis_only || paid),
-            )
-            .filter(subscriber::Column::Id.eq(sub.id))
-            .exec(&**w)
-            .await?;
-        detail["subscriber_disconnected"] = json!(disconnected);
-    }
-    w.record(
-        Change::new(&format!("licence.{}", event.as_str()), "licence", l.id)
-            .before(json!({"state": from.as_str(), "version": l.version}))
-            .after(detail),
-    );
-    Ok(true)
+        > 0)
 }
 
-/// Licences of a subscriber in the given states.
-async fn licences_in(
-    w: &Write,
-    subscriber_id: i64,
-    states: &[LicenceState],
-) -> AppResult<Vec<licence::Model>> {
-    Ok(licence::Entity::find()
-        .filter(licence::Column::SubscriberId.eq(subscriber_id))
-        .filter(licence::Column::State.is_in(states.iter().map(|s| s.as_str())))
-        .order_by_asc(licence::Column::Id)
-        .all(&**w)
-        .await?)
-}
-
-/// «Отключить ИТС» (§2.1.3): revokes the subscriber's current ITS licences and frees the
-/// ITS subscription activated for it, so another connection can use it.
-///
-/// # Errors
-/// `NotFound` (another partner's), `Forbidden` (role), `Conflict` when there is no
-/// current ITS licence.
-pub async fn detach_its(st: &AppState, user: &CurrentUser, subscriber_id: i64) -> AppResult<u64> {
-    use crate::entities::its_subscription as its;
-    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
-    let sub = find(st, user, subscriber_id).await?;
-    let today = st.clock.today();
-    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    let live = licences_in(
-        &w,
-        sub.id,
-        &[
-            LicenceState::Pending,
-            LicenceState::Registered,
-            LicenceState::Blocked,
-        ],
-    )
-    .await?;
-    let current: Vec<&licence::Model> = live
-        .iter()
-        .filter(|l| l.tariff_code == "its" && l.starts_on <= today && today <= l.ends_on)
-        .collect();
-    if current.is_empty() {
-        return Err(AppError::Conflict {
-            current_state: "no_current_its_licence".to_owned(),
-            event: "detach_its".to_owned(),
-        });
+/// The subscriber with these requisites: the ИНН, and the КПП or its absence (a sole
+/// trader has none).
+pub fn by_requisites(inn: &str, kpp: Option<&str>) -> Condition {
+    let c = Condition::all().add(subscriber::Column::Inn.eq(inn));
+    match kpp {
+        Some(k) => c.add(subscriber::Column::Kpp.eq(k)),
+        None => c.add(subscriber::Column::Kpp.is_null()),
     }
-    let mut revoked = 0;
-    for l in current {
-        let from = state_of(l)?;
-        if licence_transition_in(
-            &mut w,
-            l,
-            from,
-            LicenceState::Revoked,
-            LicenceEvent::Revoke,
-            Some("Отключить ИТС".to_owned()),
-        )
-        .await?
-        {
-            revoked += 1;
-        }
-    }
-    let freed = its::Entity::update_many()
-        .col_expr(
-            its::Column::ActivatedForInn,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            its::Column::ActivatedForKpp,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(its::Column::ActivatedForInn.eq(&sub.inn))
-        .filter(match &sub.kpp {
-            Some(k) => its::Column::ActivatedForKpp.eq(k),
-            None => its::Column::ActivatedForKpp.is_null(),
-        })
-        .exec(&*w)
-        .await?
-        .rows_affected;
-    w.record(
-        Change::new("subscriber.detach_its", "subscriber", sub.id)
-            .after(json!({"revoked": revoked, "subscriptions_freed": freed})),
-    );
-    w.commit().await?;
-    Ok(revoked)
-}
-
-/// Blocks every registered licence of a subscriber (§8.1). Licences that start in the
-/// future must be revoked first.
-///
-/// # Errors
-/// `NotFound`, `Forbidden`, `Invalid` naming `licences` while future licences are live,
-/// `Conflict` when nothing is registered.
-pub async fn block_subscriber(
-    st: &AppState,
-    user: &CurrentUser,
-    subscriber_id: i64,
-    reason: Option<String>,
-) -> AppResult<u64> {
-    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
-    let sub = find(st, user, subscriber_id).await?;
-    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    let n = block_all_in(&mut w, &sub, st.clock.today(), reason).await?;
-    w.commit().await?;
-    Ok(n)
-}
-
-/// «Разблокировать абонента»: resumes every blocked licence of the subscriber (the way
-/// back from [`block_subscriber`] and from the deferred-ITS job's blocking).
-///
-/// # Errors
-/// `Conflict` when nothing is blocked; scope and role errors.
-pub async fn resume_subscriber(
-    st: &AppState,
-    user: &CurrentUser,
-    subscriber_id: i64,
-) -> AppResult<u64> {
-    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
-    let sub = find(st, user, subscriber_id).await?;
-    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    let blocked = licences_in(&w, sub.id, &[LicenceState::Blocked]).await?;
-    if blocked.is_empty() {
-        return Err(AppError::Conflict {
-            current_state: "nothing_blocked".to_owned(),
-            event: "resume".to_owned(),
-        });
-    }
-    let mut n = 0;
-    for l in &blocked {
-        if licence_transition_in(
-            &mut w,
-            l,
-            LicenceState::Blocked,
-            LicenceState::Registered,
-            LicenceEvent::Resume,
-            None,
-        )
-        .await?
-        {
-            n += 1;
-        }
-    }
-    w.commit().await?;
-    Ok(n)
 }
 
 /// What the card and the registry say of a subscriber: connected, blocked (it has
@@ -500,54 +232,4 @@ pub async fn statuses(
             (s.id, Status::of(s.connected, &states))
         })
         .collect())
-}
-
-/// Blocks the registered licences of `sub` inside `w` (shared with the deferred-ITS job).
-///
-/// # Errors
-/// As [`block_subscriber`].
-pub async fn block_all_in(
-    w: &mut Write,
-    sub: &subscriber::Model,
-    today: chrono::NaiveDate,
-    reason: Option<String>,
-) -> AppResult<u64> {
-    let all = licences_in(w, sub.id, &LicenceState::ALL).await?;
-    let terms: Vec<rules::LicenceTerm> = all
-        .iter()
-        .filter_map(|l| {
-            state_of(l).ok().map(|state| rules::LicenceTerm {
-                state,
-                starts_on: l.starts_on,
-            })
-        })
-        .collect();
-    rules::may_block_subscriber(&terms, today)
-        .map_err(|e| AppError::invalid("licences", e.to_string()))?;
-    let registered: Vec<&licence::Model> = all
-        .iter()
-        .filter(|l| l.state == LicenceState::Registered.as_str())
-        .collect();
-    if registered.is_empty() {
-        return Err(AppError::Conflict {
-            current_state: "nothing_registered".to_owned(),
-            event: "block".to_owned(),
-        });
-    }
-    let mut n = 0;
-    for l in registered {
-        if licence_transition_in(
-            w,
-            l,
-            LicenceState::Registered,
-            LicenceState::Blocked,
-            LicenceEvent::Block,
-            reason.clone(),
-        )
-        .await?
-        {
-            n += 1;
-        }
-    }
-    Ok(n)
 }

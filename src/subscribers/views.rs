@@ -10,7 +10,7 @@ use crate::entities::{
     product_account, product_contact, revocation_request, subscriber,
 };
 use crate::labels::{actor_title, licence_event_title};
-use crate::tariffs::licence::{LicenceEvent, LicenceState, apply};
+use crate::tariffs::licence::{LicenceEvent, LicenceState};
 use crate::web::components::{date_ru, datetime_ru, table, yes_no};
 use crate::web::layout::{self, csrf_field};
 use crate::web::urlencode;
@@ -86,25 +86,19 @@ fn confirm_text(e: LicenceEvent) -> &'static str {
     }
 }
 
+/// The licence's buttons: exactly the actions `licence::available` allows this person,
+/// so the card never offers one the service then refuses.
 fn licence_actions(user: &CurrentUser, l: &licence::Model) -> Markup {
-    let state = LicenceState::ALL
-        .into_iter()
-        .find(|s| s.as_str() == l.state);
-    let may_act = matches!(
-        user.role,
-        Role::Partner | Role::SalesCenter | Role::Operator
-    );
+    let events = super::licences::facts(l, user.role)
+        .map(|f| crate::tariffs::licence::available(&f))
+        .unwrap_or_default();
     html! {
-        @if let (Some(state), true) = (state, may_act) {
-            @for (e, label) in [(LicenceEvent::Block, "Заблокировать"), (LicenceEvent::Resume, "Возобновить"), (LicenceEvent::Revoke, "Отозвать")] {
-                @if apply(state, e).is_ok() && (e != LicenceEvent::Revoke || l.revocable) {
-                    form.inline method="post" action={ "/licences/" (l.id) "/action" } {
-                        (csrf_field(user))
-                        input type="hidden" name="version" value=(l.version);
-                        input type="hidden" name="action" value=(e.as_str());
-                        button class=(if e == LicenceEvent::Revoke { "danger" } else { "secondary" }) type="submit" data-confirm=(confirm_text(e)) { (label) }
-                    }
-                }
+        @for e in events {
+            form.inline method="post" action={ "/licences/" (l.id) "/action" } {
+                (csrf_field(user))
+                input type="hidden" name="version" value=(l.version);
+                input type="hidden" name="action" value=(e.as_str());
+                button class=(if e == LicenceEvent::Revoke { "danger" } else { "secondary" }) type="submit" data-confirm=(confirm_text(e)) { (e.title_ru()) }
             }
         }
     }

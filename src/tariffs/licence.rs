@@ -18,6 +18,10 @@ crate::code_enum! {
 }
 
 impl LicenceState {
+    /// Not revoked: the licence still counts for the subscriber's connection.
+    pub fn is_live(self) -> bool {
+        self != LicenceState::Revoked
+    }
     /// As the Тарифы tab names it.
     pub fn title_ru(self) -> &'static str {
         match self {
@@ -39,6 +43,18 @@ crate::code_enum! {
         Resume = "resume",
         /// Отозвать.
         Revoke = "revoke",
+    }
+}
+
+impl LicenceEvent {
+    /// The action as its button names it.
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            LicenceEvent::Register => "Зарегистрировать",
+            LicenceEvent::Block => "Заблокировать",
+            LicenceEvent::Resume => "Возобновить",
+            LicenceEvent::Revoke => "Отозвать",
+        }
     }
 }
 
@@ -82,6 +98,18 @@ pub enum LicenceRefusal {
     Role,
 }
 
+impl LicenceRefusal {
+    /// The refusal's code in problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LicenceRefusal::ApprovedInReconciliation => "approved_in_reconciliation",
+            LicenceRefusal::NotRevocable => "not_revocable",
+            LicenceRefusal::FutureLicences => "future_licences_first",
+            LicenceRefusal::Role => "role",
+        }
+    }
+}
+
 /// Whether `role` may revoke a licence, given whether a reconciliation already approved it
 /// and whether the catalog item is revocable at all.
 ///
@@ -101,6 +129,50 @@ pub fn may_revoke(
         Role::Partner => Err(LicenceRefusal::ApprovedInReconciliation),
         _ => Err(LicenceRefusal::Role),
     }
+}
+
+/// Everything that decides whether a person may act on a licence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LicenceFacts {
+    pub state: LicenceState,
+    pub role: Role,
+    pub revocable: bool,
+    pub approved_in_reconciliation: bool,
+}
+
+/// Why an action on a licence is refused: the state does not allow it, or a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error(transparent)]
+    Transition(#[from] LicenceTransitionError),
+    #[error(transparent)]
+    Refusal(#[from] LicenceRefusal),
+}
+
+/// The one decision behind both the card's buttons and the service: may this person
+/// fire `event` on this licence, and where does it lead? Registering is the system's
+/// (at registration), never a person's.
+///
+/// # Errors
+/// The reason when not.
+pub fn decide(f: &LicenceFacts, event: LicenceEvent) -> Result<LicenceState, Denied> {
+    if event == LicenceEvent::Register
+        || !matches!(f.role, Role::Partner | Role::SalesCenter | Role::Operator)
+    {
+        return Err(LicenceRefusal::Role.into());
+    }
+    if event == LicenceEvent::Revoke {
+        may_revoke(f.role, f.approved_in_reconciliation, f.revocable)?;
+    }
+    Ok(apply(f.state, event)?)
+}
+
+/// The actions a page offers for a licence: exactly those [`decide`] allows.
+pub fn available(f: &LicenceFacts) -> Vec<LicenceEvent> {
+    LicenceEvent::ALL
+        .into_iter()
+        .filter(|e| decide(f, *e).is_ok())
+        .collect()
 }
 
 /// A licence as the blocking rule sees it.
@@ -161,6 +233,40 @@ mod tests {
                     .find(|(f, ev, _)| *f == s && *ev == e)
                     .map(|t| t.2);
                 assert_eq!(apply(s, e).ok(), expected, "{s} + {}", e.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn the_buttons_are_what_the_service_allows() {
+        let f = |state, role, revocable, approved| LicenceFacts {
+            state,
+            role,
+            revocable,
+            approved_in_reconciliation: approved,
+        };
+        assert_eq!(
+            available(&f(Registered, Role::Partner, true, false)),
+            vec![E::Block, E::Revoke]
+        );
+        // An approved licence offers the partner no «Отозвать»; the sales center still has it.
+        assert_eq!(
+            available(&f(Registered, Role::Partner, true, true)),
+            vec![E::Block]
+        );
+        assert_eq!(
+            available(&f(Registered, Role::SalesCenter, true, true)),
+            vec![E::Block, E::Revoke]
+        );
+        assert_eq!(
+            available(&f(Blocked, Role::Partner, false, false)),
+            vec![E::Resume]
+        );
+        assert!(available(&f(Registered, Role::IdentificationCenter, true, false)).is_empty());
+        assert!(available(&f(Pending, Role::Operator, true, false)) == vec![E::Revoke]);
+        for s in LicenceState::ALL {
+            for e in available(&f(s, Role::Partner, true, false)) {
+                assert!(decide(&f(s, Role::Partner, true, false), e).is_ok());
             }
         }
     }

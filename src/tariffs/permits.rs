@@ -18,7 +18,6 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::audit::{Change, Write};
-use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role, Scope};
 use crate::entities::{special_offer, special_offer_permit};
 use crate::error::{AppError, AppResult};
@@ -261,19 +260,15 @@ async fn web_register(
     State(st): State<AppState>,
     Csrf(user, b): Csrf<PermitBody>,
 ) -> AppResult<Response> {
-    let flash = match register(&st, &user, &b.offer, &b.number, &b.inn).await {
-        Ok(p) => Flash {
-            kind: FlashKind::Success,
-            text: format!("Номер {} зарегистрирован.", p.number),
-        },
-        Err(AppError::Invalid(e)) => {
-            let flash = Flash {
-                kind: FlashKind::Error,
-                text: crate::labels::invalid_text(&e),
-            };
-            return crate::web::flash_redirect_with(&st, &user, "/special-offers", flash, &e).await;
-        }
-        Err(e) => return Err(e),
-    };
-    crate::web::flash_redirect(&st, &user, "/special-offers", flash).await
+    let result = register(&st, &user, &b.offer, &b.number, &b.inn)
+        .await
+        .map(|p| format!("Номер {} зарегистрирован.", p.number));
+    crate::web::after_action(
+        &st,
+        &user,
+        "/special-offers",
+        crate::web::Subject::Other,
+        result,
+    )
+    .await
 }

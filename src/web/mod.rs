@@ -138,15 +138,79 @@ pub async fn flash_redirect_with(
     Ok(Redirect::to(crate::auth::routes::safe_next(Some(back))).into_response())
 }
 
-/// The message for a refusal a person can act on (invalid input, a lost race); `None`
-/// for errors that deserve an error page instead.
-pub fn refusal_text(e: &AppError) -> Option<String> {
-    match e {
-        AppError::Invalid(errors) => Some(crate::labels::invalid_text(errors)),
-        AppError::Stale { .. } => Some(
-            "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."
-                .to_owned(),
-        ),
-        _ => None,
+/// What a form acted on, for the message when someone else changed it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Application,
+    Card,
+    Licence,
+    Other,
+}
+
+impl Subject {
+    fn stale(self, current_state: Option<&str>) -> String {
+        match self {
+            Subject::Application => format!(
+                "Заявление уже изменил другой пользователь{}. Проверьте его и повторите действие.",
+                current_state
+                    .map(|s| format!(
+                        ": сейчас оно в состоянии «{}»",
+                        crate::labels::state_title(s)
+                    ))
+                    .unwrap_or_default()
+            ),
+            Subject::Card => {
+                "Карточку уже изменил другой пользователь. Проверьте данные и повторите.".to_owned()
+            }
+            Subject::Licence => {
+                "Лицензию уже изменил другой пользователь. Проверьте её состояние.".to_owned()
+            }
+            Subject::Other => {
+                "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// After a form action, the one way back (post/redirect/get): success is a message on
+/// `back`; a refusal a person can act on — invalid input (with what was typed, the
+/// fields marked), a state that does not allow it, a rule, a lost race — is an error
+/// message on `back`; anything else (not found, forbidden, internal) is an error page.
+///
+/// # Errors
+/// The errors that deserve a page; database errors.
+pub async fn after_action(
+    st: &crate::AppState,
+    user: &crate::auth::CurrentUser,
+    back: &str,
+    subject: Subject,
+    result: Result<String, AppError>,
+) -> Result<Response, AppError> {
+    use crate::auth::session::{Flash, FlashKind};
+    let error = |text: String| Flash {
+        kind: FlashKind::Error,
+        text,
+    };
+    match result {
+        Ok(text) => {
+            let flash = Flash {
+                kind: FlashKind::Success,
+                text,
+            };
+            flash_redirect(st, user, back, flash).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            let flash = error(crate::labels::invalid_text(&errors));
+            flash_redirect_with(st, user, back, flash, &errors).await
+        }
+        Err(AppError::Stale { current_state }) => {
+            let flash = error(subject.stale(current_state.as_deref()));
+            flash_redirect(st, user, back, flash).await
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Refused { .. })) => {
+            flash_redirect(st, user, back, error(e.problem().detail)).await
+        }
+        Err(e) => Err(e),
     }
 }

@@ -339,7 +339,11 @@ async fn refusals_name_the_current_state() {
         (body["current_state"].as_str(), body["event"].as_str()),
         (Some("accepted"), Some("claim"))
     );
-    assert!(body["detail"].as_str().unwrap().contains("accepted"));
+    // The detail is a sentence people read: the event and the state by their titles.
+    assert_eq!(
+        body["detail"],
+        "Действие «Получить заявку» недоступно: заявление в состоянии «Принята»."
+    );
 
     // While in identification the partner can neither process nor reject.
     post(

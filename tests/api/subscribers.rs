@@ -165,7 +165,8 @@ async fn after_approval_only_the_sales_center_revokes_and_cryptopro_never() {
             .unwrap();
     }
     let partner = app.token("p-klg-1").await;
-    problem(
+    // The partner reads the rule, not «your role cannot».
+    let b = problem(
         app.api_json(
             &partner,
             Method::POST,
@@ -173,9 +174,16 @@ async fn after_approval_only_the_sales_center_revokes_and_cryptopro_never() {
             Some(json!({})),
         )
         .await,
-        403,
+        409,
     )
     .await;
+    assert_eq!(b["refusal"], "approved_in_reconciliation");
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Лицензия уже одобрена в сверке")
+    );
     let b = problem(
         app.api_json(
             &partner,
@@ -184,15 +192,11 @@ async fn after_approval_only_the_sales_center_revokes_and_cryptopro_never() {
             Some(json!({})),
         )
         .await,
-        422,
+        409,
     )
     .await;
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("КриптоПро")
-    );
+    assert_eq!(b["refusal"], "not_revocable");
+    assert!(b["detail"].as_str().unwrap().contains("КриптоПро"));
     let sc = app.token("sc-klg").await;
     let r = app
         .api_json(
@@ -317,7 +321,9 @@ async fn detaching_its_frees_the_subscription_for_another_connection() {
         409,
     )
     .await;
-    assert_eq!(b["current_state"], "no_current_its_licence");
+    assert_eq!(b["refusal"], "no_current_its_licence");
+    assert!(b.get("current_state").is_none(), "no state side channel");
+    assert_eq!(b["detail"], "У абонента нет действующей лицензии ИТС.");
 }
 
 #[tokio::test]
@@ -352,10 +358,10 @@ async fn a_subscriber_with_future_licences_is_blocked_only_after_revoking_them()
             Some(json!({})),
         )
         .await,
-        422,
+        409,
     )
     .await;
-    assert_eq!(b["errors"][0]["field"], "licences");
+    assert_eq!(b["refusal"], "future_licences_first");
     app.act(
         "p-klg-1",
         &format!("/licences/{future_id}/revoke"),

@@ -174,11 +174,23 @@ async fn licences_are_blocked_resumed_and_revoked_from_the_tariffs_tab() {
         let action = format!("/licences/{licence}/action");
         b.goto(&format!("/subscribers/{id}?tab=tariffs")).await;
         b.click_in(&action, "Заблокировать").await;
-        b.sees("заблокировано").await;
+        assert!(
+            b.flash().await.ends_with(": заблокировано."),
+            "{}",
+            b.flash().await
+        );
         b.click_in(&action, "Возобновить").await;
-        b.sees("зарегистрировано").await;
+        assert!(
+            b.flash().await.ends_with(": зарегистрировано."),
+            "{}",
+            b.flash().await
+        );
         b.click_in(&action, "Отозвать").await;
-        b.sees("отозвано").await;
+        assert!(
+            b.flash().await.ends_with(": отозвано."),
+            "{}",
+            b.flash().await
+        );
         b
     })
     .await;
