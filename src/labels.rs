@@ -398,7 +398,7 @@ pub fn journal_value_title(key: &str, code: &str) -> Option<&'static str> {
         }
         "its_outcome" => ItsOutcome::parse(code).map(ItsOutcome::title_ru),
         "kind" => DocumentKind::parse(code).map(DocumentKind::title_ru),
-        "role" => crate::auth::Role::parse(code).map(crate::auth::Role::title_ru),
+        "role" => crate::role::Role::parse(code).map(crate::role::Role::title_ru),
         "usage" => match code {
             "fns_requirements" => Some("Уведомление о требованиях ФНС"),
             "status_notifications" => Some("Уведомление о статусах"),

@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod params;
 pub mod reference;
 pub mod refusals;
+pub mod role;
 pub mod seed;
 pub mod server;
 pub mod storage;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub mailer: notify::Mailer,
     /// Sign-in limits per client address and for unknown names (in memory, per server).
     pub login_throttle: Arc<auth::throttle::LoginThrottle>,
+    /// The certification authority (the built-in one unless replaced).
+    pub ca: Arc<dyn subscribers::certificates::authority::CertificateAuthority>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             mailer,
+            ca: Arc::new(subscribers::certificates::authority::LocalCa),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::applications::state::TransitionError;
 use crate::error::AppError;
+use crate::subscribers::certificates::RequestTransitionError;
 use crate::tariffs::licence::{LicenceRefusal, LicenceTransitionError};
 
 impl From<TransitionError> for AppError {
@@ -14,6 +15,20 @@ impl From<TransitionError> for AppError {
             event: e.event.as_str().to_owned(),
             message: format!(
                 "Действие «{}» недоступно: заявление в состоянии «{}».",
+                e.event.title_ru(),
+                e.from.title_ru()
+            ),
+        }
+    }
+}
+
+impl From<RequestTransitionError> for AppError {
+    fn from(e: RequestTransitionError) -> Self {
+        AppError::Conflict {
+            current_state: e.from.as_str().to_owned(),
+            event: e.event.as_str().to_owned(),
+            message: format!(
+                "Действие «{}» недоступно: заявление на отзыв в состоянии «{}».",
                 e.event.title_ru(),
                 e.from.title_ru()
             ),

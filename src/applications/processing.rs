@@ -1,13 +1,16 @@
 //! Sending to processing (§2.1, §7): the ITS portal check and the connection options.
 //!
-//! This is the seam for the processing pipeline: "В обработку" validates the request
-//! here and stores it on the application; what processing does with it (tariffs, the
-//! subscriber) is the pipeline's business and arrives in a later release.
+//! This is the seam for the processing pipeline: "В обработку" is decided here by
+//! [`guard`] over the request and the [`ProcessFacts`] the service loads, and the request
+//! is stored on the application; what processing does with it (tariffs, the subscriber)
+//! is the pipeline's business.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::entities::its_subscription;
+use super::documents::{self, DocumentKind};
+use crate::entities::{its_subscription, special_offer_permit};
+use crate::error::FieldError;
 
 /// The four outcomes of the ITS check (§2.1.1–§2.1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +239,78 @@ pub fn validate(
     Ok(())
 }
 
+/// Everything «В обработку» depends on besides the request, loaded by the service.
+#[derive(Debug, Clone)]
+pub struct ProcessFacts {
+    /// The requisite checks run at intake passed.
+    pub checks_passed: bool,
+    pub certificate_requested: bool,
+    pub attached: Vec<DocumentKind>,
+    /// The ITS portal check as of today.
+    pub its: ItsCheck,
+    /// The client's ИНН, which a special-offer permit must name.
+    pub inn: String,
+    /// The permit registered under the requested special-offer number by the sales
+    /// center of the application's partner; `None` when there is none (or none asked).
+    pub permit: Option<special_offer_permit::Model>,
+    /// §4: a paid licence of this organisation was revoked, so it reconnects only on a
+    /// paid basis.
+    pub paid_basis_only: bool,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
+/// The guards of «В обработку» (§2.1–§2.4, §4), every failing one named by its field.
+///
+/// # Errors
+/// Each broken guard as a [`FieldError`].
+pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if !f.checks_passed {
+        errors.push(FieldError::new(
+            "checks",
+            "обязательные проверки реквизитов не пройдены",
+        ));
+    }
+    let missing = documents::missing_required(&f.attached, f.certificate_requested);
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|k| k.title_ru()).collect();
+        errors.push(FieldError::new(
+            "documents",
+            format!("не прикреплены: {}", names.join(", ")),
+        ));
+    }
+    if let Err((field, message)) = validate(req, &f.its, f.today) {
+        errors.push(FieldError::new(field, message));
+    }
+    // §2.4: a special offer needs a permit number the sales center registered for this
+    // client at least a day ago.
+    if req
+        .flags
+        .special_offer_code
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty())
+        && let Err(m) = crate::tariffs::permits::check(f.permit.as_ref(), &f.inn, f.now)
+    {
+        errors.push(FieldError::new("flags.special_offer_code", m));
+    }
+    let free = matches!(
+        req.option,
+        ConnectionOption::ItsFree | ConnectionOption::DeferredIts
+    ) || req.flags.bonus;
+    if free && f.paid_basis_only {
+        errors.push(FieldError::new(
+            "option",
+            "платная лицензия абонента была отозвана: повторное подключение только на платной основе",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,5 +439,68 @@ mod tests {
             flags: ProcessFlags::default(),
         };
         assert!(validate(&paid, &none, today()).is_ok());
+    }
+
+    fn facts(its: ItsCheck) -> ProcessFacts {
+        ProcessFacts {
+            checks_passed: true,
+            certificate_requested: false,
+            attached: DocumentKind::ALL.to_vec(),
+            its,
+            inn: "4027291410".into(),
+            permit: None,
+            paid_basis_only: false,
+            now: "2025-03-03T07:00:00Z".parse().unwrap(),
+            today: today(),
+        }
+    }
+
+    fn fields(r: Result<(), Vec<FieldError>>) -> Vec<String> {
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn the_guard_names_every_broken_rule_at_once() {
+        let none = check(&[], "4027291410", Some("402701001"), today());
+        let paid = ProcessRequest {
+            option: ConnectionOption::Basic1y,
+            its_subscription: None,
+            flags: ProcessFlags::default(),
+        };
+        assert_eq!(guard(&paid, &facts(none.clone())), Ok(()));
+
+        let mut f = facts(none.clone());
+        f.checks_passed = false;
+        f.attached.clear();
+        let mut offer = paid.clone();
+        offer.flags.special_offer_code = Some("СП-1".into());
+        assert_eq!(
+            fields(guard(&offer, &f)),
+            ["checks", "documents", "flags.special_offer_code"]
+        );
+    }
+
+    #[test]
+    fn a_revoked_paid_subscriber_reconnects_only_on_a_paid_basis() {
+        let subs = [sub("A", "2024-01-01", "2027-12-31", "PROF", None)];
+        let active = check(&subs, "4027291410", Some("402701001"), today());
+        let mut f = facts(active);
+        f.paid_basis_only = true;
+        let free = ProcessRequest {
+            option: ConnectionOption::ItsFree,
+            its_subscription: None,
+            flags: ProcessFlags::default(),
+        };
+        assert_eq!(fields(guard(&free, &f)), ["option"]);
+        let mut bonus = free.clone();
+        bonus.option = ConnectionOption::Basic1y;
+        bonus.flags.bonus = true;
+        assert_eq!(fields(guard(&bonus, &f)), ["option"]);
+        bonus.flags.bonus = false;
+        assert_eq!(guard(&bonus, &f), Ok(()));
     }
 }

@@ -1,7 +1,7 @@
 //! The application lifecycle (domain.md §2) as pure code: states, events, the transition
 //! table, and who may fire which event. No database, no clock.
 
-use crate::auth::Role;
+use crate::role::Role;
 
 crate::code_enum! {
     pub enum State {
@@ -227,6 +227,45 @@ mod tests {
                     (Err(err), None) => assert_eq!(err, TransitionError { from: s, event: e }),
                     (got, want) => panic!("{s} + {e}: got {got:?}, table says {want:?}"),
                 }
+            }
+        }
+    }
+
+    /// Who may fire what, as the manual assigns it: О — operator, Ц — sales center,
+    /// П — partner, И — identification center, 1 — the 1C intake, С — the system (jobs
+    /// and the processing pipeline). Every event has a row, so a new event fails here
+    /// until someone decides who fires it.
+    #[test]
+    fn who_may_fire_each_event_matches_the_table() {
+        use Event as E;
+        let table: [(Event, &str); Event::ALL.len()] = [
+            (E::Claim, "П"),
+            (E::Assign, "ОЦ"),
+            (E::DelegateIdentification, "П"),
+            (E::IdentificationPassed, "И"),
+            (E::IdentificationFailed, "ИС"),
+            (E::SendToProcessing, "П"),
+            (E::CertificateIssued, "С"),
+            (E::ProcessingDone, "С"),
+            (E::Receipt, "1"),
+            (E::Reject, "ОЦП"),
+            (E::AutoReject, "С"),
+        ];
+        let firers = [
+            ('О', Firer::Role(Role::Operator)),
+            ('Ц', Firer::Role(Role::SalesCenter)),
+            ('П', Firer::Role(Role::Partner)),
+            ('И', Firer::Role(Role::IdentificationCenter)),
+            ('1', Firer::Role(Role::Intake)),
+            ('С', Firer::System),
+        ];
+        for e in Event::ALL {
+            let (_, who) = table
+                .iter()
+                .find(|(x, _)| *x == e)
+                .unwrap_or_else(|| panic!("{e:?} has no row in the table"));
+            for (mark, firer) in firers {
+                assert_eq!(may_fire(firer, e), who.contains(mark), "{firer:?} × {e:?}");
             }
         }
     }

@@ -13,66 +13,15 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use sea_orm::entity::prelude::*;
-use sea_orm::{DeriveActiveEnum, EnumIter};
-use serde::{Deserialize, Serialize};
 
+use serde::Deserialize;
+
+pub use crate::role::Role;
 pub use scope::Scope;
 
 use crate::AppState;
 use crate::entities::{identification_center, partner, sales_center, user};
 use crate::error::AppError;
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    #[sea_orm(string_value = "operator")]
-    Operator,
-    #[sea_orm(string_value = "sales_center")]
-    SalesCenter,
-    #[sea_orm(string_value = "partner")]
-    Partner,
-    #[sea_orm(string_value = "identification_center")]
-    IdentificationCenter,
-    #[sea_orm(string_value = "intake")]
-    Intake,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Operator,
-        Role::SalesCenter,
-        Role::Partner,
-        Role::IdentificationCenter,
-        Role::Intake,
-    ];
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::SalesCenter => "sales_center",
-            Role::Partner => "partner",
-            Role::IdentificationCenter => "identification_center",
-            Role::Intake => "intake",
-        }
-    }
-
-    pub fn title_ru(self) -> &'static str {
-        match self {
-            Role::Operator => "Оператор",
-            Role::SalesCenter => "Центр продаж",
-            Role::Partner => "Партнер",
-            Role::IdentificationCenter => "Центр идентификации",
-            Role::Intake => "Интеграция 1С",
-        }
-    }
-}
 
 /// Which face of the product a request came through; set as an extension by the routers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::auth::Role;
+use crate::role::Role;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]

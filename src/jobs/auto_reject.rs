@@ -7,11 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::JobReport;
 use crate::AppState;
 use crate::applications::service::{self, Transition, state_of};
-use crate::applications::state::{Event, State};
+use crate::applications::state::State;
 use crate::audit::{Actor, Write};
 use crate::entities::application;
 use crate::error::AppError;
-use crate::notify::templates;
 
 pub const NAME: &str = "auto_reject";
 pub const DAYS: i64 = 30;
@@ -47,22 +46,10 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
         let mut batch = service::Batch::default();
         for app in &chunk {
-            let from = state_of(app)?;
-            if !is_due(from, app.received_at, as_of) {
+            if !is_due(state_of(app)?, app.received_at, as_of) {
                 continue;
             }
-            let t = Transition {
-                from,
-                to: State::AutoRejected,
-                event: Event::AutoReject,
-                sets: vec![(
-                    application::Column::RejectReason,
-                    sea_orm::sea_query::Expr::value(Some(templates::AUTO_REJECT_TEXT)),
-                )],
-                reason: Some(templates::AUTO_REJECT_TEXT.to_owned()),
-                mail: Some(templates::auto_rejected(app)),
-                detail: serde_json::json!({}),
-            };
+            let t = Transition::auto_reject(app)?;
             // A concurrent change (say, sent to processing a moment ago) wins: skip it.
             if service::transition_in(&mut w, &mut batch, app, t).await? {
                 done += 1;

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::JobReport;
 use crate::AppState;
-use crate::applications::service::{self, NO_SHOW_REASON, Transition, state_of};
-use crate::applications::state::{Event, State};
+use crate::applications::service::{self, Transition};
+use crate::applications::state::State;
 use crate::audit::{Actor, Write};
 use crate::calendar::ProductionCalendar;
 use crate::clock::moscow;
@@ -68,15 +68,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
             if as_of < deadline(delegated_at, &cal) {
                 continue;
             }
-            let t = Transition {
-                from: state_of(app)?,
-                to: State::IdentificationFailed,
-                event: Event::IdentificationFailed,
-                sets: vec![],
-                reason: Some(NO_SHOW_REASON.to_owned()),
-                mail: None,
-                detail: serde_json::json!({"reason": "no_show"}),
-            };
+            let t = Transition::no_show(app)?;
             if service::transition_in(&mut w, &mut batch, app, t).await? {
                 done += 1;
             }

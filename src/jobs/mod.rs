@@ -4,6 +4,7 @@
 
 pub mod audit_verify;
 pub mod auto_reject;
+pub mod certificate_revocations;
 pub mod deferred_its;
 pub mod distribution;
 pub mod identification_no_show;
@@ -61,8 +62,8 @@ pub fn registry() -> Vec<Job> {
             run: |st, t| Box::pin(deferred_its::run(st, t)),
         },
         Job {
-            name: crate::subscribers::certificates::JOB,
-            run: |st, t| Box::pin(crate::subscribers::certificates::refresh_revoked(st, t)),
+            name: certificate_revocations::NAME,
+            run: |st, t| Box::pin(certificate_revocations::run(st, t)),
         },
         Job {
             name: audit_verify::NAME,

@@ -11,11 +11,9 @@ use serde_json::json;
 use crate::applications::processing::{ConnectionOption, ProcessRequest};
 use crate::audit::{Change, Write};
 use crate::clock::moscow;
-use crate::entities::{
-    application, licence, licence_history, partner, product_account, subscriber, tariff,
-};
+use crate::entities::{application, licence, partner, product_account, subscriber, tariff};
 use crate::error::{AppError, AppResult};
-use crate::tariffs::licence::LicenceState;
+use crate::tariffs::licence::{LicenceEvent, LicenceState};
 
 /// The catalog code a connection option stands for.
 pub fn tariff_code(req: &ProcessRequest, sole_trader: bool) -> &'static str {
@@ -60,7 +58,7 @@ async fn add_licence(
     option: Option<&str>,
     app_id: i64,
     now: DateTime<Utc>,
-) -> AppResult<licence::Model> {
+) -> AppResult<()> {
     let starts = now.with_timezone(&moscow()).date_naive();
     let ends = starts
         .checked_add_months(Months::new(u32::try_from(t.term_months).unwrap_or(12)))
@@ -75,7 +73,7 @@ async fn add_licence(
         kind: Set(t.kind.clone()),
         zone: Set(t.zone),
         is_primary: Set(primary),
-        state: Set(LicenceState::Registered.as_str().to_owned()),
+        state: Set(LicenceState::Pending.as_str().to_owned()),
         starts_on: Set(starts),
         ends_on: Set(ends),
         cost: Set(if primary {
@@ -96,24 +94,19 @@ async fn add_licence(
     }
     .insert(&**w)
     .await?;
-    licence_history::ActiveModel {
-        id: NotSet,
-        licence_id: Set(l.id),
-        at: Set(now),
-        actor_login: Set(w.actor().login.clone()),
-        event: Set("register".to_owned()),
-        from_state: Set(None),
-        to_state: Set(l.state.clone()),
-        reason: Set(Some(format!("Заявление №{app_id}"))),
-    }
-    .insert(&**w)
+    w.record(Change::new("licence.create", "licence", l.id).after(json!({
+        "subscriber": sub.id, "tariff": l.tariff_code, "cost": l.cost, "ends_on": l.ends_on,
+        "state": l.state,
+    })));
+    // Born «В ожидании» and registered through the machine, like every licence change.
+    super::licences::licence_transition_in(
+        w,
+        &l,
+        LicenceEvent::Register,
+        Some(format!("Заявление №{app_id}")),
+    )
     .await?;
-    w.record(
-        Change::new("licence.register", "licence", l.id).after(json!({
-            "subscriber": sub.id, "tariff": l.tariff_code, "cost": l.cost, "ends_on": l.ends_on,
-        })),
-    );
-    Ok(l)
+    Ok(())
 }
 
 /// Registers the subscriber, product account and licences of a registered application,
@@ -136,49 +129,7 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         .map(serde_json::from_str)
         .transpose()?;
 
-    let mut existing = subscriber::Entity::find().filter(subscriber::Column::Inn.eq(&app.inn));
-    existing = match &app.kpp {
-        Some(k) => existing.filter(subscriber::Column::Kpp.eq(k)),
-        None => existing.filter(subscriber::Column::Kpp.is_null()),
-    };
-    let (sub, new) = match existing.one(&**w).await? {
-        Some(s) => (s, false),
-        None => {
-            let s = subscriber::ActiveModel {
-                id: NotSet,
-                version: Set(0),
-                partner_id: Set(partner.id),
-                region_code: Set(app.region_code.clone()),
-                legal_form: Set(app.legal_form.clone()),
-                inn: Set(app.inn.clone()),
-                kpp: Set(app.kpp.clone()),
-                ogrn: Set(app.ogrn.clone()),
-                full_name: Set(app.full_name.clone()),
-                short_name: Set(app.short_name.clone()),
-                search_key: Set(app.search_key.clone()),
-                pfr_number: Set(app.pfr_number.clone()),
-                fss_number: Set(app.fss_number.clone()),
-                legal_address: Set(app.legal_address.clone()),
-                actual_address: Set(app.actual_address.clone()),
-                phone: Set(app.phone.clone()),
-                email: Set(app.email.clone()),
-                note: Set(None),
-                connected: Set(true),
-                paid_basis_only: Set(false),
-                created_at: Set(now),
-                fax: Set(None),
-                registration_file: Set(None),
-                registration_file_at: Set(None),
-            }
-            .insert(&**w)
-            .await?;
-            w.record(
-                Change::new("subscriber.create", "subscriber", s.id)
-                    .after(json!({"inn": s.inn, "kpp": s.kpp, "partner": partner.code})),
-            );
-            (s, true)
-        }
-    };
+    let (sub, new) = subscriber_for(w, app, &partner).await?;
     let product = product_account::ActiveModel {
         id: NotSet,
         subscriber_id: Set(sub.id),
@@ -238,6 +189,58 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
             .await?;
     }
     Ok(sub)
+}
+
+/// The subscriber with the application's ИНН/КПП, created for the partner when new;
+/// `true` when it was created now.
+async fn subscriber_for(
+    w: &mut Write,
+    app: &application::Model,
+    partner: &partner::Model,
+) -> AppResult<(subscriber::Model, bool)> {
+    let now = w.at();
+    let existing = subscriber::Entity::find()
+        .filter(super::service::by_requisites(&app.inn, app.kpp.as_deref()))
+        .one(&**w)
+        .await?;
+    Ok(match existing {
+        Some(s) => (s, false),
+        None => {
+            let s = subscriber::ActiveModel {
+                id: NotSet,
+                version: Set(0),
+                partner_id: Set(partner.id),
+                region_code: Set(app.region_code.clone()),
+                legal_form: Set(app.legal_form.clone()),
+                inn: Set(app.inn.clone()),
+                kpp: Set(app.kpp.clone()),
+                ogrn: Set(app.ogrn.clone()),
+                full_name: Set(app.full_name.clone()),
+                short_name: Set(app.short_name.clone()),
+                search_key: Set(app.search_key.clone()),
+                pfr_number: Set(app.pfr_number.clone()),
+                fss_number: Set(app.fss_number.clone()),
+                legal_address: Set(app.legal_address.clone()),
+                actual_address: Set(app.actual_address.clone()),
+                phone: Set(app.phone.clone()),
+                email: Set(app.email.clone()),
+                note: Set(None),
+                connected: Set(true),
+                paid_basis_only: Set(false),
+                created_at: Set(now),
+                fax: Set(None),
+                registration_file: Set(None),
+                registration_file_at: Set(None),
+            }
+            .insert(&**w)
+            .await?;
+            w.record(
+                Change::new("subscriber.create", "subscriber", s.id)
+                    .after(json!({"inn": s.inn, "kpp": s.kpp, "partner": partner.code})),
+            );
+            (s, true)
+        }
+    })
 }
 
 /// A free ITS connection uses a PROF subscription: it is now activated for this

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::auth::Role;
+use crate::role::Role;
 
 crate::code_enum! {
     pub enum LicenceState {

@@ -125,6 +125,23 @@ async fn a_certificate_is_revoked_through_a_signed_application() {
         )
         .await;
     assert_eq!(r["state"], "sent");
+    // Sent is past the draft: the machine refuses another scan and another send, naming
+    // the state.
+    let p = problem(upload(pdf("другой")).await.unwrap(), 409).await;
+    assert_eq!(p["current_state"], "sent");
+    assert_eq!(
+        p["detail"],
+        "Действие «Прикрепить скан» недоступно: заявление на отзыв в состоянии «Отправлено в УЦ»."
+    );
+    let again = app
+        .api_json(
+            &token,
+            reqwest::Method::POST,
+            &format!("/revocation-requests/{rid}/send"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(problem(again, 409).await["event"], "send");
 
     // The CA's list is refreshed daily.
     app.advance(Duration::hours(23));

@@ -241,12 +241,14 @@ async fn the_card_offers_the_allowed_actions_with_the_warning() {
     assert!(html.contains("Отзыв необратим"));
     assert!(!html.contains(">Возобновить<"));
     let csrf = csrf_in(&html).unwrap();
+    // Born «В ожидании» and registered through the machine: version 1 by now.
+    assert_eq!(s["licences"][0]["version"], 1);
     let r = b
         .post(app.url(&format!("/licences/{lid}/action")))
         .form(&[
             ("csrf", csrf.as_str()),
             ("action", "block"),
-            ("version", "0"),
+            ("version", "1"),
         ])
         .send()
         .await
@@ -262,6 +264,13 @@ async fn the_card_offers_the_allowed_actions_with_the_warning() {
         .unwrap();
     assert!(html.contains("заблокировано"), "{html}");
     assert!(html.contains(">Возобновить<"));
+    let history = app
+        .html(&b, &format!("/subscribers/{id}?tab=history"))
+        .await;
+    assert!(
+        history.contains("<td>зарегистрирована</td><td>В ожидании</td><td>Зарегистрировано</td>"),
+        "{history}"
+    );
     let list = b
         .get(app.url("/subscribers?q=ромашка"))
         .send()

@@ -1,0 +1,263 @@
+//! Intake: an application from the 1C program becomes `submitted` (or `accepted` when
+//! it names its partner), with its requisite checks run and an idempotency key kept.
+
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+
+use super::{checks_of, history_row};
+use crate::AppState;
+use crate::applications::checks;
+use crate::applications::intake::{self, IntakeDocument};
+use crate::applications::state::State;
+use crate::audit::{Change, Write};
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{application, idempotency_key, partner};
+use crate::error::{AppError, AppResult};
+
+fn search_key(short_name: &str, full_name: &str) -> String {
+    format!("{} {}", short_name, full_name)
+        .to_lowercase()
+        .replace('ё', "е")
+}
+
+/// Another application for the same ИНН/КПП that is still being worked on.
+async fn other_open_application<C: ConnectionTrait>(
+    db: &C,
+    inn: &str,
+    kpp: Option<&str>,
+    except: Option<i64>,
+) -> Result<bool, DbErr> {
+    let open: Vec<&str> = State::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    let mut q = application::Entity::find()
+        .filter(application::Column::Inn.eq(inn))
+        .filter(application::Column::State.is_in(open));
+    q = match kpp {
+        Some(k) => q.filter(application::Column::Kpp.eq(k)),
+        None => q.filter(application::Column::Kpp.is_null()),
+    };
+    if let Some(id) = except {
+        q = q.filter(application::Column::Id.ne(id));
+    }
+    Ok(q.select_only()
+        .column(application::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The outcome of an intake.
+pub enum Submission {
+    New(Box<application::Model>),
+    /// The same `Idempotency-Key` was seen before: its first answer, nothing created.
+    Replayed {
+        status: u16,
+        body: serde_json::Value,
+    },
+}
+
+/// The intake's answer: `{id, state, received_at, checks}`.
+pub fn intake_response(app: &application::Model) -> serde_json::Value {
+    json!({
+        "id": app.id, "state": app.state, "version": app.version, "received_at": app.received_at,
+        "checks": checks_of(app),
+    })
+}
+
+async fn replay(
+    st: &AppState,
+    user_id: i32,
+    key: &str,
+    hash: &str,
+) -> AppResult<Option<Submission>> {
+    let Some(row) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(&st.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.request_hash != hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "этот ключ уже использован с другим заявлением",
+        ));
+    }
+    Ok(Some(Submission::Replayed {
+        status: u16::try_from(row.status).unwrap_or(201),
+        body: serde_json::from_str(&row.response)?,
+    }))
+}
+
+/// Accepts an application from the 1C program. With an idempotency key `(key, request
+/// hash)`, a repeat returns the first answer and creates nothing, even when the two
+/// requests race: the key is stored in the same transaction as the application.
+///
+/// # Errors
+/// `Invalid` naming every bad field (including an unknown partner code or region).
+pub async fn submit(
+    st: &AppState,
+    user: &CurrentUser,
+    doc: IntakeDocument,
+    idempotency: Option<(String, String)>,
+) -> AppResult<Submission> {
+    user.require(&[Role::Intake])?;
+    if let Some((key, hash)) = &idempotency
+        && let Some(previous) = replay(st, user.id, key, hash).await?
+    {
+        return Ok(previous);
+    }
+    let mut errors = intake::validate(&doc).err().unwrap_or_default();
+    let region = crate::entities::region::Entity::find_by_id(doc.region_code.trim().to_owned())
+        .one(&st.db)
+        .await?;
+    if region.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "region_code",
+            "неизвестный код региона",
+        ));
+    }
+    let partner = match doc.partner_code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => {
+            let p = partner::Entity::find()
+                .filter(partner::Column::Code.eq(code.trim()))
+                .one(&st.db)
+                .await?;
+            if p.is_none() {
+                errors.push(crate::error::FieldError::new(
+                    "partner_code",
+                    "неизвестный код партнера",
+                ));
+            }
+            p
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = st.clock.now();
+    let kpp = doc
+        .kpp
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let checks = checks::run(
+        &doc,
+        checks::Context {
+            other_open_application: other_open_application(
+                &st.db,
+                doc.inn.trim(),
+                kpp.as_deref(),
+                None,
+            )
+            .await?,
+        },
+    );
+    let state = if partner.is_some() {
+        State::Accepted
+    } else {
+        State::Submitted
+    };
+    let opt = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+
+    let mut w = Write::begin(&st.db, user.actor(), now).await?;
+    let app = application::ActiveModel {
+        id: NotSet,
+        version: Set(0),
+        state: Set(state.as_str().to_owned()),
+        partner_id: Set(partner.as_ref().map(|p| p.id)),
+        region_code: Set(doc.region_code.trim().to_owned()),
+        request_type: Set(serde_json::to_value(doc.request_type)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()),
+        legal_form: Set(serde_json::to_value(doc.legal_form)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()),
+        category: Set(doc.category.as_str().to_owned()),
+        paperless_renewal: Set(doc.paperless_renewal),
+        inn: Set(doc.inn.trim().to_owned()),
+        kpp: Set(kpp),
+        ogrn: Set(opt(&doc.ogrn)),
+        full_name: Set(doc.full_name.trim().to_owned()),
+        short_name: Set(doc.short_name.trim().to_owned()),
+        search_key: Set(search_key(doc.short_name.trim(), doc.full_name.trim())),
+        pfr_number: Set(opt(&doc.pfr_number)),
+        fss_number: Set(opt(&doc.fss_number)),
+        phone: Set(doc.phone.trim().to_owned()),
+        mobile_phone: Set(opt(&doc.mobile_phone)),
+        email: Set(doc.email.trim().to_owned()),
+        legal_address: Set(doc.legal_address.trim().to_owned()),
+        actual_address: Set(doc.actual_address.trim().to_owned()),
+        configuration: Set(doc.configuration.trim().to_owned()),
+        format_version: Set(doc.format_version.trim().to_owned()),
+        certificate_requested: Set(doc.certificate_requested),
+        cryptopro_licence: Set(doc.cryptopro_licence),
+        its_login: Set(opt(&doc.its_login)),
+        its_email: Set(opt(&doc.its_email)),
+        authorized_representative_inn: Set(opt(&doc.authorized_representative_inn)),
+        product_guid: Set(opt(&doc.product_guid)),
+        owner: Set(serde_json::to_string(&doc.owner)?),
+        directions: Set(serde_json::to_string(&doc.directions)?),
+        checks: Set(serde_json::to_string(&checks)?),
+        checks_passed: Set(checks.passed),
+        received_at: Set(now),
+        confirmed_at: Set(partner.is_some().then_some(now)),
+        state_changed_at: Set(now),
+        registration_number: Set(None),
+        identification_center_id: Set(None),
+        delegated_at: Set(None),
+        distributed_at: Set(None),
+        reject_reason: Set(None),
+        processing_option: Set(None),
+        processing_params: Set(None),
+    }
+    .insert(&*w)
+    .await?;
+    history_row(&app, w.actor(), now, "submit", None, state, None)
+        .insert(&*w)
+        .await?;
+    if let Some((key, hash)) = &idempotency {
+        let stored = idempotency_key::ActiveModel {
+            id: NotSet,
+            user_id: Set(user.id),
+            key: Set(key.clone()),
+            request_hash: Set(hash.clone()),
+            status: Set(201),
+            response: Set(intake_response(&app).to_string()),
+            created_at: Set(now),
+        }
+        .insert(&*w)
+        .await;
+        if let Err(e) = stored {
+            // Another request with this key won the race: answer as it did.
+            drop(w);
+            if let Some(previous) = replay(st, user.id, key, hash).await? {
+                return Ok(previous);
+            }
+            return Err(e.into());
+        }
+    }
+    w.record(Change::new("application.submit", "application", app.id).after(json!({
+        "state": state.as_str(), "inn": app.inn, "kpp": app.kpp, "partner": partner.as_ref().map(|p| &p.code),
+    })));
+    w.commit().await?;
+    Ok(Submission::New(Box::new(app)))
+}

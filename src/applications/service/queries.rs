@@ -1,0 +1,157 @@
+//! What pages and the API read about applications: the identification centers nearest
+//! to the client, the ITS check, attached documents, the history, and the facts
+//! «В обработку» is decided on.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::AppState;
+use crate::applications::checks::Checks;
+use crate::applications::documents::DocumentKind;
+use crate::applications::geo::{self, Place};
+use crate::applications::processing::{self, ItsCheck, ProcessFacts, ProcessRequest};
+use crate::entities::{
+    application, application_document, application_history, identification_center,
+    its_subscription, locality, partner,
+};
+use crate::error::AppResult;
+
+/// The identification centers of the application's region, nearest to its actual
+/// address first, with the distance in km when the address could be placed.
+///
+/// # Errors
+/// Database errors.
+pub async fn ranked_centers(
+    st: &AppState,
+    app: &application::Model,
+) -> AppResult<Vec<(identification_center::Model, Option<f64>)>> {
+    let centers = identification_center::Entity::find()
+        .filter(identification_center::Column::RegionCode.eq(&app.region_code))
+        .order_by_asc(identification_center::Column::Code)
+        .all(&st.db)
+        .await?;
+    let places: Vec<Place> = locality::Entity::find()
+        .filter(locality::Column::RegionCode.eq(&app.region_code))
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|l| Place {
+            name: l.name,
+            latitude: l.latitude,
+            longitude: l.longitude,
+        })
+        .collect();
+    let from = geo::locate(&app.actual_address, &places)
+        .or_else(|| geo::locate(&app.legal_address, &places))
+        .map(|p| (p.latitude, p.longitude));
+    let keyed: Vec<(usize, f64, f64)> = centers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.latitude, c.longitude))
+        .collect();
+    Ok(geo::rank(from, &keyed)
+        .into_iter()
+        .map(|(i, d)| (centers[i].clone(), d))
+        .collect())
+}
+
+/// The ITS check of §2.1 for an application, as of today.
+///
+/// # Errors
+/// Database errors.
+pub async fn its_check(st: &AppState, app: &application::Model) -> AppResult<ItsCheck> {
+    let subs = match &app.its_login {
+        Some(login) => {
+            its_subscription::Entity::find()
+                .filter(its_subscription::Column::PortalLogin.eq(login))
+                .all(&st.db)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(processing::check(
+        &subs,
+        &app.inn,
+        app.kpp.as_deref(),
+        st.clock.today(),
+    ))
+}
+
+/// Document kinds attached to an application.
+///
+/// # Errors
+/// Database errors.
+pub async fn attached_kinds<C: ConnectionTrait>(
+    db: &C,
+    app_id: i64,
+) -> AppResult<Vec<DocumentKind>> {
+    Ok(application_document::Entity::find()
+        .filter(application_document::Column::ApplicationId.eq(app_id))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|d| DocumentKind::parse(&d.kind))
+        .collect())
+}
+
+/// The history of an application, oldest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn history(st: &AppState, app_id: i64) -> AppResult<Vec<application_history::Model>> {
+    Ok(application_history::Entity::find()
+        .filter(application_history::Column::ApplicationId.eq(app_id))
+        .order_by_asc(application_history::Column::Id)
+        .all(&st.db)
+        .await?)
+}
+
+pub fn checks_of(app: &application::Model) -> Checks {
+    serde_json::from_str(&app.checks).unwrap_or_default()
+}
+
+/// The facts «В обработку» is decided on (see [`processing::guard`]).
+///
+/// # Errors
+/// Database errors.
+pub(super) async fn process_facts(
+    st: &AppState,
+    app: &application::Model,
+    req: &ProcessRequest,
+) -> AppResult<ProcessFacts> {
+    let permit = match req
+        .flags
+        .special_offer_code
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        Some(number) => {
+            // The permit must be one of the sales center the application's partner
+            // belongs to (F15).
+            let center = match app.partner_id {
+                Some(pid) => partner::Entity::find_by_id(pid)
+                    .one(&st.db)
+                    .await?
+                    .map_or(0, |p| p.sales_center_id),
+                None => 0,
+            };
+            crate::tariffs::permits::find(st, Some(center), number).await?
+        }
+        None => None,
+    };
+    Ok(ProcessFacts {
+        checks_passed: app.checks_passed,
+        certificate_requested: app.certificate_requested,
+        attached: attached_kinds(&st.db, app.id).await?,
+        its: its_check(st, app).await?,
+        inn: app.inn.clone(),
+        permit,
+        paid_basis_only: crate::subscribers::service::paid_basis_only(
+            &st.db,
+            &app.inn,
+            app.kpp.as_deref(),
+        )
+        .await?,
+        now: st.clock.now(),
+        today: st.clock.today(),
+    })
+}

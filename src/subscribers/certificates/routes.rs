@@ -1,0 +1,207 @@
+//! The edges of certificates: the JSON API and the card's forms.
+
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::Reason;
+use super::docx::application_docx;
+use super::service::{
+    attach_scan, certificate_in_scope, find_revocable, request, request_in_scope, send,
+};
+use crate::AppState;
+use crate::api::{ApiJson, if_match};
+use crate::auth::CurrentUser;
+use crate::entities::{certificate, revocation_request};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
+use crate::storage;
+
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_find))
+        .routes(routes!(api_request))
+        .routes(routes!(docx))
+        .routes(routes!(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)))
+        .routes(routes!(api_send))
+}
+
+pub fn web_routes() -> Router<AppState> {
+    Router::new()
+        .route("/revocation-requests/{id}/application.docx", get(docx))
+        .route("/certificates/{id}/revocation", post(web_request))
+        .route(
+            "/revocation-requests/{id}/scan",
+            post(web_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/revocation-requests/{id}/send", post(web_send))
+}
+
+async fn web_done(
+    st: &AppState,
+    user: &CurrentUser,
+    subscriber_id: i64,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    crate::web::after_action(
+        st,
+        user,
+        &format!("/subscribers/{subscriber_id}?tab=certificates"),
+        crate::web::Subject::Other,
+        result,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct RequestForm {
+    reason: String,
+}
+
+async fn web_request(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    crate::auth::Csrf(user, f): crate::auth::Csrf<RequestForm>,
+) -> AppResult<Response> {
+    let (_, s) = certificate_in_scope(&st, &user, id).await?;
+    let result = match Reason::parse(&f.reason) {
+        Some(reason) => request(&st, &user, id, reason).await.map(|_| {
+            "Заявление на отзыв создано: скачайте его, подпишите и прикрепите скан.".to_owned()
+        }),
+        None => Err(AppError::invalid("reason", "выберите причину отзыва")),
+    };
+    web_done(&st, &user, s.id, result).await
+}
+
+async fn web_scan(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let (_, _, s) = request_in_scope(&st, &user, id).await?;
+    let up = match crate::web::files::read_upload(mp).await {
+        Ok(x) => x,
+        Err(e) => return web_done(&st, &user, s.id, Err(e)).await,
+    };
+    if let Some(repeated) = up.check_form(&st, &user, &headers).await? {
+        return Ok(repeated);
+    }
+    let result = attach_scan(&st, &user, id, &up.bytes)
+        .await
+        .map(|_| "Подписанный скан прикреплён.".to_owned());
+    web_done(&st, &user, s.id, result).await
+}
+
+async fn web_send(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    crate::auth::Csrf(user, _): crate::auth::Csrf<crate::auth::NoFields>,
+) -> AppResult<Response> {
+    let (_, _, s) = request_in_scope(&st, &user, id).await?;
+    let result = send(&st, &user, id, None)
+        .await
+        .map(|_| "Заявление на отзыв отправлено в удостоверяющий центр.".to_owned());
+    web_done(&st, &user, s.id, result).await
+}
+
+fn cert_json(c: &certificate::Model) -> Value {
+    json!({
+        "id": c.id, "serial": c.serial, "owner_name": c.owner_name, "kind": c.kind, "state": c.state,
+        "valid_from": c.valid_from, "valid_to": c.valid_to, "provider": c.provider, "container": c.container,
+    })
+}
+
+fn request_json(r: &revocation_request::Model) -> Value {
+    json!({
+        "id": r.id, "version": r.version, "certificate_id": r.certificate_id, "reason": r.reason, "state": r.state,
+        "scan_attached": r.scan_key.is_some(), "created_at": r.created_at, "sent_at": r.sent_at, "revoked_at": r.revoked_at,
+    })
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FindQuery {
+    inn: Option<String>,
+    kpp: Option<String>,
+}
+
+#[utoipa::path(get, path = "/certificates", tag = "Сертификаты", summary = "Найти действующие сертификаты по ИНН/КПП (отозванные не показываются)", params(FindQuery), responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
+async fn api_find(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<FindQuery>,
+) -> AppResult<Json<Value>> {
+    let inn = q
+        .inn
+        .ok_or_else(|| AppError::invalid("inn", "укажите ИНН"))?;
+    let items = find_revocable(&st, &user, &inn, q.kpp.as_deref()).await?;
+    Ok(Json(
+        json!({ "items": items.iter().map(cert_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RevocationRequestBody {
+    reason: Reason,
+}
+
+#[utoipa::path(post, path = "/certificates/{id}/revocation-requests", tag = "Сертификаты", summary = "Заявление на отзыв сертификата (черновик)", params(("id" = i64, Path, description = "Сертификат")), request_body = RevocationRequestBody, responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
+async fn api_request(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RevocationRequestBody>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(request_json(
+        &request(&st, &user, id, b.reason).await?,
+    )))
+}
+
+#[utoipa::path(get, path = "/revocation-requests/{id}/application.docx", tag = "Сертификаты", summary = "Заявление на отзыв, заполненное (.docx)", params(("id" = i64, Path, description = "Заявление на отзыв")), responses((status = 200, description = "DOCX", body = Object), crate::openapi::Refusals))]
+async fn docx(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (r, c, s) = request_in_scope(&st, &user, id).await?;
+    let reason = Reason::parse(&r.reason).unwrap_or(Reason::DataChanged);
+    let bytes = application_docx(&c, &s, reason, st.clock.today())?;
+    Ok(crate::web::files::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("zayavlenie-na-otzyv-{}.docx", r.id),
+    ))
+}
+
+#[utoipa::path(put, path = "/revocation-requests/{id}/scan", tag = "Сертификаты", summary = "Подписанный скан заявления (`multipart/form-data`, поле `file`)", params(("id" = i64, Path, description = "Заявление на отзыв")), request_body(content = String, content_type = "multipart/form-data", description = "Поле `file` — сам файл"), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
+async fn api_scan(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> AppResult<Json<Value>> {
+    let bytes = crate::web::files::read_upload(mp).await?.bytes;
+    Ok(Json(request_json(
+        &attach_scan(&st, &user, id, &bytes).await?,
+    )))
+}
+
+#[utoipa::path(post, path = "/revocation-requests/{id}/send", tag = "Сертификаты", summary = "Отправить заявление в удостоверяющий центр", params(("id" = i64, Path, description = "Заявление на отзыв"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
+async fn api_send(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(request_json(
+        &send(&st, &user, id, if_match(&headers)?).await?,
+    )))
+}

@@ -1,0 +1,388 @@
+//! Use cases over certificates: issuing at registration, finding, the revocation
+//! request from draft to sent, and marking a certificate revoked when the certification
+//! authority says so. Each state change asks [`apply`].
+
+use chrono::Months;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{Reason, RequestEvent, RequestState, apply};
+use crate::AppState;
+use crate::audit::{Change, Write};
+use crate::auth::{CurrentUser, Role};
+use crate::clock::moscow;
+use crate::entities::{application, certificate, revocation_request, subscriber};
+use crate::error::{AppError, AppResult};
+use crate::storage;
+
+/// Issues the certificate of a registered application's owner (inside the pipeline).
+///
+/// # Errors
+/// Database errors.
+pub async fn issue(
+    w: &mut Write,
+    sub: &subscriber::Model,
+    product: Option<i64>,
+    app: &application::Model,
+) -> AppResult<certificate::Model> {
+    let owner: Value = serde_json::from_str(&app.owner)?;
+    let from = w.at().with_timezone(&moscow()).date_naive();
+    let c = certificate::ActiveModel {
+        id: NotSet,
+        subscriber_id: Set(sub.id),
+        product_account_id: Set(product),
+        serial: Set(hex::encode(rand::random::<[u8; 20]>())),
+        owner_name: Set(owner["full_name"].as_str().unwrap_or_default().to_owned()),
+        owner_snils: Set(owner["snils"].as_str().unwrap_or_default().to_owned()),
+        owner_position: Set(owner["position"].as_str().map(str::to_owned)),
+        kind: Set(owner["certificate_type"]
+            .as_str()
+            .unwrap_or("qualified")
+            .to_owned()),
+        state: Set("active".to_owned()),
+        valid_from: Set(from),
+        valid_to: Set(from.checked_add_months(Months::new(15)).unwrap_or(from)),
+        container: Set(format!("registrar-{}", uuid::Uuid::new_v4().simple())),
+        provider: Set("УЦ «Калуга Астрал»".to_owned()),
+        application_id: Set(Some(app.id)),
+        created_at: Set(w.at()),
+        revoked_at: Set(None),
+    }
+    .insert(&**w)
+    .await?;
+    w.record(
+        Change::new("certificate.issue", "certificate", c.id)
+            .after(json!({"subscriber": sub.id, "serial": c.serial})),
+    );
+    Ok(c)
+}
+
+pub(super) async fn certificate_in_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(certificate::Model, subscriber::Model)> {
+    let c = certificate::Entity::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let s = crate::subscribers::service::find(st, user, c.subscriber_id).await?;
+    Ok((c, s))
+}
+
+pub(super) async fn request_in_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(
+    revocation_request::Model,
+    certificate::Model,
+    subscriber::Model,
+)> {
+    let r = revocation_request::Entity::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (c, s) = certificate_in_scope(st, user, r.certificate_id).await?;
+    Ok((r, c, s))
+}
+
+/// Certificates of a subscriber.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_subscriber(
+    st: &AppState,
+    subscriber_id: i64,
+) -> AppResult<(Vec<certificate::Model>, Vec<revocation_request::Model>)> {
+    let certs = certificate::Entity::find()
+        .filter(certificate::Column::SubscriberId.eq(subscriber_id))
+        .order_by_asc(certificate::Column::Id)
+        .all(&st.db)
+        .await?;
+    let requests = revocation_request::Entity::find()
+        .filter(revocation_request::Column::SubscriberId.eq(subscriber_id))
+        .order_by_desc(revocation_request::Column::Id)
+        .all(&st.db)
+        .await?;
+    Ok((certs, requests))
+}
+
+/// Certificates that can still be revoked, found by ИНН/КПП among the user's subscribers.
+///
+/// # Errors
+/// Database errors.
+pub async fn find_revocable(
+    st: &AppState,
+    user: &CurrentUser,
+    inn: &str,
+    kpp: Option<&str>,
+) -> AppResult<Vec<certificate::Model>> {
+    let mut subs = subscriber::Entity::find()
+        .filter(user.scope.subscribers())
+        .filter(subscriber::Column::Inn.eq(inn.trim()));
+    if let Some(k) = kpp.map(str::trim).filter(|k| !k.is_empty()) {
+        subs = subs.filter(subscriber::Column::Kpp.eq(k));
+    }
+    let ids: Vec<i64> = subs.all(&st.db).await?.into_iter().map(|s| s.id).collect();
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::SubscriberId.is_in(ids))
+        .filter(certificate::Column::State.eq("active"))
+        .order_by_asc(certificate::Column::Id)
+        .all(&st.db)
+        .await?)
+}
+
+/// Starts a revocation request (a draft).
+///
+/// # Errors
+/// `Conflict` for a revoked certificate or one with an open request; scope errors.
+pub async fn request(
+    st: &AppState,
+    user: &CurrentUser,
+    certificate_id: i64,
+    reason: Reason,
+) -> AppResult<revocation_request::Model> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let (c, s) = certificate_in_scope(st, user, certificate_id).await?;
+    if c.state != "active" {
+        return Err(AppError::refused(
+            "certificate_revoked",
+            "Сертификат уже отозван.",
+        ));
+    }
+    let open = revocation_request::Entity::find()
+        .filter(revocation_request::Column::CertificateId.eq(c.id))
+        .filter(revocation_request::Column::State.ne(RequestState::Revoked.as_str()))
+        .one(&st.db)
+        .await?;
+    if open.is_some() {
+        return Err(AppError::refused(
+            "revocation_request_open",
+            "По сертификату уже есть незавершённое заявление на отзыв.",
+        ));
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let r = revocation_request::ActiveModel {
+        id: NotSet,
+        version: Set(0),
+        certificate_id: Set(c.id),
+        subscriber_id: Set(s.id),
+        reason: Set(reason.as_str().to_owned()),
+        state: Set(RequestState::Draft.as_str().to_owned()),
+        scan_key: Set(None),
+        scan_sha256: Set(None),
+        created_by: Set(user.login.clone()),
+        created_at: Set(w.at()),
+        sent_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&*w)
+    .await?;
+    w.record(
+        Change::new("certificate.revocation_request", "certificate", c.id)
+            .after(json!({"request": r.id, "reason": r.reason})),
+    );
+    w.commit().await?;
+    Ok(r)
+}
+
+/// Attaches the signed scan of the application to a draft.
+///
+/// # Errors
+/// `Invalid` naming `file`; `Conflict` when the request is not a draft.
+pub async fn attach_scan(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    bytes: &[u8],
+) -> AppResult<revocation_request::Model> {
+    let (r, _, _) = request_in_scope(st, user, id).await?;
+    apply(state_of(&r)?, RequestEvent::AttachScan)?;
+    let content_type = storage::check("file", bytes, storage::SCANS)?;
+    let sha = hex::encode(Sha256::digest(bytes));
+    let key = format!(
+        "revocations/{}-{}.{}",
+        r.id,
+        &sha[..16],
+        storage::extension(content_type)
+    );
+    let root = &st.config.documents_dir;
+    storage::put(root, &key, bytes).await?;
+    let saved = save_scan(st, user, &r, &key, &sha).await;
+    match saved {
+        Ok(()) => {
+            if let Some(old) = r.scan_key.as_deref().filter(|k| *k != key) {
+                storage::remove(root, old).await;
+            }
+        }
+        Err(e) => {
+            let referenced = revocation_request::Entity::find()
+                .filter(revocation_request::Column::ScanKey.eq(&key))
+                .one(&st.db)
+                .await
+                .map_or(true, |r| r.is_some());
+            storage::discard_unless_referenced(root, &key, referenced).await;
+            return Err(e);
+        }
+    }
+    revocation_request::Entity::find_by_id(r.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Records the scan on the request with a version check: of two concurrent uploads one
+/// wins, the other is told the request changed.
+async fn save_scan(
+    st: &AppState,
+    user: &CurrentUser,
+    r: &revocation_request::Model,
+    key: &str,
+    sha: &str,
+) -> AppResult<()> {
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let updated = revocation_request::Entity::update_many()
+        .col_expr(revocation_request::Column::ScanKey, Expr::value(Some(key)))
+        .col_expr(
+            revocation_request::Column::ScanSha256,
+            Expr::value(Some(sha)),
+        )
+        .col_expr(
+            revocation_request::Column::Version,
+            Expr::col(revocation_request::Column::Version).add(1),
+        )
+        .filter(revocation_request::Column::Id.eq(r.id))
+        .filter(revocation_request::Column::Version.eq(r.version))
+        .exec(&*w)
+        .await?
+        .rows_affected;
+    if updated != 1 {
+        return Err(AppError::Stale {
+            current_state: None,
+        });
+    }
+    w.record(
+        Change::new("certificate.revocation_scan", "revocation_request", r.id)
+            .after(json!({"sha256": sha})),
+    );
+    w.commit().await
+}
+
+/// The stored state of a request.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn state_of(r: &revocation_request::Model) -> AppResult<RequestState> {
+    RequestState::parse(&r.state).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "revocation request {} has an unknown state {:?}",
+            r.id,
+            r.state
+        ))
+    })
+}
+
+/// Moves a request by `event` with a version check, stamping `at_col`; the machine
+/// decides the target. `false` when someone else changed the request first.
+async fn move_request(
+    w: &Write,
+    r: &revocation_request::Model,
+    event: RequestEvent,
+    at_col: revocation_request::Column,
+) -> AppResult<bool> {
+    let to = apply(state_of(r)?, event)?;
+    Ok(revocation_request::Entity::update_many()
+        .col_expr(revocation_request::Column::State, Expr::value(to.as_str()))
+        .col_expr(at_col, Expr::value(Some(w.at())))
+        .col_expr(
+            revocation_request::Column::Version,
+            Expr::col(revocation_request::Column::Version).add(1),
+        )
+        .filter(revocation_request::Column::Id.eq(r.id))
+        .filter(revocation_request::Column::Version.eq(r.version))
+        .exec(&**w)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// The certification authority revoked the certificate of a sent request: the request
+/// and the certificate become revoked, inside `w`. `false` when the request changed
+/// meanwhile (nothing is written then).
+///
+/// # Errors
+/// `Conflict` when the request is not sent; database errors.
+pub async fn mark_revoked(w: &mut Write, r: &revocation_request::Model) -> AppResult<bool> {
+    if !move_request(
+        w,
+        r,
+        RequestEvent::CaRevoked,
+        revocation_request::Column::RevokedAt,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::State, Expr::value("revoked"))
+        .col_expr(certificate::Column::RevokedAt, Expr::value(Some(w.at())))
+        .filter(certificate::Column::Id.eq(r.certificate_id))
+        .exec(&**w)
+        .await?;
+    w.record(
+        Change::new("certificate.revoked", "certificate", r.certificate_id)
+            .after(json!({"request": r.id})),
+    );
+    Ok(true)
+}
+
+/// Sends a draft with its signed scan to the CA.
+///
+/// # Errors
+/// `Invalid` naming `scan` without one; `Conflict` out of state; `Stale` on a lost race.
+pub async fn send(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    expected_version: Option<i32>,
+) -> AppResult<revocation_request::Model> {
+    let (r, _, _) = request_in_scope(st, user, id).await?;
+    apply(state_of(&r)?, RequestEvent::Send)?;
+    if r.scan_key.is_none() {
+        return Err(AppError::invalid(
+            "scan",
+            "прикрепите подписанный скан заявления",
+        ));
+    }
+    if expected_version.is_some_and(|v| v != r.version) {
+        return Err(AppError::Stale {
+            current_state: Some(r.state),
+        });
+    }
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    if !move_request(
+        &w,
+        &r,
+        RequestEvent::Send,
+        revocation_request::Column::SentAt,
+    )
+    .await?
+    {
+        return Err(AppError::Stale {
+            current_state: None,
+        });
+    }
+    w.record(
+        Change::new("certificate.revocation_send", "revocation_request", r.id)
+            .after(json!({"state": "sent"})),
+    );
+    w.commit().await?;
+    revocation_request::Entity::find_by_id(r.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
