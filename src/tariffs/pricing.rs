@@ -190,47 +190,13 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
         return Err(refuse("zone", "тарифная зона 1, 2 или 3"));
     }
     let n = i64::from(req.organisations);
-    let mut explanation = Vec::new();
 
     // Special offers are priced from their own table.
     if let Some(offer) = cat.special_offers.iter().find(|o| o.code == req.item) {
         return special_offer(req, cat, offer, zone, n);
     }
-
-    // Groups: a member's price follows the tier of the active member count.
-    let mut code = req.item.clone();
-    if req.item == "group" {
-        let members = req
-            .active_members
-            .ok_or_else(|| refuse("active_members", "укажите число активных участников группы"))?;
-        match group_tier(members) {
-            Some(tier) => {
-                explanation.push(format!(
-                    "Активных участников группы: {members} → тариф «{}»",
-                    cat.name_of(tier)
-                ));
-                code = tier.to_owned();
-            }
-            None => {
-                explanation.push(format!("Активных участников группы: {members} (меньше 3) → номинальная цена без скидки группы"));
-                code = "paid_licence".to_owned();
-            }
-        }
-    } else if let Some(tier) = req.item.strip_prefix("group_")
-        && let (Some(members), Some(expected)) =
-            (req.active_members, req.active_members.and_then(group_tier))
-        && expected != req.item
-    {
-        return Err(refuse(
-            "active_members",
-            format!(
-                "{members} активных участников соответствуют тарифу «{}», а не «{}»",
-                cat.name_of(expected),
-                cat.name_of(&format!("group_{tier}"))
-            ),
-        ));
-    }
-
+    let mut explanation = Vec::new();
+    let mut code = group_code(req, cat, &mut explanation)?;
     if code == "lk_basic" && req.group_tariff {
         code = "lk_basic_group".to_owned();
     }
@@ -244,9 +210,58 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
             ),
         )
     })?;
+    if matches!(code.as_str(), "lk_basic" | "lk_basic_group") {
+        return lk_basic(req, cat, t, n);
+    }
+    explanation.extend(item_rules(&code, req)?);
+    Ok(per_organisation(req, t, zone, n, explanation))
+}
 
-    match code.as_str() {
-        "lk_basic" | "lk_basic_group" => return lk_basic(req, cat, t, n),
+/// The catalog code a request is priced by: a group member's price follows the tier of
+/// the group's active member count; a named tier must match that count.
+fn group_code(
+    req: &QuoteRequest,
+    cat: &Catalog,
+    explanation: &mut Vec<String>,
+) -> Result<String, Refusal> {
+    if req.item == "group" {
+        let members = req
+            .active_members
+            .ok_or_else(|| refuse("active_members", "укажите число активных участников группы"))?;
+        return Ok(match group_tier(members) {
+            Some(tier) => {
+                explanation.push(format!(
+                    "Активных участников группы: {members} → тариф «{}»",
+                    cat.name_of(tier)
+                ));
+                tier.to_owned()
+            }
+            None => {
+                explanation.push(format!("Активных участников группы: {members} (меньше 3) → номинальная цена без скидки группы"));
+                "paid_licence".to_owned()
+            }
+        });
+    }
+    if let Some(tier) = req.item.strip_prefix("group_")
+        && let (Some(members), Some(expected)) =
+            (req.active_members, req.active_members.and_then(group_tier))
+        && expected != req.item
+    {
+        return Err(refuse(
+            "active_members",
+            format!(
+                "{members} активных участников соответствуют тарифу «{}», а не «{}»",
+                cat.name_of(expected),
+                cat.name_of(&format!("group_{tier}"))
+            ),
+        ));
+    }
+    Ok(req.item.clone())
+}
+
+/// The rules of one tariff (§2.2–§2.8) and the line each adds to the explanation.
+fn item_rules(code: &str, req: &QuoteRequest) -> Result<Option<String>, Refusal> {
+    match code {
         "right_choice" => {
             if req.primary && req.previously_connected {
                 return Err(refuse(
@@ -266,36 +281,11 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
                     "«Верное решение» недоступно участникам группы компаний",
                 ));
             }
-            explanation.push(
+            Ok(Some(
                 "Верное решение: одно направление ФНС, одинаковая цена во всех зонах".to_owned(),
-            );
+            ))
         }
-        "bonus" => {
-            if req.primary {
-                if req.bonus_held {
-                    return Err(refuse(
-                        "bonus_held",
-                        "у партнера уже есть действующая бонусная лицензия: одновременно — только одна",
-                    ));
-                }
-            } else {
-                if req.previous_bonus_ended != Some(true) {
-                    return Err(refuse(
-                        "previous_bonus_ended",
-                        "продление бонуса возможно после окончания предыдущей бонусной лицензии",
-                    ));
-                }
-                let current = req.current_subscribers.unwrap_or(0);
-                if current < BONUS_MIN_SUBSCRIBERS {
-                    return Err(refuse(
-                        "current_subscribers",
-                        format!(
-                            "нужно не меньше {BONUS_MIN_SUBSCRIBERS} абонентов с действующей лицензией (кроме Промо и УП), сейчас {current}"
-                        ),
-                    ));
-                }
-            }
-        }
+        "bonus" => bonus_rules(req).map(|()| None),
         "basic_sole_trader" => {
             if req
                 .legal_form
@@ -307,14 +297,53 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
                     "«Основной для ИП» — только для индивидуальных предпринимателей",
                 ));
             }
-            explanation.push("Основной для ИП: все направления".to_owned());
+            Ok(Some("Основной для ИП: все направления".to_owned()))
         }
-        "cryptopro" => explanation.push(
+        "cryptopro" => Ok(Some(
             "Расширение КриптоПро CSP в составе сертификата не может быть отозвано".to_owned(),
-        ),
-        _ => {}
+        )),
+        _ => Ok(None),
     }
+}
 
+/// §2.5: one live bonus licence per partner; a renewal only after the previous one
+/// ended and with enough subscribers on a current licence.
+fn bonus_rules(req: &QuoteRequest) -> Result<(), Refusal> {
+    if req.primary {
+        if req.bonus_held {
+            return Err(refuse(
+                "bonus_held",
+                "у партнера уже есть действующая бонусная лицензия: одновременно — только одна",
+            ));
+        }
+        return Ok(());
+    }
+    if req.previous_bonus_ended != Some(true) {
+        return Err(refuse(
+            "previous_bonus_ended",
+            "продление бонуса возможно после окончания предыдущей бонусной лицензии",
+        ));
+    }
+    let current = req.current_subscribers.unwrap_or(0);
+    if current < BONUS_MIN_SUBSCRIBERS {
+        return Err(refuse(
+            "current_subscribers",
+            format!(
+                "нужно не меньше {BONUS_MIN_SUBSCRIBERS} абонентов с действующей лицензией (кроме Промо и УП), сейчас {current}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The catalog price per organisation, primary or renewal, times the organisations.
+fn per_organisation(
+    req: &QuoteRequest,
+    t: &tariff::Model,
+    zone: i16,
+    n: i64,
+    mut explanation: Vec<String>,
+) -> Quote {
     let (price, share) = if req.primary {
         (t.primary_price, t.sales_center_share)
     } else {
@@ -338,7 +367,7 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
         explanation.push(format!("{} × {n} организаций = {}", price.ru(), total.ru()));
     }
     let share_total = share * n;
-    Ok(Quote {
+    Quote {
         item: req.item.clone(),
         name: t.name.clone(),
         list_price: total,
@@ -350,7 +379,7 @@ pub fn quote(req: &QuoteRequest, cat: &Catalog) -> Result<Quote, Refusal> {
             amount: total,
         }],
         explanation,
-    })
+    }
 }
 
 fn lk_basic(
@@ -965,6 +994,104 @@ mod tests {
             let end = connect + chrono::Duration::days(i64::from(gap));
             let later_end = end + chrono::Duration::days(i64::from(extra));
             prop_assert!(whole_months(connect, end) <= whole_months(connect, later_end));
+        }
+    }
+
+    /// Any request the calculator can send: every catalog item, special offer and the
+    /// group, over dates, zones, organisations and the rule inputs.
+    fn any_request() -> impl Strategy<Value = QuoteRequest> {
+        let (t, o, _) = catalog_rows();
+        let mut items: Vec<String> = t.iter().map(|t| t.code.clone()).collect();
+        items.extend(o.iter().map(|o| o.code.clone()));
+        items.push("group".into());
+        items.sort();
+        items.dedup();
+        let regions: Vec<Option<String>> = o
+            .iter()
+            .flat_map(|o| o.regions.split(',').map(|r| Some(r.to_owned())))
+            .chain([None])
+            .collect();
+        (
+            (
+                prop::sample::select(items),
+                0i64..1500,
+                1i16..=3,
+                any::<bool>(),
+                1u32..=40,
+                any::<bool>(),
+            ),
+            (
+                0i64..900,
+                any::<bool>(),
+                prop::option::of(0u32..150),
+                prop::sample::select(regions),
+                0i64..60,
+                any::<bool>(),
+            ),
+            (0u32..40, prop::option::of(0u32..3), any::<bool>()),
+        )
+            .prop_map(
+                |(
+                    (item, day, zone, primary, organisations, apply_promotions),
+                    (to_end, group_tariff, active_members, region_code, registered_ago, sole),
+                    (subscribers, fns_directions, in_group),
+                )| {
+                    let date = d("2024-01-01") + chrono::Duration::days(day);
+                    QuoteRequest {
+                        item,
+                        date,
+                        zone: Some(zone),
+                        primary,
+                        organisations,
+                        apply_promotions,
+                        licence_end: Some(date + chrono::Duration::days(to_end)),
+                        group_tariff,
+                        active_members,
+                        region_code,
+                        special_offer_registered_on: Some(
+                            date - chrono::Duration::days(registered_ago),
+                        ),
+                        legal_form: sole.then(|| "sole_trader".to_owned()),
+                        previous_bonus_ended: Some(true),
+                        current_subscribers: Some(subscribers),
+                        fns_directions,
+                        in_group,
+                        ..Default::default()
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever is quoted, the sales center's share and the operator's transfer add
+        /// up to the total, no part is negative, and no discount makes the total exceed
+        /// the list price.
+        #[test]
+        fn a_quote_splits_its_total_exactly_and_never_exceeds_the_list_price(req in any_request()) {
+            if let Ok(quote) = q(req) {
+                prop_assert_eq!(quote.sales_center_share + quote.operator_transfer, quote.total);
+                prop_assert!(quote.total <= quote.list_price, "{:?}", quote);
+                prop_assert!(quote.total >= Money::ZERO, "{:?}", quote);
+                prop_assert!(quote.sales_center_share >= Money::ZERO, "{:?}", quote);
+                prop_assert!(quote.operator_transfer >= Money::ZERO, "{:?}", quote);
+            }
+        }
+
+        /// n organisations cost n times one, to the kopeck, in every part; and the
+        /// number of organisations never decides whether a request is allowed.
+        #[test]
+        fn a_quote_is_linear_in_organisations(req in any_request()) {
+            let n = i64::from(req.organisations);
+            let one = q(QuoteRequest { organisations: 1, ..req.clone() });
+            let many = q(req);
+            prop_assert_eq!(one.is_ok(), many.is_ok());
+            if let (Ok(one), Ok(many)) = (one, many) {
+                prop_assert_eq!(one.total * n, many.total);
+                prop_assert_eq!(one.list_price * n, many.list_price);
+                prop_assert_eq!(one.sales_center_share * n, many.sales_center_share);
+            }
         }
     }
 }

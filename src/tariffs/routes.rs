@@ -6,16 +6,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::pricing::{self, Catalog, Quote, QuoteRequest};
+use super::pricing::{Quote, QuoteRequest};
+use super::service::{calculator_items, own_zone, partner_facts, quote};
 use crate::AppState;
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
-use crate::entities::{promotion, special_offer, tariff};
 use crate::error::{AppError, AppResult};
 use crate::web::components::table;
 use crate::web::layout;
@@ -28,49 +27,6 @@ pub fn web_routes() -> Router<AppState> {
     Router::new().route("/reference/calculator", get(page))
 }
 
-/// Prices a request against the stored catalog.
-///
-/// # Errors
-/// `Invalid` naming the input the rules refuse; database errors.
-pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> AppResult<Quote> {
-    let mut req = req.clone();
-    if let Some(number) = req
-        .special_offer_number
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-    {
-        let center = super::permits::center_of(&user.scope);
-        let permit = super::permits::find(st, center, &number)
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "special_offer_number",
-                    "номер специального предложения не зарегистрирован центром продаж",
-                )
-            })?;
-        req.item = permit.offer_code.clone();
-        req.special_offer_registered_on = Some(
-            permit
-                .registered_at
-                .with_timezone(&crate::clock::moscow())
-                .date_naive(),
-        );
-    }
-    let req = &req;
-    let tariffs = tariff::Entity::find().all(&st.db).await?;
-    let offers = special_offer::Entity::find().all(&st.db).await?;
-    let promotions = promotion::Entity::find().all(&st.db).await?;
-    pricing::quote(
-        req,
-        &Catalog {
-            tariffs: &tariffs,
-            special_offers: &offers,
-            promotions: &promotions,
-        },
-    )
-    .map_err(|r| AppError::invalid(r.field, r.message))
-}
-
 #[utoipa::path(post, path = "/pricing/quote", tag = "Тарифы", summary = "Стоимость тарифа или расширения с построчным объяснением", request_body = super::pricing::QuoteRequest, responses((status = 200, description = "`{item, list_price, total, lines, explanation}`", body = Object), crate::openapi::Refusals))]
 async fn api_quote(
     State(st): State<AppState>,
@@ -79,65 +35,6 @@ async fn api_quote(
 ) -> AppResult<Json<Quote>> {
     partner_facts(&st, &user, &mut req).await?;
     Ok(Json(quote(&st, &user, &req).await?))
-}
-
-/// For a partner asking about a bonus licence, the facts of the rule come from its own
-/// data rather than from the request: whether it holds a live bonus licence, whether an
-/// earlier one ended, and how many subscribers have a current licence (Промо and the УП
-/// additional licence do not count).
-///
-/// # Errors
-/// Database errors.
-pub async fn partner_facts(
-    st: &AppState,
-    user: &CurrentUser,
-    req: &mut QuoteRequest,
-) -> AppResult<()> {
-    use crate::entities::{licence, subscriber};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let crate::auth::Scope::Partner { partner_id, .. } = user.scope else {
-        return Ok(());
-    };
-    if req.item != "bonus" {
-        return Ok(());
-    }
-    let today = st.clock.today();
-    let subs: Vec<i64> = subscriber::Entity::find()
-        .filter(subscriber::Column::PartnerId.eq(partner_id))
-        .all(&st.db)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    let licences = licence::Entity::find()
-        .filter(licence::Column::SubscriberId.is_in(subs))
-        .filter(licence::Column::State.ne("revoked"))
-        .all(&st.db)
-        .await?;
-    let bonuses: Vec<&licence::Model> = licences
-        .iter()
-        .filter(|l| l.tariff_code == "bonus")
-        .collect();
-    req.bonus_held = bonuses.iter().any(|l| l.ends_on >= today);
-    if req.previous_bonus_ended.is_none() {
-        req.previous_bonus_ended =
-            Some(!req.bonus_held && bonuses.iter().any(|l| l.ends_on < today));
-    }
-    if req.current_subscribers.is_none() {
-        let mut current: Vec<i64> = licences
-            .iter()
-            .filter(|l| l.starts_on <= today && today <= l.ends_on)
-            .filter(|l| {
-                !["promo_month", "promo_test_drive", "up_additional"]
-                    .contains(&l.tariff_code.as_str())
-            })
-            .map(|l| l.subscriber_id)
-            .collect();
-        current.sort_unstable();
-        current.dedup();
-        req.current_subscribers = Some(u32::try_from(current.len()).unwrap_or(u32::MAX));
-    }
-    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -165,30 +62,10 @@ async fn page(
     user: CurrentUser,
     Query(f): Query<Form>,
 ) -> AppResult<Markup> {
-    let tariffs = tariff::Entity::find().all(&st.db).await?;
-    let offers = special_offer::Entity::find().all(&st.db).await?;
-    let mut items: Vec<(String, String)> = Vec::new();
-    for t in &tariffs {
-        if !items.iter().any(|(c, _)| c == &t.code) {
-            items.push((t.code.clone(), t.name.clone()));
-        }
-    }
-    items.push((
-        "group".to_owned(),
-        "Группа компаний (по числу активных участников)".to_owned(),
-    ));
-    items.extend(offers.iter().map(|o| (o.code.clone(), o.name.clone())));
+    let items = calculator_items(&st).await?;
     let today = st.clock.today();
     // A partner prices in its own tariff zone unless it picks another.
-    let own_zone = match user.scope {
-        crate::auth::Scope::Partner { partner_id, .. } => {
-            crate::entities::partner::Entity::find_by_id(partner_id)
-                .one(&st.db)
-                .await?
-                .map(|p| p.tariff_zone)
-        }
-        _ => None,
-    };
+    let own_zone = own_zone(&st, &user).await?;
     let zone = f.zone.or(own_zone);
     let result = match f.item.as_deref().filter(|s| !s.is_empty()) {
         None => None,

@@ -1,0 +1,130 @@
+//! The pricing service: a quote against the stored catalog, with a special-offer number
+//! resolved to its permit and, for a partner asking about a bonus licence, the facts of
+//! the bonus rule read from its own licences. The rules are `pricing` and `bonus`.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::bonus;
+use super::pricing::{self, Catalog, Quote, QuoteRequest};
+use crate::AppState;
+use crate::auth::{CurrentUser, Scope};
+use crate::entities::{licence, promotion, special_offer, subscriber, tariff};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::licence::LicenceState;
+
+/// Prices a request against the stored catalog.
+///
+/// # Errors
+/// `Invalid` naming the input the rules refuse; database errors.
+pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> AppResult<Quote> {
+    let mut req = req.clone();
+    if let Some(number) = req
+        .special_offer_number
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+    {
+        let center = super::permits::center_of(&user.scope);
+        let permit = super::permits::find(st, center, &number)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "special_offer_number",
+                    "номер специального предложения не зарегистрирован центром продаж",
+                )
+            })?;
+        req.item = permit.offer_code.clone();
+        req.special_offer_registered_on = Some(
+            permit
+                .registered_at
+                .with_timezone(&crate::clock::moscow())
+                .date_naive(),
+        );
+    }
+    let req = &req;
+    let tariffs = tariff::Entity::find().all(&st.db).await?;
+    let offers = special_offer::Entity::find().all(&st.db).await?;
+    let promotions = promotion::Entity::find().all(&st.db).await?;
+    pricing::quote(
+        req,
+        &Catalog {
+            tariffs: &tariffs,
+            special_offers: &offers,
+            promotions: &promotions,
+        },
+    )
+    .map_err(|r| AppError::invalid(r.field, r.message))
+}
+
+/// For a partner asking about a bonus licence, the facts of the rule come from its own
+/// data rather than from the request (see [`bonus::facts`]); what the request already
+/// says about an earlier bonus and the subscriber count is kept.
+///
+/// # Errors
+/// Database errors.
+pub async fn partner_facts(
+    st: &AppState,
+    user: &CurrentUser,
+    req: &mut QuoteRequest,
+) -> AppResult<()> {
+    let Scope::Partner { partner_id, .. } = user.scope else {
+        return Ok(());
+    };
+    if req.item != "bonus" {
+        return Ok(());
+    }
+    let subscribers = subscriber::Entity::find()
+        .filter(subscriber::Column::PartnerId.eq(partner_id))
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|s| s.id);
+    let licences = licence::Entity::find()
+        .filter(licence::Column::SubscriberId.is_in(subscribers))
+        .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
+        .all(&st.db)
+        .await?;
+    let facts = bonus::facts(&licences, st.clock.today());
+    req.bonus_held = facts.held;
+    req.previous_bonus_ended.get_or_insert(facts.previous_ended);
+    req.current_subscribers
+        .get_or_insert(facts.current_subscribers);
+    Ok(())
+}
+
+/// What the calculator offers: every catalog tariff once, the group by its member count,
+/// and the special offers.
+///
+/// # Errors
+/// Database errors.
+pub async fn calculator_items(st: &AppState) -> AppResult<Vec<(String, String)>> {
+    let tariffs = tariff::Entity::find().all(&st.db).await?;
+    let offers = special_offer::Entity::find().all(&st.db).await?;
+    let mut items: Vec<(String, String)> = Vec::new();
+    for t in &tariffs {
+        if !items.iter().any(|(c, _)| c == &t.code) {
+            items.push((t.code.clone(), t.name.clone()));
+        }
+    }
+    items.push((
+        "group".to_owned(),
+        "Группа компаний (по числу активных участников)".to_owned(),
+    ));
+    items.extend(offers.into_iter().map(|o| (o.code, o.name)));
+    Ok(items)
+}
+
+/// A partner's own tariff zone; `None` for other roles.
+///
+/// # Errors
+/// Database errors.
+pub async fn own_zone(st: &AppState, user: &CurrentUser) -> AppResult<Option<i16>> {
+    Ok(match user.scope {
+        Scope::Partner { partner_id, .. } => {
+            crate::entities::partner::Entity::find_by_id(partner_id)
+                .one(&st.db)
+                .await?
+                .map(|p| p.tariff_zone)
+        }
+        _ => None,
+    })
+}
