@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod params;
 pub mod reference;
 pub mod refusals;
+pub mod requisites;
 pub mod role;
 pub mod seed;
 pub mod server;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::intake::{IntakeDocument, LegalForm};
-use super::requisites;
+use crate::requisites;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {

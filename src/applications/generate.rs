@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn generated_inns_pass_the_checksum() {
         for n in [0, 1, 42, 999_999_999, 123_456_789_012] {
-            assert!(crate::applications::requisites::inn(&super::inn10(n)).is_ok());
+            assert!(crate::requisites::inn(&super::inn10(n)).is_ok());
         }
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::documents::{self, DocumentKind};
 use crate::entities::{its_subscription, special_offer_permit};
 use crate::error::FieldError;
+pub use crate::tariffs::connection::{ConnectionOption, ProcessFlags, ProcessRequest};
 
 /// The four outcomes of the ITS check (§2.1.1–§2.1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,65 +64,6 @@ pub struct ItsCheck {
     pub outcome: ItsOutcome,
     pub subscriptions: Vec<SubscriptionView>,
     pub options: Vec<ConnectionOption>,
-}
-
-crate::code_enum! {
-    /// Connection options of "В обработку".
-    #[derive(utoipa::ToSchema)]
-    pub enum ConnectionOption {
-        /// Основной (1 год).
-        Basic1y = "basic_1y",
-        /// Основной (2 года).
-        Basic2y = "basic_2y",
-        /// Отложенное подключение в рамках договора ИТС уровня ПРОФ.
-        DeferredIts = "deferred_its",
-        /// Льготное подключение (ИТС).
-        ItsFree = "its_free",
-    }
-}
-
-impl ConnectionOption {
-    pub fn title_ru(self) -> &'static str {
-        match self {
-            ConnectionOption::Basic1y => "Основной (1 год)",
-            ConnectionOption::Basic2y => "Основной (2 года)",
-            ConnectionOption::DeferredIts => {
-                "Отложенное подключение в рамках договора ИТС уровня ПРОФ"
-            }
-            ConnectionOption::ItsFree => "Льготное подключение (ИТС)",
-        }
-    }
-}
-
-/// Tariff flags of §2.2–§2.8, kept for the pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessFlags {
-    #[serde(default)]
-    pub group_head_inn: Option<String>,
-    #[serde(default)]
-    pub group_head_kpp: Option<String>,
-    #[serde(default)]
-    pub bonus: bool,
-    #[serde(default)]
-    pub right_choice: bool,
-    #[serde(default)]
-    pub special_offer_code: Option<String>,
-    /// Основной для ИП: set automatically for a sole trader unless turned off.
-    #[serde(default)]
-    pub basic_sole_trader: Option<bool>,
-    #[serde(default)]
-    pub authorized_representative: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessRequest {
-    pub option: ConnectionOption,
-    #[serde(default)]
-    pub its_subscription: Option<String>,
-    #[serde(default)]
-    pub flags: ProcessFlags,
 }
 
 /// The outcome for the subscriptions found by the application's ITS login.
@@ -220,7 +162,7 @@ pub fn validate(
     // The head of the group is named by its requisites: checked like any ИНН/КПП, not
     // only by the form's pattern (an ИНН «12345» was accepted).
     if let Some(inn) = req.flags.group_head_inn.as_deref() {
-        super::requisites::inn(inn.trim()).map_err(|m| ("flags.group_head_inn", m))?;
+        crate::requisites::inn(inn.trim()).map_err(|m| ("flags.group_head_inn", m))?;
     }
     if let Some(kpp) = req
         .flags
@@ -228,7 +170,7 @@ pub fn validate(
         .as_deref()
         .filter(|k| !k.trim().is_empty())
     {
-        super::requisites::kpp(kpp.trim()).map_err(|m| ("flags.group_head_kpp", m))?;
+        crate::requisites::kpp(kpp.trim()).map_err(|m| ("flags.group_head_kpp", m))?;
     }
     if req.flags.right_choice && req.flags.group_head_inn.is_some() {
         return Err((

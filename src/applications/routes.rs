@@ -4,7 +4,7 @@
 
 use crate::extract::{Path, Query};
 use axum::Router;
-use axum::extract::{Multipart, State as AxumState};
+use axum::extract::State as AxumState;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
@@ -21,6 +21,7 @@ use crate::auth::session::{Flash, FlashKind};
 use crate::auth::{Csrf, CurrentUser, Role};
 use crate::entities::{identification_center, partner};
 use crate::error::{AppError, AppResult};
+use crate::web::files::CsrfUpload;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -138,10 +139,7 @@ async fn registry_page(
         .await?;
         for a in &page.items {
             if let (Some(at), State::Identification) = (a.delegated_at, state_of(a)?) {
-                deadlines.insert(
-                    a.id,
-                    crate::jobs::identification_no_show::deadline(at, &cal),
-                );
+                deadlines.insert(a.id, super::identification::deadline(at, &cal));
             }
         }
     }
@@ -209,10 +207,10 @@ async fn detail_page(
             let cal = crate::calendar::ProductionCalendar::load_for(
                 &st.db,
                 at.with_timezone(&crate::clock::moscow()).date_naive(),
-                crate::jobs::identification_no_show::WORKING_DAYS,
+                super::identification::WORKING_DAYS,
             )
             .await?;
-            Some(crate::jobs::identification_no_show::deadline(at, &cal))
+            Some(super::identification::deadline(at, &cal))
         }
         _ => None,
     };
@@ -266,11 +264,11 @@ async fn claim_by_requisites(
     user.require(&[Role::Partner])?;
     let (inn, kpp) = (f.inn.trim(), f.kpp.trim());
     let mut errors = Vec::new();
-    if let Err(m) = super::requisites::inn(inn) {
+    if let Err(m) = crate::requisites::inn(inn) {
         errors.push(crate::error::FieldError::new("inn", m));
     }
     if !kpp.is_empty()
-        && let Err(m) = super::requisites::kpp(kpp)
+        && let Err(m) = crate::requisites::kpp(kpp)
     {
         errors.push(crate::error::FieldError::new("kpp", m));
     }
@@ -559,21 +557,15 @@ async fn documents_zip(
 
 async fn upload(
     AxumState(st): AxumState<AppState>,
-    user: CurrentUser,
-    headers: axum::http::HeaderMap,
     Path((id, kind)): Path<(i64, String)>,
-    mp: Multipart,
+    CsrfUpload(user, up): CsrfUpload,
 ) -> AppResult<Response> {
     let back_to = format!("/applications/{id}?tab=files");
-    let up = match crate::web::files::read_upload(mp).await {
-        Ok(x) => x,
-        Err(e) => return finish(&st, &user, back_to, Err(e)).await,
+    let r = match up {
+        Ok(up) => files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes)
+            .await
+            .map(|d| format!("Файл «{}» прикреплён.", d.file_name)),
+        Err(e) => Err(e),
     };
-    if let Some(repeated) = up.check_form(&st, &user, &headers).await? {
-        return Ok(repeated);
-    }
-    let r = files::attach(&st, &user, id, &kind, &up.file_name, &up.bytes)
-        .await
-        .map(|d| format!("Файл «{}» прикреплён.", d.file_name));
     finish(&st, &user, back_to, r).await
 }

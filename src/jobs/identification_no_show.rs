@@ -1,35 +1,21 @@
 //! §6: a subscriber who does not visit the identification center within 10 working days
 //! of the delegation fails identification automatically.
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::JobReport;
 use crate::AppState;
+use crate::applications::identification::deadline;
 use crate::applications::service::{self, Transition};
 use crate::applications::state::State;
 use crate::audit::{Actor, Write};
 use crate::calendar::ProductionCalendar;
-use crate::clock::moscow;
 use crate::entities::application;
 use crate::error::AppError;
 
 pub const NAME: &str = "identification_no_show";
-pub const WORKING_DAYS: u32 = 10;
 const CHUNK: u64 = 1000;
-
-/// When a delegation made at `delegated_at` runs out: the same time of day, 10 working
-/// days later by the production calendar (Moscow dates).
-pub fn deadline(delegated_at: DateTime<Utc>, cal: &ProductionCalendar) -> DateTime<Utc> {
-    let local = delegated_at.with_timezone(&moscow());
-    let day = cal.add_working_days(local.date_naive(), WORKING_DAYS);
-    let time: NaiveTime = local.time();
-    day.and_time(time)
-        .and_local_timezone(moscow())
-        .single()
-        .map_or(delegated_at, |t| t.to_utc())
-}
-
 /// # Errors
 /// Database errors.
 pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppError> {
@@ -83,28 +69,4 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         processed: done,
         summary: format!("идентификация не пройдена (неявка): {done}"),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_deadline_crosses_the_may_holidays() {
-        let specs = crate::seed::builtin_calendar().unwrap();
-        let cal = ProductionCalendar::from_days(
-            specs
-                .iter()
-                .flat_map(crate::calendar::expand_year)
-                .map(|(d, w, _)| (d, w)),
-        );
-        // Delegated Monday 28 April 2025, 10:00 Moscow.
-        let delegated = DateTime::parse_from_rfc3339("2025-04-28T07:00:00Z")
-            .unwrap()
-            .to_utc();
-        let expected = DateTime::parse_from_rfc3339("2025-05-15T07:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(deadline(delegated, &cal), expected);
-    }
 }

@@ -15,7 +15,6 @@ use serde_json::json;
 
 use super::service;
 use crate::AppState;
-use crate::applications::requisites;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{
@@ -23,6 +22,7 @@ use crate::entities::{
     subscriber,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::requisites;
 use crate::tariffs::licence::LicenceState;
 
 /// The registration file: the card as the 1C program imports it.

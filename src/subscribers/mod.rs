@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod card;
+pub mod category;
 pub mod certificates;
 pub mod groups;
 pub mod licences;

@@ -8,30 +8,12 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::applications::processing::{ConnectionOption, ProcessRequest};
 use crate::audit::{Change, Write};
 use crate::clock::moscow;
 use crate::entities::{application, licence, partner, product_account, subscriber, tariff};
 use crate::error::{AppError, AppResult};
+use crate::tariffs::connection::{ConnectionOption, ProcessRequest, tariff_code};
 use crate::tariffs::licence::{LicenceEvent, LicenceState};
-
-/// The catalog code a connection option stands for.
-pub fn tariff_code(req: &ProcessRequest, sole_trader: bool) -> &'static str {
-    if req.flags.right_choice {
-        return "right_choice";
-    }
-    if req.flags.bonus {
-        return "bonus";
-    }
-    match req.option {
-        ConnectionOption::ItsFree | ConnectionOption::DeferredIts => "its",
-        ConnectionOption::Basic2y => "basic_2y",
-        ConnectionOption::Basic1y if sole_trader && req.flags.basic_sole_trader != Some(false) => {
-            "basic_sole_trader"
-        }
-        ConnectionOption::Basic1y => "basic_1y",
-    }
-}
 
 async fn catalog_row(
     w: &Write,

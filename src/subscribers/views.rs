@@ -369,7 +369,7 @@ fn products_tab(
     };
     html! {
         (table(&["GUID", "Конфигурация", "Состояние", "Категория", "Активен", "Псевдоним", "Логин ИТС", "Создан"], products.iter().map(|p| html! { tr {
-            td { code { (p.guid) } } td { (p.configuration) } td { (crate::labels::product_state_title(&p.state)) } td { (crate::applications::intake::Category::title_of(&p.category)) }
+            td { code { (p.guid) } } td { (p.configuration) } td { (crate::labels::product_state_title(&p.state)) } td { (super::category::Category::title_of(&p.category)) }
             td { (yes_no(p.active)) } td { (p.alias.as_deref().unwrap_or("")) } td { (p.its_login.as_deref().unwrap_or("")) }
             td.nowrap { (datetime_ru(p.created_at)) }
         } })))

@@ -3,6 +3,7 @@
 
 pub mod bonus;
 pub mod catalog;
+pub mod connection;
 pub mod licence;
 pub mod permits;
 pub mod pricing;

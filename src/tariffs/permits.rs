@@ -65,7 +65,7 @@ pub async fn register(
             "номер: до 32 латинских букв, цифр или дефисов",
         ));
     }
-    crate::applications::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
+    crate::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
     if find(st, Some(sales_center_id), number).await?.is_some() {
         return Err(AppError::invalid(
             "number",

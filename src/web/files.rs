@@ -1,11 +1,14 @@
-//! Files crossing the edge: download responses with safe names, and reading an upload
-//! from a multipart form.
+//! Files crossing the edge: download responses with safe names, reading an upload from a
+//! multipart form, and the page upload form's extractor with its CSRF check.
 
 use axum::body::Bytes;
-use axum::extract::Multipart;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use super::once;
+use crate::AppState;
+use crate::auth::{CurrentUser, check_form};
 use crate::error::{AppError, AppResult};
 use crate::storage;
 
@@ -67,26 +70,40 @@ impl Upload {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+}
 
-    /// The upload form's CSRF and one-time tokens, as `auth::check_form` checks any form:
-    /// `Some(response)` when it was already submitted.
-    ///
-    /// # Errors
-    /// `CsrfRejected`; database errors.
-    pub async fn check_form(
-        &self,
-        st: &crate::AppState,
-        user: &crate::auth::CurrentUser,
-        headers: &axum::http::HeaderMap,
-    ) -> AppResult<Option<Response>> {
-        crate::auth::check_form(
-            st,
-            user,
-            headers,
-            self.field("csrf").unwrap_or(""),
-            self.field(crate::web::once::FIELD),
-        )
-        .await
+/// An upload form posted from a page: the signed-in user and what was read, with the
+/// form's CSRF and one-time tokens checked like every form's (`auth::Csrf`). A repeated
+/// submission is answered by the extractor; an upload that could not be read is handed
+/// to the handler (nothing happens with it but a message back on the page).
+pub struct CsrfUpload(pub CurrentUser, pub AppResult<Upload>);
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let mp = match Multipart::from_request(Request::from_parts(parts, body), st).await {
+            Ok(mp) => mp,
+            Err(_) => {
+                let e = AppError::invalid("file", "форма загрузки файла не распознана");
+                return Ok(CsrfUpload(user, Err(e)));
+            }
+        };
+        let up = match read_upload(mp).await {
+            Ok(up) => up,
+            Err(e) => return Ok(CsrfUpload(user, Err(e))),
+        };
+        let csrf = up.field("csrf").unwrap_or("");
+        match check_form(st, &user, &headers, csrf, up.field(once::FIELD)).await {
+            Ok(None) => Ok(CsrfUpload(user, Ok(up))),
+            Ok(Some(repeated)) => Err(repeated),
+            Err(e) => Err(e.into_response()),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::applications::registry::Folder;
 use crate::auth::CurrentUser;
 use crate::auth::session::{LOCKOUT_MINUTES, MAX_FAILED_ATTEMPTS};
-use crate::jobs::{auto_reject, distribution, identification_no_show};
+use crate::jobs::{auto_reject, distribution};
 use crate::notify::templates::AUTO_REJECT_TEXT;
 use crate::storage::MAX_FILE_BYTES;
 use crate::subscribers::groups::GRACE_DAYS;
@@ -86,7 +86,7 @@ async fn page(user: CurrentUser) -> Markup {
             h2 #deadlines { "Сроки" }
             (crate::web::components::table(&["Срок", "Что происходит"], [
                 html! { tr { td.nowrap { b { (auto_reject::DAYS) " календарных дней" } } td { "с даты приема заявление, не отправленное в обработку, отклоняется автоматически, и абоненту уходит письмо: «" (AUTO_REJECT_TEXT) "» Такое заявление возобновить нельзя." } } },
-                html! { tr { td.nowrap { b { (identification_no_show::WORKING_DAYS) " рабочих дней" } } td { "с момента делегирования — срок явки на идентификацию (по производственному календарю). Если владелец не пришел, идентификация считается не пройденной. Срок виден в карточке заявления." } } },
+                html! { tr { td.nowrap { b { (crate::applications::identification::WORKING_DAYS) " рабочих дней" } } td { "с момента делегирования — срок явки на идентификацию (по производственному календарю). Если владелец не пришел, идентификация считается не пройденной. Срок виден в карточке заявления." } } },
                 html! { tr { td.nowrap { b { (distribution::DAYS) " дня" } } td { "заявление, которое не получил ни один партнер, через этот срок попадает в папку «Распределение» центра продаж региона; центр продаж получает письмо." } } },
                 html! { tr { td.nowrap { b { "1 месяц" } } td { "после отложенного подключения в рамках договора ИТС: если подписка 1С:ИТС ПРОФ не зарегистрирована, лицензии абонента блокируются." } } },
                 html! { tr { td.nowrap { b { (RECONCILIATION_WORKING_DAYS) " рабочих дня" } } td { "в начале следующего месяца партнер одобряет сверку за прошедший месяц; затем ее одобряет центр продаж. После одобрения лицензию из сверки может отозвать только центр продаж." } } },

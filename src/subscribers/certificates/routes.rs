@@ -21,6 +21,7 @@ use crate::entities::{certificate, revocation_request};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Path, Query};
 use crate::storage;
+use crate::web::files::CsrfUpload;
 
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -80,22 +81,16 @@ async fn web_request(
 
 async fn web_scan(
     State(st): State<AppState>,
-    user: CurrentUser,
-    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
-    mp: Multipart,
+    CsrfUpload(user, up): CsrfUpload,
 ) -> AppResult<Response> {
     let (_, _, s) = request_in_scope(&st, &user, id).await?;
-    let up = match crate::web::files::read_upload(mp).await {
-        Ok(x) => x,
-        Err(e) => return web_done(&st, &user, s.id, Err(e)).await,
+    let result = match up {
+        Ok(up) => attach_scan(&st, &user, id, &up.bytes)
+            .await
+            .map(|_| "Подписанный скан прикреплён.".to_owned()),
+        Err(e) => Err(e),
     };
-    if let Some(repeated) = up.check_form(&st, &user, &headers).await? {
-        return Ok(repeated);
-    }
-    let result = attach_scan(&st, &user, id, &up.bytes)
-        .await
-        .map(|_| "Подписанный скан прикреплён.".to_owned());
     web_done(&st, &user, s.id, result).await
 }
 
