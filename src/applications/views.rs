@@ -98,31 +98,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
             "Заявки"
         },
         html! {
-            @if user.role == Role::Partner {
-                form.toolbar.claim method="post" action="/applications/claim" {
-                    (csrf_field(user))
-                    label { "ИНН" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}" placeholder="10 или 12 цифр"; }
-                    label { "КПП" input type="text" name="kpp" pattern="[0-9A-Z]{9}" placeholder="для организаций"; }
-                    button.primary type="submit" { "Получить заявку" }
-                }
-            }
-            nav.tabs {
-                @for f in &m.folders {
-                    a href=(registry_href(*f, &m.params, None, None)) class=[(*f == m.folder).then_some("active")] {
-                        (f.title_ru()) " " span.count { (m.counts.get(f).copied().unwrap_or(0)) }
-                    }
-                }
-            }
-            form.toolbar method="get" action="/applications" {
-                input type="hidden" name="folder" value=(m.folder.key());
-                label { "Поиск по ИНН, КПП или наименованию"
-                    input type="text" name="q" value=[m.params.q.as_deref()] size="40";
-                }
-                button.primary type="submit" { "Найти" }
-                @if m.params.q.as_deref().is_some_and(|q| !q.is_empty()) {
-                    a.button.secondary href=(registry_href(m.folder, &RegistryParams::default(), None, None)) { "Сбросить" }
-                }
-            }
+            (registry_toolbar(user, m))
             div.table-wrap {
                 table.data {
                     thead { tr {
@@ -147,58 +123,109 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         @if m.page.items.is_empty() {
                             tr { td.empty colspan="10" { "Нет записей для просмотра" } }
                         }
-                        @for a in &m.page.items {
-                            tr {
-                                td.nowrap { (a.inn) }
-                                td.nowrap { (a.kpp.as_deref().unwrap_or("")) }
-                                td { a href={ "/applications/" (a.id) } { (a.short_name) } }
-                                @if user.role == Role::IdentificationCenter {
-                                    td { (owner_name(a)) }
-                                    td.nowrap { (a.delegated_at.map(datetime_ru).unwrap_or_default()) }
-                                    td.nowrap { (m.deadlines.get(&a.id).copied().map(datetime_ru).unwrap_or_else(|| "—".to_owned())) }
-                                } @else {
-                                td { (a.registration_number.as_deref().unwrap_or("")) }
-                                td.nowrap { (a.its_login.as_deref().unwrap_or("")) }
-                                td.nowrap { (datetime_ru(a.received_at)) }
-                                td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
-                                td { (checks_badge(a.checks_passed)) }
-                                }
-                                @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
-                                @if assign {
-                                    td {
-                                        form.inline method="post" action={ "/applications/" (a.id) "/assign" } {
-                                            (csrf_field(user))
-                                            input type="hidden" name="version" value=(a.version);
-                                            input type="hidden" name="back" value="/applications?folder=distribution";
-                                            select name="partner_code" required {
-                                                option value="" { "— партнер —" }
-                                                @for p in &m.partners { option value=(p.code) { (p.name) } }
-                                            }
-                                            button.primary type="submit" { "Назначить" }
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                        @for a in &m.page.items { (registry_row(user, m, a, &codes)) }
                     }
                 }
             }
-            div.pager {
-                span { "Всего: " b { (m.page.total) } }
-                span {
-                    @if m.params.after.is_some() || m.page.page > 1 {
-                        a.button.secondary href=(registry_href(m.folder, &m.params, None, None)) { "← В начало" }
-                        " "
-                    }
-                    @if let Some(next) = m.page.next {
-                        a.button.secondary href=(registry_href(m.folder, &m.params, None, Some(next.encode()))) { "Дальше →" }
-                    } @else if m.sort != Sort::NewestFirst && m.page.page * m.page.per_page < m.page.total {
-                        a.button.secondary href={ (registry_href(m.folder, &m.params, None, None)) "&page=" (m.page.page + 1) } { "Дальше →" }
-                    }
-                }
-            }
+            (registry_pager(m))
         },
     )
+}
+
+/// Above the registry: the partner's «Получить заявку», the folders and the search.
+fn registry_toolbar(user: &CurrentUser, m: &RegistryModel) -> Markup {
+    html! {
+        @if user.role == Role::Partner {
+            form.toolbar.claim method="post" action="/applications/claim" {
+                (csrf_field(user))
+                label { "ИНН" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}" placeholder="10 или 12 цифр"; }
+                label { "КПП" input type="text" name="kpp" pattern="[0-9A-Z]{9}" placeholder="для организаций"; }
+                button.primary type="submit" { "Получить заявку" }
+            }
+        }
+        nav.tabs {
+            @for f in &m.folders {
+                a href=(registry_href(*f, &m.params, None, None)) class=[(*f == m.folder).then_some("active")] {
+                    (f.title_ru()) " " span.count { (m.counts.get(f).copied().unwrap_or(0)) }
+                }
+            }
+        }
+        form.toolbar method="get" action="/applications" {
+            input type="hidden" name="folder" value=(m.folder.key());
+            label { "Поиск по ИНН, КПП или наименованию"
+                input type="text" name="q" value=[m.params.q.as_deref()] size="40";
+            }
+            button.primary type="submit" { "Найти" }
+            @if m.params.q.as_deref().is_some_and(|q| !q.is_empty()) {
+                a.button.secondary href=(registry_href(m.folder, &RegistryParams::default(), None, None)) { "Сбросить" }
+            }
+        }
+    }
+}
+
+/// One application of the registry, with the columns the role reads.
+fn registry_row(
+    user: &CurrentUser,
+    m: &RegistryModel,
+    a: &application::Model,
+    codes: &HashMap<i32, &str>,
+) -> Markup {
+    let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
+    let assign =
+        m.folder == Folder::Distribution && matches!(user.role, Role::SalesCenter | Role::Operator);
+    html! {
+        tr {
+            td.nowrap { (a.inn) }
+            td.nowrap { (a.kpp.as_deref().unwrap_or("")) }
+            td { a href={ "/applications/" (a.id) } { (a.short_name) } }
+            @if user.role == Role::IdentificationCenter {
+                td { (owner_name(a)) }
+                td.nowrap { (a.delegated_at.map(datetime_ru).unwrap_or_default()) }
+                td.nowrap { (m.deadlines.get(&a.id).copied().map(datetime_ru).unwrap_or_else(|| "—".to_owned())) }
+            } @else {
+            td { (a.registration_number.as_deref().unwrap_or("")) }
+            td.nowrap { (a.its_login.as_deref().unwrap_or("")) }
+            td.nowrap { (datetime_ru(a.received_at)) }
+            td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
+            td { (checks_badge(a.checks_passed)) }
+            }
+            @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
+            @if assign {
+                td {
+                    form.inline method="post" action={ "/applications/" (a.id) "/assign" } {
+                        (csrf_field(user))
+                        input type="hidden" name="version" value=(a.version);
+                        input type="hidden" name="back" value="/applications?folder=distribution";
+                        select name="partner_code" required {
+                            option value="" { "— партнер —" }
+                            @for p in &m.partners { option value=(p.code) { (p.name) } }
+                        }
+                        button.primary type="submit" { "Назначить" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Below the registry: the total and the way to the next page.
+fn registry_pager(m: &RegistryModel) -> Markup {
+    html! {
+        div.pager {
+            span { "Всего: " b { (m.page.total) } }
+            span {
+                @if m.params.after.is_some() || m.page.page > 1 {
+                    a.button.secondary href=(registry_href(m.folder, &m.params, None, None)) { "← В начало" }
+                    " "
+                }
+                @if let Some(next) = m.page.next {
+                    a.button.secondary href=(registry_href(m.folder, &m.params, None, Some(next.encode()))) { "Дальше →" }
+                } @else if m.sort != Sort::NewestFirst && m.page.page * m.page.per_page < m.page.total {
+                    a.button.secondary href={ (registry_href(m.folder, &m.params, None, None)) "&page=" (m.page.page + 1) } { "Дальше →" }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

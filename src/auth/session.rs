@@ -184,42 +184,10 @@ pub async fn sign_in(
         .await?
         .filter(|u| u.active && u.role != Role::Intake && u.password_hash != password::NO_PASSWORD);
     let Some(u) = found else {
-        let locked = throttle.unknown_locked(login, now);
-        if password::verify_async(attempt.password.to_owned(), None)
-            .await
-            .is_err()
-        {
-            return Ok(Err(Refusal::Busy));
-        }
-        if locked {
-            return Ok(Err(Refusal::Locked));
-        }
-        throttle.failed(attempt.client, now);
-        tracing::info!(login, client = %attempt.client, "sign-in refused: unknown login");
-        return Ok(Err(if throttle.unknown_failed(login, now) {
-            Refusal::Locked
-        } else {
-            Refusal::BadCredentials
-        }));
+        return Ok(Err(unknown_login(st, &attempt, login, now).await));
     };
 
-    // Reserve the attempt: the counter counts attempts in flight as failures until they
-    // are known to be right, and no fourth attempt is evaluated.
-    let reserved = user::Entity::update_many()
-        .col_expr(
-            user::Column::FailedAttempts,
-            Expr::col(user::Column::FailedAttempts).add(1),
-        )
-        .filter(user::Column::Id.eq(u.id))
-        .filter(user::Column::FailedAttempts.lt(MAX_FAILED_ATTEMPTS))
-        .filter(
-            Condition::any()
-                .add(user::Column::LockedUntil.is_null())
-                .add(user::Column::LockedUntil.lte(now)),
-        )
-        .exec_with_returning(db)
-        .await?;
-    let Some(attempts) = reserved.first().map(|r| r.failed_attempts) else {
+    let Some(attempts) = reserve_attempt(db, &u, now).await? else {
         if password::verify_async(attempt.password.to_owned(), None)
             .await
             .is_err()
@@ -256,37 +224,9 @@ pub async fn sign_in(
 
     let mut w = Write::begin(db, Actor::user(u.id, &u.login), now).await?;
     if !ok {
-        throttle.failed(attempt.client, now);
-        let locks = attempts >= MAX_FAILED_ATTEMPTS;
-        if locks {
-            user::Entity::update_many()
-                .col_expr(user::Column::FailedAttempts, Expr::value(0))
-                .col_expr(
-                    user::Column::LockedUntil,
-                    Expr::value(Some(now + Duration::minutes(LOCKOUT_MINUTES))),
-                )
-                .filter(user::Column::Id.eq(u.id))
-                .exec(&*w)
-                .await?;
-        }
-        w.record(
-            Change::new(
-                if locks {
-                    "auth.locked"
-                } else {
-                    "auth.login_failed"
-                },
-                "user",
-                u.id,
-            )
-            .after(json!({"failed_attempts": attempts, "locked": locks, "client": attempt.client.to_string()})),
-        );
-        w.commit().await?;
-        return Ok(Err(if locks {
-            Refusal::Locked
-        } else {
-            Refusal::BadCredentials
-        }));
+        return Ok(Err(
+            wrong_password(st, w, &u, &attempt, attempts, now).await?
+        ));
     }
 
     let cleared = user::Entity::update_many()
@@ -310,6 +250,113 @@ pub async fn sign_in(
         w.commit().await?;
         return Ok(Err(Refusal::Locked));
     }
+    Ok(Ok(open_session(st, w, u, &attempt, now).await?))
+}
+
+/// Reserves an attempt: the counter counts attempts in flight as failures until they are
+/// known to be right, and no fourth attempt is evaluated. The count with this one, or
+/// `None` when the account is locked or out of attempts.
+async fn reserve_attempt(
+    db: &sea_orm::DatabaseConnection,
+    u: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, AppError> {
+    let reserved = user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedAttempts,
+            Expr::col(user::Column::FailedAttempts).add(1),
+        )
+        .filter(user::Column::Id.eq(u.id))
+        .filter(user::Column::FailedAttempts.lt(MAX_FAILED_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(user::Column::LockedUntil.is_null())
+                .add(user::Column::LockedUntil.lte(now)),
+        )
+        .exec_with_returning(db)
+        .await?;
+    Ok(reserved.first().map(|r| r.failed_attempts))
+}
+
+/// A name that cannot sign in (unknown, inactive, the intake or API-only): the same
+/// dummy hash and answers as a real account; counted per name, never journaled.
+async fn unknown_login(
+    st: &crate::AppState,
+    attempt: &Attempt<'_>,
+    login: &str,
+    now: DateTime<Utc>,
+) -> Refusal {
+    let throttle = &st.login_throttle;
+    let locked = throttle.unknown_locked(login, now);
+    if password::verify_async(attempt.password.to_owned(), None)
+        .await
+        .is_err()
+    {
+        return Refusal::Busy;
+    }
+    if locked {
+        return Refusal::Locked;
+    }
+    throttle.failed(attempt.client, now);
+    tracing::info!(login, client = %attempt.client, "sign-in refused: unknown login");
+    if throttle.unknown_failed(login, now) {
+        Refusal::Locked
+    } else {
+        Refusal::BadCredentials
+    }
+}
+
+/// A wrong password of a real account: the reserved attempt stays counted, and the
+/// third in a row locks the account for [`LOCKOUT_MINUTES`]; journaled.
+async fn wrong_password(
+    st: &crate::AppState,
+    mut w: Write,
+    u: &user::Model,
+    attempt: &Attempt<'_>,
+    attempts: i32,
+    now: DateTime<Utc>,
+) -> Result<Refusal, AppError> {
+    st.login_throttle.failed(attempt.client, now);
+    let locks = attempts >= MAX_FAILED_ATTEMPTS;
+    if locks {
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Some(now + Duration::minutes(LOCKOUT_MINUTES))),
+            )
+            .filter(user::Column::Id.eq(u.id))
+            .exec(&*w)
+            .await?;
+    }
+    w.record(
+        Change::new(
+            if locks {
+                "auth.locked"
+            } else {
+                "auth.login_failed"
+            },
+            "user",
+            u.id,
+        )
+        .after(json!({"failed_attempts": attempts, "locked": locks, "client": attempt.client.to_string()})),
+    );
+    w.commit().await?;
+    Ok(if locks {
+        Refusal::Locked
+    } else {
+        Refusal::BadCredentials
+    })
+}
+
+/// A right password: the session is created and the sign-in journaled.
+async fn open_session(
+    st: &crate::AppState,
+    mut w: Write,
+    u: user::Model,
+    attempt: &Attempt<'_>,
+    now: DateTime<Utc>,
+) -> Result<NewSession, AppError> {
     let cookie_value = random_secret();
     session::ActiveModel {
         id: Set(sha256_hex(&cookie_value)),
@@ -326,10 +373,10 @@ pub async fn sign_in(
             .after(json!({"client": attempt.client.to_string()})),
     );
     w.commit().await?;
-    Ok(Ok(NewSession {
+    Ok(NewSession {
         cookie_value,
         user: u,
-    }))
+    })
 }
 
 /// The user and session behind a cookie value, if it is live. A pending flash message is

@@ -171,39 +171,7 @@ pub async fn update(
             current_state: None,
         });
     }
-    let mut errors = Vec::new();
-    let text = |field: &str, v: &Option<String>, max: usize, errors: &mut Vec<FieldError>| {
-        if let Some(v) = v
-            && (v.trim().is_empty() || v.chars().count() > max)
-        {
-            errors.push(FieldError::new(field, format!("от 1 до {max} знаков")));
-        }
-    };
-    text("short_name", &patch.short_name, 255, &mut errors);
-    text("full_name", &patch.full_name, 1000, &mut errors);
-    text("legal_address", &patch.legal_address, 1000, &mut errors);
-    text("actual_address", &patch.actual_address, 1000, &mut errors);
-    text("phone", &patch.phone, 40, &mut errors);
-    if let Some(e) = &patch.email
-        && let Err(m) = requisites::email(e)
-    {
-        errors.push(FieldError::new("email", m));
-    }
-    let new_kpp = patch
-        .kpp
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| Some(*k) != s.kpp.as_deref());
-    if let Some(k) = new_kpp {
-        if s.legal_form == "sole_trader" {
-            errors.push(FieldError::new("kpp", "у ИП нет КПП"));
-        } else if let Err(m) = requisites::kpp(k) {
-            errors.push(FieldError::new("kpp", m));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    let new_kpp = check_patch(&s, &patch)?;
     let now = st.clock.now();
     let mut w = Write::begin(&st.db, user.actor(), now).await?;
     let address_changed = patch
@@ -214,36 +182,7 @@ pub async fn update(
             .actual_address
             .as_deref()
             .is_some_and(|a| a.trim() != s.actual_address);
-    let mut am = s.clone().into_active_model();
-    let set = |v: &Option<String>| v.as_ref().map(|x| x.trim().to_owned());
-    if let Some(v) = set(&patch.short_name) {
-        am.short_name = Set(v);
-    }
-    if let Some(v) = set(&patch.full_name) {
-        am.full_name = Set(v);
-    }
-    if let Some(v) = &patch.note {
-        am.note = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
-    }
-    if let Some(v) = set(&patch.legal_address) {
-        am.legal_address = Set(v);
-    }
-    if let Some(v) = set(&patch.actual_address) {
-        am.actual_address = Set(v);
-    }
-    if let Some(v) = set(&patch.phone) {
-        am.phone = Set(v);
-    }
-    if let Some(v) = &patch.fax {
-        am.fax = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
-    }
-    if let Some(v) = set(&patch.email) {
-        am.email = Set(v);
-    }
-    am.version = Set(s.version + 1);
-    let short = am.short_name.clone().unwrap();
-    let full = am.full_name.clone().unwrap();
-    am.search_key = Set(format!("{short} {full}").to_lowercase().replace('ё', "е"));
+    let am = patched(&s, &patch);
     // Optimistic lock by hand: the update applies only to the version we read.
     let updated = subscriber::Entity::update_many()
         .set(am)
@@ -277,6 +216,81 @@ pub async fn update(
         .one(&st.db)
         .await?
         .unwrap_or(result))
+}
+
+/// The patch's refusals, every bad field named; the new КПП when it changes.
+fn check_patch<'a>(s: &subscriber::Model, patch: &'a CardPatch) -> AppResult<Option<&'a str>> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, v: &Option<String>, max: usize| {
+        if let Some(v) = v
+            && (v.trim().is_empty() || v.chars().count() > max)
+        {
+            errors.push(FieldError::new(field, format!("от 1 до {max} знаков")));
+        }
+    };
+    text("short_name", &patch.short_name, 255);
+    text("full_name", &patch.full_name, 1000);
+    text("legal_address", &patch.legal_address, 1000);
+    text("actual_address", &patch.actual_address, 1000);
+    text("phone", &patch.phone, 40);
+    if let Some(e) = &patch.email
+        && let Err(m) = requisites::email(e)
+    {
+        errors.push(FieldError::new("email", m));
+    }
+    let new_kpp = patch
+        .kpp
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| Some(*k) != s.kpp.as_deref());
+    if let Some(k) = new_kpp {
+        if s.legal_form == "sole_trader" {
+            errors.push(FieldError::new("kpp", "у ИП нет КПП"));
+        } else if let Err(m) = requisites::kpp(k) {
+            errors.push(FieldError::new("kpp", m));
+        }
+    }
+    if errors.is_empty() {
+        Ok(new_kpp)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// The card with the patch applied (trimmed; an emptied note or fax is removed), the
+/// next version and its search key.
+fn patched(s: &subscriber::Model, patch: &CardPatch) -> subscriber::ActiveModel {
+    let mut am = s.clone().into_active_model();
+    let set = |v: &Option<String>| v.as_ref().map(|x| x.trim().to_owned());
+    if let Some(v) = set(&patch.short_name) {
+        am.short_name = Set(v);
+    }
+    if let Some(v) = set(&patch.full_name) {
+        am.full_name = Set(v);
+    }
+    if let Some(v) = &patch.note {
+        am.note = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
+    }
+    if let Some(v) = set(&patch.legal_address) {
+        am.legal_address = Set(v);
+    }
+    if let Some(v) = set(&patch.actual_address) {
+        am.actual_address = Set(v);
+    }
+    if let Some(v) = set(&patch.phone) {
+        am.phone = Set(v);
+    }
+    if let Some(v) = &patch.fax {
+        am.fax = Set(Some(v.trim().to_owned()).filter(|n| !n.is_empty()));
+    }
+    if let Some(v) = set(&patch.email) {
+        am.email = Set(v);
+    }
+    am.version = Set(s.version + 1);
+    let short = am.short_name.clone().unwrap();
+    let full = am.full_name.clone().unwrap();
+    am.search_key = Set(format!("{short} {full}").to_lowercase().replace('ё', "е"));
+    am
 }
 
 async fn move_to_new_kpp(

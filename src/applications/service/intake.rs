@@ -15,7 +15,8 @@ use crate::applications::state::State;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{application, idempotency_key, partner};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::{DateTime, Utc};
 
 fn search_key(short_name: &str, full_name: &str) -> String {
     format!("{} {}", short_name, full_name)
@@ -116,42 +117,9 @@ pub async fn submit(
     {
         return Ok(previous);
     }
-    let mut errors = intake::validate(&doc).err().unwrap_or_default();
-    let region = crate::entities::region::Entity::find_by_id(doc.region_code.trim().to_owned())
-        .one(&st.db)
-        .await?;
-    if region.is_none() {
-        errors.push(crate::error::FieldError::new(
-            "region_code",
-            "неизвестный код региона",
-        ));
-    }
-    let partner = match doc.partner_code.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(code) => {
-            let p = partner::Entity::find()
-                .filter(partner::Column::Code.eq(code.trim()))
-                .one(&st.db)
-                .await?;
-            if p.is_none() {
-                errors.push(crate::error::FieldError::new(
-                    "partner_code",
-                    "неизвестный код партнера",
-                ));
-            }
-            p
-        }
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    let partner = known_references(st, &doc).await?;
     let now = st.clock.now();
-    let kpp = doc
-        .kpp
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
+    let kpp = trimmed(doc.kpp.as_ref());
     let checks = checks::run(
         &doc,
         checks::Context {
@@ -169,19 +137,86 @@ pub async fn submit(
     } else {
         State::Submitted
     };
-    let opt = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
 
     let mut w = Write::begin(&st.db, user.actor(), now).await?;
-    let app = application::ActiveModel {
+    let app = new_row(&doc, state, partner.as_ref(), kpp, &checks, now)?
+        .insert(&*w)
+        .await?;
+    history_row(&app, w.actor(), now, "submit", None, state, None)
+        .insert(&*w)
+        .await?;
+    if let Some((key, hash)) = &idempotency
+        && let Err(e) = remember_key(&w, user.id, key, hash, &app).await
+    {
+        // Another request with this key won the race: answer as it did.
+        drop(w);
+        if let Some(previous) = replay(st, user.id, key, hash).await? {
+            return Ok(previous);
+        }
+        return Err(e.into());
+    }
+    w.record(Change::new("application.submit", "application", app.id).after(json!({
+        "state": state.as_str(), "inn": app.inn, "kpp": app.kpp, "partner": partner.as_ref().map(|p| &p.code),
+    })));
+    w.commit().await?;
+    Ok(Submission::New(Box::new(app)))
+}
+
+/// The validated document's references that must exist: the region and, when named, the
+/// partner (returned). Every bad field is named at once, with the document's own errors.
+async fn known_references(
+    st: &AppState,
+    doc: &IntakeDocument,
+) -> AppResult<Option<partner::Model>> {
+    let mut errors = intake::validate(doc).err().unwrap_or_default();
+    let region = crate::entities::region::Entity::find_by_id(doc.region_code.trim().to_owned())
+        .one(&st.db)
+        .await?;
+    if region.is_none() {
+        errors.push(FieldError::new("region_code", "неизвестный код региона"));
+    }
+    let partner = match doc.partner_code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => {
+            let p = partner::Entity::find()
+                .filter(partner::Column::Code.eq(code.trim()))
+                .one(&st.db)
+                .await?;
+            if p.is_none() {
+                errors.push(FieldError::new("partner_code", "неизвестный код партнера"));
+            }
+            p
+        }
+        None => None,
+    };
+    if errors.is_empty() {
+        Ok(partner)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// An optional text as stored: trimmed, and absent when blank.
+fn trimmed(s: Option<&String>) -> Option<String> {
+    s.map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The new application's row, from the validated document.
+fn new_row(
+    doc: &IntakeDocument,
+    state: State,
+    partner: Option<&partner::Model>,
+    kpp: Option<String>,
+    checks: &checks::Checks,
+    now: DateTime<Utc>,
+) -> AppResult<application::ActiveModel> {
+    let opt = |s: &Option<String>| trimmed(s.as_ref());
+    Ok(application::ActiveModel {
         id: NotSet,
         version: Set(0),
         state: Set(state.as_str().to_owned()),
-        partner_id: Set(partner.as_ref().map(|p| p.id)),
+        partner_id: Set(partner.map(|p| p.id)),
         region_code: Set(doc.region_code.trim().to_owned()),
         request_type: Set(serde_json::to_value(doc.request_type)?
             .as_str()
@@ -216,7 +251,7 @@ pub async fn submit(
         product_guid: Set(opt(&doc.product_guid)),
         owner: Set(serde_json::to_string(&doc.owner)?),
         directions: Set(serde_json::to_string(&doc.directions)?),
-        checks: Set(serde_json::to_string(&checks)?),
+        checks: Set(serde_json::to_string(checks)?),
         checks_passed: Set(checks.passed),
         received_at: Set(now),
         confirmed_at: Set(partner.is_some().then_some(now)),
@@ -228,36 +263,27 @@ pub async fn submit(
         reject_reason: Set(None),
         processing_option: Set(None),
         processing_params: Set(None),
+    })
+}
+
+/// Keeps the intake's answer under its idempotency key, in the application's transaction.
+async fn remember_key(
+    w: &Write,
+    user_id: i32,
+    key: &str,
+    hash: &str,
+    app: &application::Model,
+) -> Result<(), DbErr> {
+    idempotency_key::ActiveModel {
+        id: NotSet,
+        user_id: Set(user_id),
+        key: Set(key.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        status: Set(201),
+        response: Set(intake_response(app).to_string()),
+        created_at: Set(w.at()),
     }
-    .insert(&*w)
-    .await?;
-    history_row(&app, w.actor(), now, "submit", None, state, None)
-        .insert(&*w)
-        .await?;
-    if let Some((key, hash)) = &idempotency {
-        let stored = idempotency_key::ActiveModel {
-            id: NotSet,
-            user_id: Set(user.id),
-            key: Set(key.clone()),
-            request_hash: Set(hash.clone()),
-            status: Set(201),
-            response: Set(intake_response(&app).to_string()),
-            created_at: Set(now),
-        }
-        .insert(&*w)
-        .await;
-        if let Err(e) = stored {
-            // Another request with this key won the race: answer as it did.
-            drop(w);
-            if let Some(previous) = replay(st, user.id, key, hash).await? {
-                return Ok(previous);
-            }
-            return Err(e.into());
-        }
-    }
-    w.record(Change::new("application.submit", "application", app.id).after(json!({
-        "state": state.as_str(), "inn": app.inn, "kpp": app.kpp, "partner": partner.as_ref().map(|p| &p.code),
-    })));
-    w.commit().await?;
-    Ok(Submission::New(Box::new(app)))
+    .insert(&**w)
+    .await
+    .map(|_| ())
 }
