@@ -334,3 +334,31 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_what_was_being_done_and_its_cause() {
+        let e = AppError::from(sea_orm::DbErr::Custom("disk I/O error".into()))
+            .context("registering the subscriber of the application")
+            .context("auto_reject");
+        let AppError::Internal(inner) = &e else {
+            panic!("{e:?}")
+        };
+        let logged = format!("{inner:?}");
+        for part in [
+            "auto_reject",
+            "registering the subscriber of the application",
+            "disk I/O error",
+        ] {
+            assert!(logged.contains(part), "{logged}");
+        }
+        // A refusal is not internal and gains nothing.
+        assert!(matches!(
+            AppError::NotFound.context("anything"),
+            AppError::NotFound
+        ));
+    }
+}

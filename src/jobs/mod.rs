@@ -87,7 +87,9 @@ pub fn registry() -> Vec<Job> {
 pub async fn run_all(state: &AppState, as_of: DateTime<Utc>) -> Result<Vec<JobReport>, AppError> {
     let mut reports = Vec::new();
     for job in registry() {
-        let report = (job.run)(state.clone(), as_of).await?;
+        let report = (job.run)(state.clone(), as_of)
+            .await
+            .map_err(|e| e.context(job.name))?;
         tracing::info!(
             job = job.name,
             processed = report.processed,

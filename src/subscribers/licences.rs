@@ -79,6 +79,7 @@ pub fn facts(l: &licence::Model, role: Role) -> AppResult<LicenceFacts> {
 /// # Errors
 /// `NotFound` (another partner's), `Forbidden` (role), `Refused` (a rule: approved in a
 /// reconciliation, not revocable), `Conflict` (state), `Stale` (lost race).
+#[tracing::instrument(skip_all, fields(licence = licence_id, event = %event))]
 pub async fn licence_action(
     st: &AppState,
     user: &CurrentUser,

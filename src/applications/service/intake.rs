@@ -105,6 +105,7 @@ async fn replay(
 ///
 /// # Errors
 /// `Invalid` naming every bad field (including an unknown partner code or region).
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     st: &AppState,
     user: &CurrentUser,

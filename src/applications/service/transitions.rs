@@ -115,6 +115,7 @@ impl Transition {
 /// # Errors
 /// `NotFound` (not the caller's), `Forbidden` (role), `Conflict` (state), `Stale`
 /// (someone else changed it first, or `expected_version` is old), `Invalid` (guards).
+#[tracing::instrument(skip_all, fields(application = id, event = %cmd.event()))]
 pub async fn fire(
     st: &AppState,
     caller: Caller<'_>,
@@ -302,7 +303,9 @@ async fn save(
     }
     if to == State::Registered {
         // The processing pipeline's last step: the organisation becomes a subscriber.
-        crate::subscribers::pipeline::register(&mut w, app).await?;
+        crate::subscribers::pipeline::register(&mut w, app)
+            .await
+            .map_err(|e| e.context("registering the subscriber of the application"))?;
     }
     batch.flush(&w).await?;
     w.commit().await?;
