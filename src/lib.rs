@@ -23,6 +23,7 @@ pub mod labels;
 pub mod money;
 pub mod notify;
 pub mod openapi;
+pub mod organisation;
 pub mod params;
 pub mod reference;
 pub mod refusals;

@@ -1,7 +1,63 @@
 //! Validated Russian requisites: ИНН, КПП, ОГРН/ОГРНИП, СНИЛС, with their checksums.
 //!
-//! Pure functions over strings; each answers `Ok(normalised)` or `Err(reason in Russian)`
-//! so that the intake can name the field and the Проверки tab can show the reason.
+//! Parse, don't validate: each checker answers the requisite as its own type ([`Inn`],
+//! [`Kpp`], [`Ogrn`], [`Snils`]) holding the normalised text, or the reason in Russian,
+//! so that the intake can name the field and the Проверки tab can show the reason. A
+//! value of these types has passed its checksum.
+
+macro_rules! requisite {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    };
+}
+
+requisite!(
+    /// An ИНН whose check digits hold: 10 digits (organisation) or 12 (person).
+    Inn
+);
+requisite!(
+    /// A КПП of the right shape.
+    Kpp
+);
+requisite!(
+    /// An ОГРН (13 digits) or ОГРНИП (15) whose check digit holds.
+    Ogrn
+);
+requisite!(
+    /// A СНИЛС whose check number holds, written `XXX-XXX-XXX YY`.
+    Snils
+);
 
 fn digits(s: &str) -> Option<Vec<u32>> {
     s.chars().map(|c| c.to_digit(10)).collect()
@@ -15,7 +71,7 @@ fn weighted(d: &[u32], weights: &[u32]) -> u32 {
 ///
 /// # Errors
 /// Wrong length, non-digits, or a failed check digit.
-pub fn inn(s: &str) -> Result<String, String> {
+pub fn inn(s: &str) -> Result<Inn, String> {
     let s = s.trim();
     let d = digits(s).ok_or_else(|| "ИНН состоит только из цифр".to_owned())?;
     let ok = match d.len() {
@@ -27,7 +83,7 @@ pub fn inn(s: &str) -> Result<String, String> {
         _ => return Err("ИНН содержит 10 цифр (организация) или 12 цифр (ИП)".to_owned()),
     };
     if ok {
-        Ok(s.to_owned())
+        Ok(Inn(s.to_owned()))
     } else {
         Err("контрольная сумма ИНН не сходится".to_owned())
     }
@@ -37,7 +93,7 @@ pub fn inn(s: &str) -> Result<String, String> {
 ///
 /// # Errors
 /// A value of another shape.
-pub fn kpp(s: &str) -> Result<String, String> {
+pub fn kpp(s: &str) -> Result<Kpp, String> {
     let s = s.trim();
     let b = s.as_bytes();
     let ok = b.len() == 9
@@ -47,7 +103,7 @@ pub fn kpp(s: &str) -> Result<String, String> {
             .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         && b[6..].iter().all(u8::is_ascii_digit);
     if ok {
-        Ok(s.to_owned())
+        Ok(Kpp(s.to_owned()))
     } else {
         Err("КПП: 9 знаков — 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры".to_owned())
     }
@@ -63,12 +119,12 @@ fn mod_check(d: &[u32], modulus: u64) -> bool {
 ///
 /// # Errors
 /// Wrong length for the legal form, non-digits, or a failed check digit.
-pub fn ogrn(s: &str, sole_trader: bool) -> Result<String, String> {
+pub fn ogrn(s: &str, sole_trader: bool) -> Result<Ogrn, String> {
     let s = s.trim();
     let d = digits(s).ok_or_else(|| "ОГРН состоит только из цифр".to_owned())?;
     match (d.len(), sole_trader) {
-        (13, false) if mod_check(&d, 11) => Ok(s.to_owned()),
-        (15, true) if mod_check(&d, 13) => Ok(s.to_owned()),
+        (13, false) if mod_check(&d, 11) => Ok(Ogrn(s.to_owned())),
+        (15, true) if mod_check(&d, 13) => Ok(Ogrn(s.to_owned())),
         (13, false) | (15, true) => Err("контрольная цифра ОГРН не сходится".to_owned()),
         (_, false) => Err("ОГРН организации содержит 13 цифр".to_owned()),
         (_, true) => Err("ОГРНИП содержит 15 цифр".to_owned()),
@@ -79,7 +135,7 @@ pub fn ogrn(s: &str, sole_trader: bool) -> Result<String, String> {
 ///
 /// # Errors
 /// Not 11 digits, or a failed check number.
-pub fn snils(s: &str) -> Result<String, String> {
+pub fn snils(s: &str) -> Result<Snils, String> {
     let d: Vec<u32> = s
         .chars()
         .filter(|c| !matches!(c, '-' | ' '))
@@ -110,7 +166,36 @@ pub fn snils(s: &str) -> Result<String, String> {
         .iter()
         .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
         .collect();
-    Ok(format!("{}-{}-{} {}", &t[..3], &t[3..6], &t[6..9], &t[9..]))
+    Ok(Snils(format!(
+        "{}-{}-{} {}",
+        &t[..3],
+        &t[3..6],
+        &t[6..9],
+        &t[9..]
+    )))
+}
+
+/// An organisation named by its ИНН and (optional) КПП, as a form or the API sends them:
+/// a blank КПП is none; each bad one named by its field.
+///
+/// # Errors
+/// `inn` and/or `kpp` with the reason.
+pub fn inn_kpp(
+    inn_text: &str,
+    kpp_text: Option<&str>,
+) -> Result<(Inn, Option<Kpp>), Vec<crate::error::FieldError>> {
+    use crate::error::FieldError;
+    let inn = inn(inn_text).map_err(|m| FieldError::new("inn", m));
+    let kpp = kpp_text
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(kpp)
+        .transpose()
+        .map_err(|m| FieldError::new("kpp", m));
+    match (inn, kpp) {
+        (Ok(i), Ok(k)) => Ok((i, k)),
+        (i, k) => Err(i.err().into_iter().chain(k.err()).collect()),
+    }
 }
 
 /// A plausible e-mail address (what mail servers accept, without guessing at more).
@@ -180,8 +265,8 @@ mod tests {
 
     #[test]
     fn snils_checksum_and_format() {
-        assert_eq!(snils("112-233-445 95").unwrap(), "112-233-445 95");
-        assert_eq!(snils("11223344595").unwrap(), "112-233-445 95");
+        assert_eq!(snils("112-233-445 95").unwrap().as_str(), "112-233-445 95");
+        assert_eq!(snils("11223344595").unwrap().as_str(), "112-233-445 95");
         assert!(snils("112-233-445 96").is_err());
         assert!(snils("112-233-445").is_err());
         // Old numbers carry no check number.

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::checks::Checks;
 use super::files;
 use super::intake::IntakeDocument;
 use super::processing::ProcessRequest;
@@ -119,7 +118,7 @@ fn summary(a: &application::Model, partner_code: Option<String>) -> Value {
 /// Database errors.
 pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
     let mut v = summary(a, partner_code(st, a.partner_id).await?);
-    let checks: Checks = service::checks_of(a);
+    let stated = service::stated(a)?;
     let documents: Vec<DocumentView> = files::list(st, a)
         .await?
         .into_iter()
@@ -139,11 +138,11 @@ pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
         "certificate_requested": a.certificate_requested, "cryptopro_licence": a.cryptopro_licence,
         "its_email": a.its_email, "authorized_representative_inn": a.authorized_representative_inn,
         "product_guid": a.product_guid,
-        "owner": serde_json::from_str::<Value>(&a.owner)?,
-        "directions": serde_json::from_str::<Value>(&a.directions)?,
+        "owner": stated.owner,
+        "directions": stated.directions,
         "delegated_at": a.delegated_at, "reject_reason": a.reject_reason,
         "processing_option": a.processing_option,
-        "checks": checks, "documents": documents, "history": history,
+        "checks": stated.checks, "documents": documents, "history": history,
     });
     if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
         o.extend(e.clone());
@@ -185,7 +184,7 @@ async fn submit(
     .await?
     {
         Submission::New(app) => {
-            let body = service::intake_response(&app);
+            let body = service::intake_response(&app)?;
             Ok(with_etag(app.version, body, StatusCode::CREATED))
         }
         Submission::Replayed { status, body } => {
@@ -342,7 +341,9 @@ async fn claim_by_requisites(
     ApiJson(b): ApiJson<ClaimBody>,
 ) -> AppResult<Response> {
     user.require(&[Role::Partner])?;
-    let a = service::claim_by_requisites(&st, &user, &b.inn, b.kpp.as_deref()).await?;
+    let (inn, kpp) =
+        crate::requisites::inn_kpp(&b.inn, b.kpp.as_deref()).map_err(AppError::Invalid)?;
+    let a = service::claim_by_requisites(&st, &user, &inn, kpp.as_ref()).await?;
     Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 

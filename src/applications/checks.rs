@@ -22,7 +22,7 @@ pub struct Checks {
     pub optional: Vec<Check>,
 }
 
-fn check(code: &str, result: Result<String, String>, ok: &str) -> Check {
+fn check<T>(code: &str, result: Result<T, String>, ok: &str) -> Check {
     match result {
         Ok(_) => Check {
             code: code.to_owned(),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::FieldError;
+pub use crate::organisation::{Authority, CertificateType, Direction, Owner};
 use crate::requisites;
 pub use crate::subscribers::category::Category;
 
@@ -34,41 +35,6 @@ impl LegalForm {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CertificateType {
-    /// КЭП.
-    Qualified,
-    /// КЭП + Лицензия КриптоПро.
-    QualifiedCryptopro,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Authority {
-    Fns,
-    Pfr,
-    Fss,
-    Rosstat,
-    Rar,
-    Rpn,
-    Fts,
-}
-
-impl Authority {
-    pub fn title_ru(self) -> &'static str {
-        match self {
-            Authority::Fns => "ФНС",
-            Authority::Pfr => "ПФР",
-            Authority::Fss => "ФСС",
-            Authority::Rosstat => "Росстат",
-            Authority::Rar => "РАР",
-            Authority::Rpn => "РПН",
-            Authority::Fts => "ФТС",
-        }
-    }
-}
-
 fn valid_inn(s: &str) -> Result<(), ValidationError> {
     requisites::inn(s)
         .map(drop)
@@ -79,12 +45,6 @@ fn valid_kpp(s: &str) -> Result<(), ValidationError> {
     requisites::kpp(s)
         .map(drop)
         .map_err(|m| ValidationError::new("kpp").with_message(m.into()))
-}
-
-fn valid_snils(s: &str) -> Result<(), ValidationError> {
-    requisites::snils(s)
-        .map(drop)
-        .map_err(|m| ValidationError::new("snils").with_message(m.into()))
 }
 
 fn valid_phone(s: &str) -> Result<(), ValidationError> {
@@ -132,32 +92,6 @@ fn valid_email(s: &str) -> Result<(), ValidationError> {
     requisites::email(s)
         .map(drop)
         .map_err(|m| ValidationError::new("email").with_message(m.into()))
-}
-
-/// The certificate owner (владелец ЭП).
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Owner {
-    #[validate(length(min = 5, max = 300, message = "укажите ФИО полностью"))]
-    pub full_name: String,
-    #[validate(custom(function = "valid_snils"))]
-    pub snils: String,
-    #[validate(length(max = 200, message = "не длиннее 200 знаков"))]
-    pub position: Option<String>,
-    pub certificate_type: CertificateType,
-    #[serde(default)]
-    pub cloud_signature: bool,
-}
-
-/// A direction of reporting (направление сдачи отчётности).
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Direction {
-    pub authority: Authority,
-    #[validate(length(min = 1, max = 20, message = "код органа — от 1 до 20 знаков"))]
-    pub code: String,
-    #[validate(custom(function = "valid_kpp"))]
-    pub kpp: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, utoipa::ToSchema)]

@@ -123,6 +123,7 @@ async fn registry_page(
     let counts = registry::counts(&st.db, &user.scope, user.role).await?;
     // The identification center's queue shows when each owner has to come by.
     let mut deadlines = std::collections::HashMap::new();
+    let mut owners = std::collections::HashMap::new();
     let delegated: Vec<chrono::DateTime<chrono::Utc>> =
         page.items.iter().filter_map(|a| a.delegated_at).collect();
     if user.role == Role::IdentificationCenter
@@ -138,6 +139,8 @@ async fn registry_page(
         )
         .await?;
         for a in &page.items {
+            let owner: crate::organisation::Owner = crate::organisation::stored("owner", &a.owner)?;
+            owners.insert(a.id, owner.full_name);
             if let (Some(at), State::Identification) = (a.delegated_at, state_of(a)?) {
                 deadlines.insert(a.id, super::identification::deadline(at, &cal));
             }
@@ -159,6 +162,7 @@ async fn registry_page(
             params: p,
             partners,
             deadlines,
+            owners,
         },
     ))
 }
@@ -227,6 +231,7 @@ async fn detail_page(
             partners,
             people,
             identification_deadline,
+            stated: service::stated(&app)?,
         },
     ))
 }
@@ -262,26 +267,14 @@ async fn claim_by_requisites(
     Csrf(user, f): Csrf<ClaimForm>,
 ) -> AppResult<Response> {
     user.require(&[Role::Partner])?;
-    let (inn, kpp) = (f.inn.trim(), f.kpp.trim());
-    let mut errors = Vec::new();
-    if let Err(m) = crate::requisites::inn(inn) {
-        errors.push(crate::error::FieldError::new("inn", m));
-    }
-    if !kpp.is_empty()
-        && let Err(m) = crate::requisites::kpp(kpp)
-    {
-        errors.push(crate::error::FieldError::new("kpp", m));
-    }
-    if !errors.is_empty() {
-        return finish(
-            &st,
-            &user,
-            "/applications".to_owned(),
-            Err(AppError::Invalid(errors)),
-        )
-        .await;
-    }
-    match service::claim_by_requisites(&st, &user, inn, Some(kpp)).await {
+    let (inn, kpp) = match crate::requisites::inn_kpp(&f.inn, Some(&f.kpp)) {
+        Ok(x) => x,
+        Err(errors) => {
+            let refused = Err(AppError::Invalid(errors));
+            return finish(&st, &user, "/applications".to_owned(), refused).await;
+        }
+    };
+    match service::claim_by_requisites(&st, &user, &inn, kpp.as_ref()).await {
         Ok(app) => {
             finish(
                 &st,
@@ -296,11 +289,7 @@ async fn claim_by_requisites(
                 kind: FlashKind::Error,
                 text: format!(
                     "Заявление с ИНН {inn}{} не найдено среди заявлений, которые ещё не получил ни один партнер. Проверьте реквизиты или дождитесь, пока заявление поступит из программы 1С.",
-                    if kpp.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" и КПП {kpp}")
-                    }
+                    kpp.map(|k| format!(" и КПП {k}")).unwrap_or_default()
                 ),
             };
             crate::web::flash_redirect(&st, &user, "/applications", flash).await

@@ -4,17 +4,18 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::checks::Check;
+use super::checks::{Check, Checks};
 use super::documents::{DocumentKind, Group};
 use super::processing::{ConnectionOption, ItsCheck, ItsOutcome};
 use super::registry::{Folder, Page, Sort};
 use super::routes::RegistryParams;
-use super::service::checks_of;
+use super::service::Stated;
 use super::state::{self, Event, State};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{
     application, application_document, application_history, identification_center, partner,
 };
+use crate::organisation::CertificateType;
 use crate::web::components::{datetime_ru, table};
 use crate::web::layout::{self, csrf_field};
 use crate::web::urlencode;
@@ -29,6 +30,8 @@ pub struct RegistryModel {
     pub partners: Vec<partner::Model>,
     /// For the identification center: when each delegated owner's 10 working days end.
     pub deadlines: HashMap<i64, chrono::DateTime<chrono::Utc>>,
+    /// For the identification center: the certificate owner who comes, by application.
+    pub owners: HashMap<i64, String>,
 }
 
 pub fn state_badge(s: State) -> Markup {
@@ -63,14 +66,6 @@ fn registry_href(
         s.push_str(&format!("&after={a}"));
     }
     s
-}
-
-/// The certificate owner's name, the person who comes to the identification center.
-fn owner_name(a: &application::Model) -> String {
-    serde_json::from_str::<serde_json::Value>(&a.owner)
-        .ok()
-        .and_then(|o| o["full_name"].as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
@@ -179,7 +174,7 @@ fn registry_row(
             td.nowrap { (a.kpp.as_deref().unwrap_or("")) }
             td { a href={ "/applications/" (a.id) } { (a.short_name) } }
             @if user.role == Role::IdentificationCenter {
-                td { (owner_name(a)) }
+                td { (m.owners.get(&a.id).map_or("", String::as_str)) }
                 td.nowrap { (a.delegated_at.map(datetime_ru).unwrap_or_default()) }
                 td.nowrap { (m.deadlines.get(&a.id).copied().map(datetime_ru).unwrap_or_else(|| "—".to_owned())) }
             } @else {
@@ -260,6 +255,8 @@ pub struct DetailModel<'a> {
     pub people: HashMap<String, String>,
     /// While delegated: when the 10 working days the owner has to show up run out.
     pub identification_deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// The owner, directions and checks the application states.
+    pub stated: Stated,
 }
 
 fn version_field(app: &application::Model) -> Markup {
@@ -366,8 +363,8 @@ pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
             }
             div.tab-body {
                 @match m.tab {
-                    Tab::Details => (details_tab(a)),
-                    Tab::Checks => (checks_tab(a)),
+                    Tab::Details => (details_tab(a, &m.stated)),
+                    Tab::Checks => (checks_tab(&m.stated.checks)),
                     Tab::Files => (files_tab(user, a, m.state, &m.documents)),
                     Tab::History => (history_tab(&m.history, &m.people)),
                 }
@@ -380,20 +377,8 @@ fn yes(v: bool) -> &'static str {
     if v { "Да" } else { "Нет" }
 }
 
-fn details_tab(a: &application::Model) -> Markup {
-    let owner: serde_json::Value = serde_json::from_str(&a.owner).unwrap_or_default();
-    let directions: Vec<serde_json::Value> =
-        serde_json::from_str(&a.directions).unwrap_or_default();
-    let authority = |s: &str| match s {
-        "fns" => "ФНС",
-        "pfr" => "ПФР",
-        "fss" => "ФСС",
-        "rosstat" => "Росстат",
-        "rar" => "РАР",
-        "rpn" => "РПН",
-        "fts" => "ФТС",
-        _ => "—",
-    };
+fn details_tab(a: &application::Model, stated: &Stated) -> Markup {
+    let owner = &stated.owner;
     html! {
         div.columns {
             dl.kv {
@@ -415,13 +400,13 @@ fn details_tab(a: &application::Model) -> Markup {
                 dt { "Лицензия КриптоПро" } dd { (yes(a.cryptopro_licence)) }
                 dt { "Безбумажное продление" } dd { (yes(a.paperless_renewal)) }
                 dt { "Логин портала ИТС" } dd { (a.its_login.as_deref().unwrap_or("—")) @if let Some(e) = &a.its_email { " (" (e) ")" } }
-                dt { "Владелец сертификата" } dd { (owner["full_name"].as_str().unwrap_or("")) ", " (owner["position"].as_str().unwrap_or("")) }
-                dt { "СНИЛС владельца" } dd { (owner["snils"].as_str().unwrap_or("")) }
-                dt { "Тип сертификата" } dd { (if owner["certificate_type"] == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
+                dt { "Владелец сертификата" } dd { (owner.full_name) @if let Some(p) = &owner.position { ", " (p) } }
+                dt { "СНИЛС владельца" } dd { (owner.snils) }
+                dt { "Тип сертификата" } dd { (if owner.certificate_type == CertificateType::QualifiedCryptopro { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
                 dt { "Уполномоченный представитель" } dd { (a.authorized_representative_inn.as_deref().unwrap_or("—")) }
                 dt { "Направления" } dd {
-                    @for d in &directions {
-                        div { (authority(d["authority"].as_str().unwrap_or(""))) " " (d["code"].as_str().unwrap_or("")) @if let Some(k) = d["kpp"].as_str() { " (КПП " (k) ")" } }
+                    @for d in &stated.directions {
+                        div { (d.authority.title_ru()) " " (d.code) @if let Some(k) = &d.kpp { " (КПП " (k) ")" } }
                     }
                 }
             }
@@ -440,8 +425,7 @@ fn check_rows(checks: &[Check]) -> Vec<Markup> {
         .collect()
 }
 
-fn checks_tab(a: &application::Model) -> Markup {
-    let c = checks_of(a);
+fn checks_tab(c: &Checks) -> Markup {
     html! {
         p { "Итог обязательных проверок: " (checks_badge(c.passed)) }
         h2 { "Обязательные проверки" }

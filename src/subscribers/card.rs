@@ -22,6 +22,7 @@ use crate::entities::{
     subscriber,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::organisation::{Direction, stored};
 use crate::requisites;
 use crate::tariffs::licence::LicenceState;
 
@@ -106,15 +107,15 @@ pub async fn fill_from_application(
     product: &product_account::Model,
     app: &crate::entities::application::Model,
 ) -> AppResult<()> {
-    let dirs: Vec<serde_json::Value> = serde_json::from_str(&app.directions)?;
+    let dirs: Vec<Direction> = stored("directions", &app.directions)?;
     for d in dirs {
         direction::ActiveModel {
             id: NotSet,
             subscriber_id: Set(s.id),
             product_account_id: Set(Some(product.id)),
-            authority: Set(d["authority"].as_str().unwrap_or("fns").to_owned()),
-            code: Set(d["code"].as_str().unwrap_or_default().to_owned()),
-            kpp: Set(d["kpp"].as_str().map(str::to_owned)),
+            authority: Set(d.authority.as_str().to_owned()),
+            code: Set(d.code),
+            kpp: Set(d.kpp),
         }
         .insert(&**w)
         .await?;
@@ -209,7 +210,7 @@ pub async fn update(
     );
     let result = match new_kpp {
         None => saved,
-        Some(k) => move_to_new_kpp(&mut w, &saved, k).await?,
+        Some(k) => move_to_new_kpp(&mut w, &saved, &k).await?,
     };
     w.commit().await?;
     Ok(subscriber::Entity::find_by_id(result.id)
@@ -219,7 +220,7 @@ pub async fn update(
 }
 
 /// The patch's refusals, every bad field named; the new КПП when it changes.
-fn check_patch<'a>(s: &subscriber::Model, patch: &'a CardPatch) -> AppResult<Option<&'a str>> {
+fn check_patch(s: &subscriber::Model, patch: &CardPatch) -> AppResult<Option<requisites::Kpp>> {
     let mut errors = Vec::new();
     let mut text = |field: &str, v: &Option<String>, max: usize| {
         if let Some(v) = v
@@ -238,16 +239,20 @@ fn check_patch<'a>(s: &subscriber::Model, patch: &'a CardPatch) -> AppResult<Opt
     {
         errors.push(FieldError::new("email", m));
     }
-    let new_kpp = patch
+    let changed = patch
         .kpp
         .as_deref()
         .map(str::trim)
         .filter(|k| Some(*k) != s.kpp.as_deref());
-    if let Some(k) = new_kpp {
+    let mut new_kpp = None;
+    if let Some(k) = changed {
         if s.legal_form == "sole_trader" {
             errors.push(FieldError::new("kpp", "у ИП нет КПП"));
-        } else if let Err(m) = requisites::kpp(k) {
-            errors.push(FieldError::new("kpp", m));
+        } else {
+            match requisites::kpp(k) {
+                Ok(k) => new_kpp = Some(k),
+                Err(m) => errors.push(FieldError::new("kpp", m)),
+            }
         }
     }
     if errors.is_empty() {
@@ -296,13 +301,13 @@ fn patched(s: &subscriber::Model, patch: &CardPatch) -> subscriber::ActiveModel 
 async fn move_to_new_kpp(
     w: &mut Write,
     s: &subscriber::Model,
-    kpp: &str,
+    kpp: &requisites::Kpp,
 ) -> AppResult<subscriber::Model> {
     let now = w.at();
     let mut copy = s.clone().into_active_model();
     copy.id = NotSet;
     copy.version = Set(0);
-    copy.kpp = Set(Some(kpp.to_owned()));
+    copy.kpp = Set(Some(kpp.to_string()));
     copy.connected = Set(true);
     copy.created_at = Set(now);
     let new = copy.insert(&**w).await?;

@@ -90,6 +90,31 @@ async fn bad_input_is_refused_with_every_field_named_and_nothing_saved() {
     assert_eq!(list["total"], 0, "nothing was saved");
 }
 
+/// Stored JSON reads back as its type: a corrupt row is an internal error (logged with
+/// the column), never an application shown with an empty owner.
+#[tokio::test]
+async fn a_corrupt_stored_owner_is_an_error_not_a_blank() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.sql(&format!(
+        "UPDATE applications SET owner = '{{\"full_name\": 5}}' WHERE id = {id}"
+    ))
+    .await;
+    let token = app.token("p-klg-1").await;
+    let r = app
+        .api_get(Some(&token), &format!("/applications/{id}"))
+        .await;
+    assert_eq!(problem(r, 500).await["type"], "/problems/internal");
+    let b = app.signed_in("p-klg-1").await;
+    let r = b
+        .get(app.url(&format!("/applications/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(!r.text().await.unwrap().contains("full_name"));
+}
+
 #[tokio::test]
 async fn only_the_intake_integration_submits() {
     let app = TestApp::spawn().await;
@@ -174,6 +199,24 @@ async fn an_application_goes_from_submission_to_registration() {
     doc["actual_address"] = json!("249030, Калужская обл., г. Обнинск, ул. Курчатова, д. 3");
     let id = app.submit(&doc).await;
 
+    // Requisites are parsed at the edge: a bad ИНН and КПП are named, not «not found».
+    let token = app.token("p-klg-2").await;
+    let bad = app
+        .api_json(
+            &token,
+            reqwest::Method::POST,
+            "/applications/claim",
+            Some(json!({"inn": "4027291411", "kpp": "40270100"})),
+        )
+        .await;
+    let fields: Vec<Value> = problem(bad, 422).await["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
+    assert_eq!(fields, [json!("inn"), json!("kpp")]);
+
     let a = app
         .act(
             "p-klg-2",
@@ -188,7 +231,6 @@ async fn an_application_goes_from_submission_to_registration() {
     assert_eq!(a["partner_code"], "p-klg-2");
 
     // The nearest center to Obninsk is the Obninsk office.
-    let token = app.token("p-klg-2").await;
     let centers: Value = app
         .api_get(
             Some(&token),

@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -21,12 +20,7 @@ async fn verify_with(app: &TestApp, token: &str) -> Value {
 }
 
 async fn sql(app: &TestApp, statement: &str) {
-    let backend = app.state.db.get_database_backend();
-    app.state
-        .db
-        .execute_raw(Statement::from_string(backend, statement.to_owned()))
-        .await
-        .unwrap();
+    app.sql(statement).await;
 }
 
 /// Some journal rows: an application taken through a few steps.

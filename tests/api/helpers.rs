@@ -607,6 +607,21 @@ impl TestApp {
 
 impl TestApp {
     /// The page at `path` as browser `b` gets it, as text.
+    /// Runs raw SQL against the test database (to corrupt or age rows behind the
+    /// product's back).
+    pub async fn sql(&self, statement: &str) {
+        use sea_orm::ConnectionTrait;
+        let backend = self.state.db.get_database_backend();
+        self.state
+            .db
+            .execute_raw(sea_orm::Statement::from_string(
+                backend,
+                statement.to_owned(),
+            ))
+            .await
+            .unwrap();
+    }
+
     pub async fn html(&self, b: &reqwest::Client, path: &str) -> String {
         b.get(self.url(path))
             .send()

@@ -66,11 +66,14 @@ pub enum Submission {
 }
 
 /// The intake's answer: `{id, state, received_at, checks}`.
-pub fn intake_response(app: &application::Model) -> serde_json::Value {
-    json!({
+///
+/// # Errors
+/// `Internal` for corrupt stored checks.
+pub fn intake_response(app: &application::Model) -> AppResult<serde_json::Value> {
+    Ok(json!({
         "id": app.id, "state": app.state, "version": app.version, "received_at": app.received_at,
-        "checks": checks_of(app),
-    })
+        "checks": checks_of(app)?,
+    }))
 }
 
 async fn replay(
@@ -147,7 +150,7 @@ pub async fn submit(
         .insert(&*w)
         .await?;
     if let Some((key, hash)) = &idempotency
-        && let Err(e) = remember_key(&w, user.id, key, hash, &app).await
+        && let Err(e) = remember_key(&w, user.id, key, hash, intake_response(&app)?).await
     {
         // Another request with this key won the race: answer as it did.
         drop(w);
@@ -273,7 +276,7 @@ async fn remember_key(
     user_id: i32,
     key: &str,
     hash: &str,
-    app: &application::Model,
+    response: serde_json::Value,
 ) -> Result<(), DbErr> {
     idempotency_key::ActiveModel {
         id: NotSet,
@@ -281,7 +284,7 @@ async fn remember_key(
         key: Set(key.to_owned()),
         request_hash: Set(hash.to_owned()),
         status: Set(201),
-        response: Set(intake_response(app).to_string()),
+        response: Set(response.to_string()),
         created_at: Set(w.at()),
     }
     .insert(&**w)

@@ -9,7 +9,7 @@ mod queries;
 mod transitions;
 
 pub use intake::{Submission, intake_response, submit};
-pub use queries::{attached_kinds, checks_of, history, its_check, ranked_centers};
+pub use queries::{Stated, attached_kinds, checks_of, history, its_check, ranked_centers, stated};
 pub use transitions::{Batch, Transition, claim_by_requisites, fire, transition_in};
 
 use chrono::{DateTime, Utc};

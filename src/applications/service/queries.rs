@@ -14,6 +14,7 @@ use crate::entities::{
     its_subscription, locality, partner,
 };
 use crate::error::AppResult;
+use crate::organisation::{Direction, Owner, stored};
 
 /// The identification centers of the application's region, nearest to its actual
 /// address first, with the distance in km when the address could be placed.
@@ -105,8 +106,29 @@ pub async fn history(st: &AppState, app_id: i64) -> AppResult<Vec<application_hi
         .await?)
 }
 
-pub fn checks_of(app: &application::Model) -> Checks {
-    serde_json::from_str(&app.checks).unwrap_or_default()
+/// The stored results of the requisite checks.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn checks_of(app: &application::Model) -> AppResult<Checks> {
+    stored("checks", &app.checks)
+}
+
+/// What the application states in its stored JSON columns, read as their types.
+pub struct Stated {
+    pub owner: Owner,
+    pub directions: Vec<Direction>,
+    pub checks: Checks,
+}
+
+/// # Errors
+/// `Internal` for a corrupt row, naming the column.
+pub fn stated(app: &application::Model) -> AppResult<Stated> {
+    Ok(Stated {
+        owner: stored("owner", &app.owner)?,
+        directions: stored("directions", &app.directions)?,
+        checks: checks_of(app)?,
+    })
 }
 
 /// The facts «В обработку» is decided on (see [`processing::guard`]).

@@ -17,6 +17,7 @@ use crate::auth::{CurrentUser, Scope};
 use crate::entities::{application, application_history, partner};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, templates};
+use crate::requisites::{Inn, Kpp};
 use sea_orm::DbErr;
 
 /// One transition the machine allowed, with what it changes besides the state; saved by
@@ -421,17 +422,16 @@ pub async fn transition_in(
 pub async fn claim_by_requisites(
     st: &AppState,
     user: &CurrentUser,
-    inn: &str,
-    kpp: Option<&str>,
+    inn: &Inn,
+    kpp: Option<&Kpp>,
 ) -> AppResult<application::Model> {
     let mut q = application::Entity::find()
-        .filter(application::Column::Inn.eq(inn.trim()))
+        .filter(application::Column::Inn.eq(inn.as_str()))
         .filter(application::Column::State.eq(State::Submitted.as_str()))
         .filter(application::Column::PartnerId.is_null());
-    q = match kpp.map(str::trim).filter(|k| !k.is_empty()) {
-        Some(k) => q.filter(application::Column::Kpp.eq(k)),
-        None => q,
-    };
+    if let Some(k) = kpp {
+        q = q.filter(application::Column::Kpp.eq(k.as_str()));
+    }
     let app = q
         .order_by_desc(application::Column::ReceivedAt)
         .one(&st.db)

@@ -6,7 +6,7 @@ use chrono::Months;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{Reason, RequestEvent, RequestState, apply};
@@ -16,6 +16,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::clock::moscow;
 use crate::entities::{application, certificate, revocation_request, subscriber};
 use crate::error::{AppError, AppResult};
+use crate::organisation::{Owner, stored};
 use crate::storage;
 
 /// Issues the certificate of a registered application's owner (inside the pipeline).
@@ -28,20 +29,17 @@ pub async fn issue(
     product: Option<i64>,
     app: &application::Model,
 ) -> AppResult<certificate::Model> {
-    let owner: Value = serde_json::from_str(&app.owner)?;
+    let owner: Owner = stored("owner", &app.owner)?;
     let from = w.at().with_timezone(&moscow()).date_naive();
     let c = certificate::ActiveModel {
         id: NotSet,
         subscriber_id: Set(sub.id),
         product_account_id: Set(product),
         serial: Set(hex::encode(rand::random::<[u8; 20]>())),
-        owner_name: Set(owner["full_name"].as_str().unwrap_or_default().to_owned()),
-        owner_snils: Set(owner["snils"].as_str().unwrap_or_default().to_owned()),
-        owner_position: Set(owner["position"].as_str().map(str::to_owned)),
-        kind: Set(owner["certificate_type"]
-            .as_str()
-            .unwrap_or("qualified")
-            .to_owned()),
+        owner_name: Set(owner.full_name),
+        owner_snils: Set(owner.snils),
+        owner_position: Set(owner.position),
+        kind: Set(owner.certificate_type.as_str().to_owned()),
         state: Set("active".to_owned()),
         valid_from: Set(from),
         valid_to: Set(from.checked_add_months(Months::new(15)).unwrap_or(from)),
