@@ -4,7 +4,6 @@
 use std::io::Read;
 
 use chrono::Duration;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -15,61 +14,84 @@ async fn registered(app: &TestApp) {
         .await;
 }
 
-#[tokio::test]
-async fn a_certificate_is_revoked_through_a_signed_application() {
-    let app = TestApp::spawn().await;
-    registered(&app).await;
-    let token = app.token("p-klg-1").await;
-    let found: Value = app
-        .api_get(Some(&token), "/certificates?inn=4027291410&kpp=402701001")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cert = found["items"][0].clone();
-    assert_eq!(cert["owner_name"], "Иванов Иван Иванович");
-    assert_eq!(cert["valid_to"], "2026-06-03", "15 months");
-    let cid = cert["id"].as_i64().unwrap();
+/// The registered owner's certificate, as the partner finds it by ИНН/КПП.
+async fn the_certificate(app: &TestApp) -> Value {
+    registered(app).await;
+    let found = app
+        .as_("p-klg-1")
+        .get_ok("/certificates?inn=4027291410&kpp=402701001")
+        .await;
+    found["items"][0].clone()
+}
 
-    let b = problem(
-        app.api_json(
-            &token,
-            Method::POST,
-            &format!("/certificates/{cid}/revocation-requests"),
-            Some(json!({"reason": "lost"})),
-        )
-        .await,
-        422,
-    )
-    .await;
-    assert_eq!(b["errors"][0]["field"], "reason");
+/// A revocation request drafted by the partner: `(certificate, request id)`.
+async fn a_draft(app: &TestApp) -> (Value, i64) {
+    let cert = the_certificate(app).await;
+    let cid = cert["id"].as_i64().unwrap();
     let r = app
-        .act(
-            "p-klg-1",
+        .as_("p-klg-1")
+        .post_ok(
             &format!("/certificates/{cid}/revocation-requests"),
             json!({"reason": "owner_dismissed"}),
         )
         .await;
     assert_eq!(r["state"], "draft");
-    let rid = r["id"].as_i64().unwrap();
-    problem(
-        app.api_json(
-            &token,
-            Method::POST,
-            &format!("/certificates/{cid}/revocation-requests"),
-            Some(json!({"reason": "key_compromised"})),
-        )
-        .await,
-        409,
-    )
-    .await;
+    (cert, r["id"].as_i64().unwrap())
+}
 
-    // The application is a real .docx, prefilled.
-    let docx = app
-        .api_get(
-            Some(&token),
-            &format!("/revocation-requests/{rid}/application.docx"),
+/// A request sent to the CA with its signed scan; its id.
+async fn a_sent_request(app: &TestApp) -> i64 {
+    let (_, rid) = a_draft(app).await;
+    let partner = app.as_("p-klg-1");
+    let scan = partner
+        .upload(
+            &format!("/revocation-requests/{rid}/scan"),
+            "скан.pdf",
+            pdf("подписано"),
         )
+        .await;
+    assert_eq!(scan.json::<Value>().await.unwrap()["scan_attached"], true);
+    let r = partner
+        .post_ok(&format!("/revocation-requests/{rid}/send"), json!({}))
+        .await;
+    assert_eq!(r["state"], "sent");
+    rid
+}
+
+#[tokio::test]
+async fn the_owners_certificate_is_found_by_requisites_for_15_months() {
+    let app = TestApp::spawn().await;
+    let cert = the_certificate(&app).await;
+    assert_eq!(cert["owner_name"], "Иванов Иван Иванович");
+    assert_eq!(cert["valid_to"], "2026-06-03", "15 months");
+}
+
+#[tokio::test]
+async fn a_revocation_needs_a_known_reason_and_one_open_request_at_a_time() {
+    let app = TestApp::spawn().await;
+    let cid = the_certificate(&app).await["id"].as_i64().unwrap();
+    let partner = app.as_("p-klg-1");
+    let path = format!("/certificates/{cid}/revocation-requests");
+    let p = partner
+        .post_problem(&path, json!({"reason": "lost"}), 422)
+        .await;
+    assert_eq!(p["errors"][0]["field"], "reason");
+    partner
+        .post_ok(&path, json!({"reason": "owner_dismissed"}))
+        .await;
+    let p = partner
+        .post_problem(&path, json!({"reason": "key_compromised"}), 409)
+        .await;
+    assert_eq!(p["refusal"], "revocation_request_open");
+}
+
+#[tokio::test]
+async fn the_revocation_application_is_a_prefilled_word_document() {
+    let app = TestApp::spawn().await;
+    let (cert, rid) = a_draft(&app).await;
+    let docx = app
+        .as_("p-klg-1")
+        .get(&format!("/revocation-requests/{rid}/application.docx"))
         .await;
     assert_eq!(
         docx.headers()["content-type"],
@@ -86,115 +108,91 @@ async fn a_certificate_is_revoked_through_a_signed_application() {
     assert!(xml.contains(cert["serial"].as_str().unwrap()));
     assert!(xml.contains("Увольнение владельца сертификата"));
     assert!(zip.by_name("[Content_Types].xml").is_ok());
+}
 
-    let b = problem(
-        app.api_json(
-            &token,
-            Method::POST,
-            &format!("/revocation-requests/{rid}/send"),
-            Some(json!({})),
-        )
-        .await,
-        422,
-    )
-    .await;
-    assert_eq!(b["errors"][0]["field"], "scan");
-    let upload = |bytes: Vec<u8>| {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name("скан.pdf");
-        reqwest::Client::new()
-            .put(app.url(&format!("/api/v1/revocation-requests/{rid}/scan")))
-            .bearer_auth(&token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-    };
-    problem(upload(b"not a scan".to_vec()).await.unwrap(), 422).await;
+#[tokio::test]
+async fn a_draft_is_sent_only_with_a_signed_scan() {
+    let app = TestApp::spawn().await;
+    let (_, rid) = a_draft(&app).await;
+    let partner = app.as_("p-klg-1");
+    let send = format!("/revocation-requests/{rid}/send");
+    let p = partner.post_problem(&send, json!({}), 422).await;
+    assert_eq!(p["errors"][0]["field"], "scan");
+    let scan = format!("/revocation-requests/{rid}/scan");
+    let not_a_scan = partner
+        .upload(&scan, "скан.pdf", b"not a scan".to_vec())
+        .await;
+    problem(not_a_scan, 422).await;
     assert_eq!(
-        upload(pdf("подписано"))
-            .await
+        partner.get_ok("/certificates?inn=4027291410").await["items"]
+            .as_array()
             .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()["scan_attached"],
-        true
+            .len(),
+        1
     );
-    let r = app
-        .act(
-            "p-klg-1",
-            &format!("/revocation-requests/{rid}/send"),
-            json!({}),
+}
+
+#[tokio::test]
+async fn a_sent_request_refuses_another_scan_and_another_send_naming_its_state() {
+    let app = TestApp::spawn().await;
+    let rid = a_sent_request(&app).await;
+    let partner = app.as_("p-klg-1");
+    let scan = partner
+        .upload(
+            &format!("/revocation-requests/{rid}/scan"),
+            "скан.pdf",
+            pdf("другой"),
         )
         .await;
-    assert_eq!(r["state"], "sent");
-    // Sent is past the draft: the machine refuses another scan and another send, naming
-    // the state.
-    let p = problem(upload(pdf("другой")).await.unwrap(), 409).await;
+    let p = problem(scan, 409).await;
     assert_eq!(p["current_state"], "sent");
     assert_eq!(
         p["detail"],
         "Действие «Прикрепить скан» недоступно: заявление на отзыв в состоянии «Отправлено в УЦ»."
     );
-    let again = app
-        .api_json(
-            &token,
-            reqwest::Method::POST,
-            &format!("/revocation-requests/{rid}/send"),
-            Some(json!({})),
-        )
+    let p = partner
+        .post_problem(&format!("/revocation-requests/{rid}/send"), json!({}), 409)
         .await;
-    assert_eq!(problem(again, 409).await["event"], "send");
+    assert_eq!(p["event"], "send");
+}
 
-    // The CA's list is refreshed daily.
+#[tokio::test]
+async fn the_ca_revokes_a_day_after_sending_and_the_certificate_is_not_offered_again() {
+    let app = TestApp::spawn().await;
+    a_sent_request(&app).await;
+    let partner = app.as_("p-klg-1");
+    let offered = || async {
+        partner.get_ok("/certificates?inn=4027291410").await["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
     app.advance(Duration::hours(23));
     app.run_jobs().await;
-    let found: Value = app
-        .api_get(Some(&token), "/certificates?inn=4027291410")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        found["items"].as_array().unwrap().len(),
-        1,
-        "not yet revoked"
-    );
+    assert_eq!(offered().await, 1, "not yet revoked");
     app.advance(Duration::hours(1));
     let reports = app.run_jobs().await;
-    assert_eq!(
-        reports
-            .iter()
-            .find(|r| r.job == "certificate_revocations")
-            .unwrap()
-            .processed,
-        1
-    );
-    let found: Value = app
-        .api_get(Some(&token), "/certificates?inn=4027291410")
-        .await
-        .json()
-        .await
+    let job = reports
+        .iter()
+        .find(|r| r.job == "certificate_revocations")
         .unwrap();
-    assert!(
-        found["items"].as_array().unwrap().is_empty(),
+    assert_eq!(job.processed, 1);
+    assert_eq!(
+        offered().await,
+        0,
         "a revoked certificate is not offered again"
     );
+}
 
-    // Another partner reaches none of it.
-    let other = app.token("p-klg-2").await;
-    problem(
-        app.api_get(
-            Some(&other),
-            &format!("/revocation-requests/{rid}/application.docx"),
-        )
-        .await,
-        404,
-    )
-    .await;
-    let none: Value = app
-        .api_get(Some(&other), "/certificates?inn=4027291410")
-        .await
-        .json()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn another_partner_reaches_none_of_it() {
+    let app = TestApp::spawn().await;
+    let (_, rid) = a_draft(&app).await;
+    let other = app.as_("p-klg-2");
+    other
+        .get_problem(&format!("/revocation-requests/{rid}/application.docx"), 404)
+        .await;
+    let none = other.get_ok("/certificates?inn=4027291410").await;
     assert!(none["items"].as_array().unwrap().is_empty());
 }
 

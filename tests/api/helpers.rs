@@ -9,6 +9,7 @@ use registrar::config::Config;
 use registrar::notify::mailer::{Mailer, SmtpSettings};
 use registrar::seed::{self, DEMO_PASSWORD, Fixture};
 use registrar::{AppState, build_app, db};
+use reqwest::Method;
 use reqwest::redirect::Policy;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
@@ -58,6 +59,20 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
     }
 }
 
+/// `TEST_LOG=debug cargo test …` (any `RUST_LOG` filter) shows the server's log of the
+/// tests, with the spans; quiet otherwise.
+fn log_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        ONCE.call_once(|| {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        });
+    }
+}
+
 impl TestApp {
     /// Migrated, seeded with the reference data and the demo users.
     pub async fn spawn() -> TestApp {
@@ -66,6 +81,7 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with the configuration adjusted first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        log_if_asked();
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&dir).await;
         let conn = db::connect(&database_url).await.expect("connect");
@@ -458,14 +474,7 @@ impl TestApp {
 
     /// POST and expect success; returns the body.
     pub async fn act(&self, login: &str, path: &str, body: Value) -> Value {
-        let token = self.token(login).await;
-        let r = self
-            .api_json(&token, reqwest::Method::POST, path, Some(body))
-            .await;
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        assert!(status.is_success(), "{login} POST {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap()
+        self.as_(login).post_ok(path, body).await
     }
 
     /// The application as `login` sees it through the API.
@@ -631,4 +640,78 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// One login acting through the API with a token of its own:
+/// `app.as_("p-klg-1").post_ok("/applications/1/claim", json!({})).await`.
+pub struct As<'a> {
+    app: &'a TestApp,
+    login: String,
+}
+
+impl TestApp {
+    pub fn as_(&self, login: &str) -> As<'_> {
+        As {
+            app: self,
+            login: login.to_owned(),
+        }
+    }
+}
+
+impl As<'_> {
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+        let token = self.app.token(&self.login).await;
+        self.app.api_json(&token, method, path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// GET and expect 200; the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        ok(&self.login, "GET", path, self.get(path).await).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// POST and expect success; the body.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        ok(&self.login, "POST", path, self.post(path, body).await).await
+    }
+
+    /// POST and expect a problem+json refusal with `status`; the problem.
+    pub async fn post_problem(&self, path: &str, body: Value, status: u16) -> Value {
+        problem(self.post(path, body).await, status).await
+    }
+
+    /// GET and expect a problem+json refusal with `status`; the problem.
+    pub async fn get_problem(&self, path: &str, status: u16) -> Value {
+        problem(self.get(path).await, status).await
+    }
+
+    /// PUT a file as the multipart field `file`.
+    pub async fn upload(&self, path: &str, file_name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let token = self.app.token(&self.login).await;
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        reqwest::Client::new()
+            .put(self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn ok(login: &str, method: &str, path: &str, r: reqwest::Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(
+        status.is_success(),
+        "{login} {method} {path}: {status} {text}"
+    );
+    serde_json::from_str(&text).unwrap()
 }
