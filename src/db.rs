@@ -3,8 +3,12 @@
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, UpdateMany,
+};
 
 /// Opens a pool. SQLite gets WAL, `synchronous = NORMAL`, foreign keys and a busy timeout
 /// on every pooled connection, so concurrent writers wait instead of failing.
@@ -40,4 +44,29 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// A migration failed; the database is left at the last migration that succeeded.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// A version-checked update (optimistic locking): `update` applies to row `id` only
+/// while it is still at `version`, and moves the version on. `true` when it applied,
+/// `false` when someone else changed the row first (nothing is written then).
+///
+/// Run it first in a transaction: on SQLite the update takes the write lock before
+/// anything is read, so concurrent writers queue instead of failing.
+///
+/// # Errors
+/// Database errors.
+pub async fn update_versioned<E: EntityTrait, C: ConnectionTrait>(
+    c: &C,
+    update: UpdateMany<E>,
+    (id_column, id): (E::Column, i64),
+    (version_column, version): (E::Column, i32),
+) -> Result<bool, DbErr> {
+    Ok(update
+        .col_expr(version_column, Expr::col(version_column).add(1))
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(c)
+        .await?
+        .rows_affected
+        == 1)
 }

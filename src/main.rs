@@ -1,4 +1,5 @@
-//! The `registrar` command line: serve, migrate, seed, jobs, token.
+//! The `registrar` command line: serve, migrate, seed, jobs, generate, bench, user,
+//! token and audit.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,7 +57,7 @@ enum Command {
         /// Of the applications, how many are left due for the 30-day rule.
         #[arg(long, default_value_t = 0)]
         due: u64,
-        /// Subscribers arrive with the subscribers module; only 0 is accepted for now.
+        /// Generating subscribers at scale is not supported yet; only 0 is accepted.
         #[arg(long, default_value_t = 0)]
         subscribers: u64,
         #[arg(long, default_value_t = 1)]
@@ -280,7 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             if subscribers > 0 {
                 anyhow::bail!(
-                    "--subscribers is not available yet: the subscribers module has not landed"
+                    "--subscribers is not supported yet: only applications are generated"
                 );
             }
             let state = state(Arc::new(SystemClock)).await?;

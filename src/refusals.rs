@@ -8,47 +8,28 @@ use crate::error::AppError;
 use crate::subscribers::certificates::RequestTransitionError;
 use crate::tariffs::licence::{LicenceRefusal, LicenceTransitionError};
 
-impl From<TransitionError> for AppError {
-    fn from(e: TransitionError) -> Self {
-        AppError::Conflict {
-            current_state: e.from.as_str().to_owned(),
-            event: e.event.as_str().to_owned(),
-            message: format!(
-                "Действие «{}» недоступно: заявление в состоянии «{}».",
-                e.event.title_ru(),
-                e.from.title_ru()
-            ),
+/// A transition the machine refused, as a 409 naming the event and the current state.
+macro_rules! transition_refused {
+    ($error:ty, $subject:literal) => {
+        impl From<$error> for AppError {
+            fn from(e: $error) -> Self {
+                AppError::Conflict {
+                    current_state: e.from.as_str().to_owned(),
+                    event: e.event.as_str().to_owned(),
+                    message: format!(
+                        concat!("Действие «{}» недоступно: ", $subject, " в состоянии «{}»."),
+                        e.event.title_ru(),
+                        e.from.title_ru()
+                    ),
+                }
+            }
         }
-    }
+    };
 }
 
-impl From<RequestTransitionError> for AppError {
-    fn from(e: RequestTransitionError) -> Self {
-        AppError::Conflict {
-            current_state: e.from.as_str().to_owned(),
-            event: e.event.as_str().to_owned(),
-            message: format!(
-                "Действие «{}» недоступно: заявление на отзыв в состоянии «{}».",
-                e.event.title_ru(),
-                e.from.title_ru()
-            ),
-        }
-    }
-}
-
-impl From<LicenceTransitionError> for AppError {
-    fn from(e: LicenceTransitionError) -> Self {
-        AppError::Conflict {
-            current_state: e.from.as_str().to_owned(),
-            event: e.event.as_str().to_owned(),
-            message: format!(
-                "Действие «{}» недоступно: лицензия в состоянии «{}».",
-                e.event.title_ru(),
-                e.from.title_ru()
-            ),
-        }
-    }
-}
+transition_refused!(TransitionError, "заявление");
+transition_refused!(RequestTransitionError, "заявление на отзыв");
+transition_refused!(LicenceTransitionError, "лицензия");
 
 impl From<LicenceRefusal> for AppError {
     fn from(r: LicenceRefusal) -> Self {

@@ -3,7 +3,8 @@
 //! Every write in the product goes through [`Write`]: it opens the transaction, collects
 //! the [`Change`]s the use case records, and on commit appends them to `audit_log` in the
 //! same transaction. A write that records nothing is a programming error and is refused,
-//! so an unaudited change cannot slip in.
+//! so an unaudited change cannot slip in. Functions named `…_in` (`transition_in`,
+//! `licence_transition_in`, `block_all_in`) act inside the caller's `Write`.
 //!
 //! The journal is tamper-evident: each row carries the hash of the row before it and its
 //! own (`migrations::chain`), appended under a lock on the chain's head row, so the chain

@@ -184,14 +184,14 @@ pub async fn update(
             .as_deref()
             .is_some_and(|a| a.trim() != s.actual_address);
     let am = patched(&s, &patch);
-    // Optimistic lock by hand: the update applies only to the version we read.
-    let updated = subscriber::Entity::update_many()
-        .set(am)
-        .filter(subscriber::Column::Id.eq(s.id))
-        .filter(subscriber::Column::Version.eq(s.version))
-        .exec(&*w)
-        .await?;
-    if updated.rows_affected != 1 {
+    let saved_now = crate::db::update_versioned(
+        &*w,
+        subscriber::Entity::update_many().set(am),
+        (subscriber::Column::Id, s.id),
+        (subscriber::Column::Version, s.version),
+    )
+    .await?;
+    if !saved_now {
         return Err(AppError::Stale {
             current_state: None,
         });
@@ -262,8 +262,8 @@ fn check_patch(s: &subscriber::Model, patch: &CardPatch) -> AppResult<Option<req
     }
 }
 
-/// The card with the patch applied (trimmed; an emptied note or fax is removed), the
-/// next version and its search key.
+/// The card with the patch applied (trimmed; an emptied note or fax is removed) and its
+/// search key.
 fn patched(s: &subscriber::Model, patch: &CardPatch) -> subscriber::ActiveModel {
     let mut am = s.clone().into_active_model();
     let set = |v: &Option<String>| v.as_ref().map(|x| x.trim().to_owned());
@@ -291,7 +291,6 @@ fn patched(s: &subscriber::Model, patch: &CardPatch) -> subscriber::ActiveModel 
     if let Some(v) = set(&patch.email) {
         am.email = Set(v);
     }
-    am.version = Set(s.version + 1);
     let short = am.short_name.clone().unwrap();
     let full = am.full_name.clone().unwrap();
     am.search_key = Set(format!("{short} {full}").to_lowercase().replace('ё', "е"));

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
@@ -159,18 +159,13 @@ pub async fn licence_transition_in(
 ) -> AppResult<bool> {
     let from = state_of(l)?;
     let to = rules::apply(from, event)?;
-    let won = licence::Entity::update_many()
-        .col_expr(licence::Column::State, Expr::value(to.as_str()))
-        .col_expr(
-            licence::Column::Version,
-            Expr::col(licence::Column::Version).add(1),
-        )
-        .filter(licence::Column::Id.eq(l.id))
-        .filter(licence::Column::Version.eq(l.version))
-        .exec(&**w)
-        .await?
-        .rows_affected
-        == 1;
+    let won = crate::db::update_versioned(
+        &**w,
+        licence::Entity::update_many().col_expr(licence::Column::State, Expr::value(to.as_str())),
+        (licence::Column::Id, l.id),
+        (licence::Column::Version, l.version),
+    )
+    .await?;
     if !won {
         return Ok(false);
     }

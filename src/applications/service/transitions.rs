@@ -3,7 +3,7 @@
 //! version check, its history row, journal entry and e-mail in one transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
@@ -368,21 +368,17 @@ pub async fn transition_in(
     // write lock before anything is read, so concurrent writers queue instead of failing.
     let mut update = application::Entity::update_many()
         .col_expr(application::Column::State, Expr::value(t.to.as_str()))
-        .col_expr(
-            application::Column::Version,
-            Expr::col(application::Column::Version).add(1),
-        )
         .col_expr(application::Column::StateChangedAt, Expr::value(now));
     for (col, value) in t.sets {
         update = update.col_expr(col, value);
     }
-    let won = update
-        .filter(application::Column::Id.eq(app.id))
-        .filter(application::Column::Version.eq(app.version))
-        .exec(&**w)
-        .await?
-        .rows_affected
-        == 1;
+    let won = crate::db::update_versioned(
+        &**w,
+        update,
+        (application::Column::Id, app.id),
+        (application::Column::Version, app.version),
+    )
+    .await?;
     if !won {
         return Ok(false);
     }

@@ -4,7 +4,7 @@
 
 use chrono::Months;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -243,22 +243,13 @@ async fn save_scan(
     sha: &str,
 ) -> AppResult<()> {
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-    let updated = revocation_request::Entity::update_many()
+    let scan = revocation_request::Entity::update_many()
         .col_expr(revocation_request::Column::ScanKey, Expr::value(Some(key)))
         .col_expr(
             revocation_request::Column::ScanSha256,
             Expr::value(Some(sha)),
-        )
-        .col_expr(
-            revocation_request::Column::Version,
-            Expr::col(revocation_request::Column::Version).add(1),
-        )
-        .filter(revocation_request::Column::Id.eq(r.id))
-        .filter(revocation_request::Column::Version.eq(r.version))
-        .exec(&*w)
-        .await?
-        .rows_affected;
-    if updated != 1 {
+        );
+    if !versioned(&w, scan, r).await? {
         return Err(AppError::Stale {
             current_state: None,
         });
@@ -293,19 +284,25 @@ async fn move_request(
     at_col: revocation_request::Column,
 ) -> AppResult<bool> {
     let to = apply(state_of(r)?, event)?;
-    Ok(revocation_request::Entity::update_many()
+    let update = revocation_request::Entity::update_many()
         .col_expr(revocation_request::Column::State, Expr::value(to.as_str()))
-        .col_expr(at_col, Expr::value(Some(w.at())))
-        .col_expr(
-            revocation_request::Column::Version,
-            Expr::col(revocation_request::Column::Version).add(1),
-        )
-        .filter(revocation_request::Column::Id.eq(r.id))
-        .filter(revocation_request::Column::Version.eq(r.version))
-        .exec(&**w)
-        .await?
-        .rows_affected
-        == 1)
+        .col_expr(at_col, Expr::value(Some(w.at())));
+    versioned(w, update, r).await
+}
+
+/// `update` applied to `r` only while it is at the version read.
+async fn versioned(
+    w: &Write,
+    update: sea_orm::UpdateMany<revocation_request::Entity>,
+    r: &revocation_request::Model,
+) -> AppResult<bool> {
+    Ok(crate::db::update_versioned(
+        &**w,
+        update,
+        (revocation_request::Column::Id, r.id),
+        (revocation_request::Column::Version, r.version),
+    )
+    .await?)
 }
 
 /// The certification authority revoked the certificate of a sent request: the request
