@@ -3,7 +3,9 @@
 //! One list of `Variant = "code"` pairs generates the enum (with serde renames), `ALL`
 //! (so a new variant cannot escape the exhaustive table tests that walk `ALL`),
 //! `as_str`, `parse`, `FromStr` and `Display` — round-trips by construction, instead of
-//! four hand-kept lists per enum.
+//! four hand-kept lists per enum — and makes it a sea-orm `ActiveEnum` stored as its code,
+//! so an entity's column can be the enum itself (a row with an unknown code fails to
+//! load instead of being read as a default).
 
 /// Declares a code enum: `code_enum! { pub enum State { Submitted = "submitted", … } }`.
 #[macro_export]
@@ -15,9 +17,13 @@ macro_rules! code_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+            sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $code)] $variant ),+
+            $( $(#[$vmeta])* #[serde(rename = $code)] #[sea_orm(string_value = $code)] $variant ),+
         }
 
         impl $name {

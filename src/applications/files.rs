@@ -12,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::documents::DocumentKind;
-use super::service::{self, Caller, state_of};
+use super::service::{self, Caller};
 use crate::AppState;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
@@ -45,7 +45,7 @@ pub async fn attach(
     let app = service::find(st, Caller::User(user), app_id).await?;
     let kind = DocumentKind::parse(kind)
         .ok_or_else(|| AppError::invalid("kind", "неизвестный вид документа"))?;
-    let state = state_of(&app)?;
+    let state = app.state;
     if state.is_final() {
         return Err(AppError::conflict(
             state.as_str(),

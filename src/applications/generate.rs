@@ -142,7 +142,7 @@ pub async fn applications(
         batch.push(application::ActiveModel {
             id: NotSet,
             version: Set(0),
-            state: Set(state.as_str().to_owned()),
+            state: Set(state),
             partner_id: Set(partner_id),
             region_code: Set(region.clone()),
             request_type: Set("create".to_owned()),

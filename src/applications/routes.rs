@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::processing::{ConnectionOption, ProcessFlags, ProcessRequest};
 use super::registry::{self, Cursor, Folder, Sort};
-use super::service::{self, Caller, Command, state_of};
+use super::service::{self, Caller, Command};
 use super::state::State;
 use super::{files, views};
 use crate::AppState;
@@ -141,7 +141,7 @@ async fn registry_page(
         for a in &page.items {
             let owner: crate::organisation::Owner = crate::organisation::stored("owner", &a.owner)?;
             owners.insert(a.id, owner.full_name);
-            if let (Some(at), State::Identification) = (a.delegated_at, state_of(a)?) {
+            if let (Some(at), State::Identification) = (a.delegated_at, a.state) {
                 deadlines.insert(a.id, super::identification::deadline(at, &cal));
             }
         }
@@ -179,7 +179,7 @@ async fn detail_page(
     Query(p): Query<DetailParams>,
 ) -> AppResult<Markup> {
     let app = service::find(&st, Caller::User(&user), id).await?;
-    let state = state_of(&app)?;
+    let state = app.state;
     let documents = files::list(&st, &app).await?;
     let history = service::history(&st, app.id).await?;
     let partner = match app.partner_id {

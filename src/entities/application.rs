@@ -7,8 +7,8 @@ pub struct Model {
     pub id: i64,
     /// Optimistic lock: every transition increments it.
     pub version: i32,
-    /// `applications::state::State` by name.
-    pub state: String,
+    /// Stored as the state's code.
+    pub state: crate::applications::state::State,
     pub partner_id: Option<i32>,
     pub region_code: String,
     pub request_type: String,

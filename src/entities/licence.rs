@@ -17,7 +17,7 @@ pub struct Model {
     pub zone: i16,
     pub is_primary: bool,
     /// `tariffs::licence::LicenceState` by name.
-    pub state: String,
+    pub state: crate::tariffs::licence::LicenceState,
     pub starts_on: Date,
     pub ends_on: Date,
     pub cost: Money,

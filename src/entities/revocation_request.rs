@@ -11,7 +11,7 @@ pub struct Model {
     /// `key_compromised`, `owner_dismissed` or `data_changed`.
     pub reason: String,
     /// `draft`, `sent` or `revoked`.
-    pub state: String,
+    pub state: crate::subscribers::certificates::RequestState,
     pub scan_key: Option<String>,
     pub scan_sha256: Option<String>,
     pub created_by: String,

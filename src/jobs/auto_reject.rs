@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::JobReport;
 use crate::AppState;
-use crate::applications::service::{self, Transition, state_of};
+use crate::applications::service::{self, Transition};
 use crate::applications::state::State;
 use crate::audit::{Actor, Write};
 use crate::entities::application;
@@ -46,7 +46,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
         let mut batch = service::Batch::default();
         for app in &chunk {
-            if !is_due(state_of(app)?, app.received_at, as_of) {
+            if !is_due(app.state, app.received_at, as_of) {
                 continue;
             }
             let t = Transition::auto_reject(app)?;

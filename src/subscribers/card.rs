@@ -331,8 +331,8 @@ async fn move_to_new_kpp(
             at: Set(now),
             actor_login: Set(w.actor().login.clone()),
             event: Set("move".to_owned()),
-            from_state: Set(Some(l.state.clone())),
-            to_state: Set(l.state.clone()),
+            from_state: Set(Some(l.state.as_str().to_owned())),
+            to_state: Set(l.state.as_str().to_owned()),
             reason: Set(Some(format!(
                 "Смена КПП {} → {kpp}: перенос на новую карточку без оплаты",
                 s.kpp.as_deref().unwrap_or("—")

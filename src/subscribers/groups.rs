@@ -51,12 +51,10 @@ fn terms(licences: &[licence::Model]) -> Vec<Term> {
     licences
         .iter()
         .filter(|l| l.kind == "tariff")
-        .filter_map(|l| {
-            super::licences::state_of(l).ok().map(|state| Term {
-                state,
-                starts_on: l.starts_on,
-                ends_on: l.ends_on,
-            })
+        .map(|l| Term {
+            state: l.state,
+            starts_on: l.starts_on,
+            ends_on: l.ends_on,
         })
         .collect()
 }
@@ -70,7 +68,7 @@ async fn licences_of(st: &AppState, subscriber_id: i64) -> AppResult<Vec<licence
 
 fn on_right_choice(ls: &[licence::Model]) -> bool {
     ls.iter()
-        .any(|l| l.tariff_code == "right_choice" && l.state != LicenceState::Revoked.as_str())
+        .any(|l| l.tariff_code == "right_choice" && l.state != LicenceState::Revoked)
 }
 
 async fn group_of(st: &AppState, subscriber_id: i64) -> AppResult<Option<company_group::Model>> {
@@ -179,7 +177,7 @@ pub async fn add_member(
     let head_registered = licences_of(st, g.head_subscriber_id)
         .await?
         .iter()
-        .any(|l| l.state == LicenceState::Registered.as_str());
+        .any(|l| l.state == LicenceState::Registered);
     if !head_registered {
         return Err(AppError::invalid(
             "subscriber_id",

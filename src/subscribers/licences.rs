@@ -47,27 +47,13 @@ impl From<Refusal> for AppError {
     }
 }
 
-/// The state a stored licence is in.
-///
-/// # Errors
-/// `Internal` for a state the machine does not know (a corrupt row).
-pub fn state_of(l: &licence::Model) -> AppResult<LicenceState> {
-    LicenceState::parse(&l.state).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "licence {} has an unknown state {:?}",
-            l.id,
-            l.state
-        ))
-    })
-}
-
 /// The facts the machine decides a person's action on `l` by.
 ///
 /// # Errors
 /// As [`state_of`].
 pub fn facts(l: &licence::Model, role: Role) -> AppResult<LicenceFacts> {
     Ok(LicenceFacts {
-        state: state_of(l)?,
+        state: l.state,
         role,
         revocable: l.revocable,
         approved_in_reconciliation: l.approved_in_reconciliation,
@@ -97,7 +83,7 @@ pub async fn licence_action(
     rules::decide(&facts(&l, user.role)?, event)?;
     if expected_version.is_some_and(|v| v != l.version) {
         return Err(AppError::Stale {
-            current_state: Some(l.state.clone()),
+            current_state: Some(l.state.as_str().to_owned()),
         });
     }
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
@@ -116,7 +102,7 @@ async fn stale(st: &AppState, id: i64) -> AppResult<AppError> {
     let current = licence::Entity::find_by_id(id)
         .one(&st.db)
         .await?
-        .map(|x| x.state);
+        .map(|x| x.state.as_str().to_owned());
     Ok(AppError::Stale {
         current_state: current,
     })
@@ -157,7 +143,7 @@ pub async fn licence_transition_in(
     event: LicenceEvent,
     reason: Option<String>,
 ) -> AppResult<bool> {
-    let from = state_of(l)?;
+    let from = l.state;
     let to = rules::apply(from, event)?;
     let won = crate::db::update_versioned(
         &**w,
@@ -197,7 +183,7 @@ async fn after_revocation(w: &Write, l: &licence::Model) -> AppResult<bool> {
             if x.id == l.id {
                 Ok(LicenceState::Revoked)
             } else {
-                state_of(x)
+                Ok(x.state)
             }
         })
         .collect::<AppResult<_>>()?;
@@ -367,7 +353,7 @@ pub async fn block_all_in(
         .iter()
         .map(|l| {
             Ok(rules::LicenceTerm {
-                state: state_of(l)?,
+                state: l.state,
                 starts_on: l.starts_on,
             })
         })
@@ -375,7 +361,7 @@ pub async fn block_all_in(
     rules::may_block_subscriber(&terms, today)?;
     let registered: Vec<licence::Model> = all
         .into_iter()
-        .filter(|l| l.state == LicenceState::Registered.as_str())
+        .filter(|l| l.state == LicenceState::Registered)
         .collect();
     if registered.is_empty() {
         return Err(Refusal::NothingRegistered.into());

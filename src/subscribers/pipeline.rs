@@ -55,7 +55,7 @@ async fn add_licence(
         kind: Set(t.kind.clone()),
         zone: Set(t.zone),
         is_primary: Set(primary),
-        state: Set(LicenceState::Pending.as_str().to_owned()),
+        state: Set(LicenceState::Pending),
         starts_on: Set(starts),
         ends_on: Set(ends),
         cost: Set(if primary {

@@ -121,7 +121,7 @@ async fn licence_action(
             format!(
                 "Лицензия «{}»: {}.",
                 l.tariff_name,
-                super::views::licence_state_title(&l.state).to_lowercase()
+                l.state.title_ru().to_lowercase()
             )
         });
     after_action(&st, &user, &back, Subject::Licence, result).await

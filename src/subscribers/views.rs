@@ -178,7 +178,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                     td { (l.tariff_name) @if l.approved_in_reconciliation { br; small.muted { "одобрено в сверке" } } }
                     td.nowrap { (date_ru(l.starts_on)) } td.nowrap { (date_ru(l.ends_on)) } td.num { (l.zone) }
                     td { (yes_no(l.is_primary)) } td.num { (l.cost.ru()) }
-                    td { (licence_state_title(&l.state)) }
+                    td { (l.state.title_ru()) }
                     td { (licence_actions(user, l)) }
                 } }))),
                 "manage" => div { div.actions {
@@ -227,7 +227,7 @@ fn certificates_tab(
     );
     html! {
         (table(&["Серийный номер", "Владелец", "Тип", "Действует", "Поставщик", "Состояние", "Отзыв"], certs.iter().map(|c| {
-            let open = requests.iter().any(|r| r.certificate_id == c.id && r.state != "revoked");
+            let open = requests.iter().any(|r| r.certificate_id == c.id && r.state != RequestState::Revoked);
             html! { tr {
                 td { code.serial { (c.serial) } }
                 td { (c.owner_name) }
@@ -252,7 +252,7 @@ fn certificates_tab(
         @if !requests.is_empty() {
             h2 { "Заявления на отзыв" }
             (table(&["№", "Сертификат", "Причина", "Состояние", "Создано", "Документы", ""], requests.iter().map(|r| {
-                let state = RequestState::parse(&r.state);
+                let state = Some(r.state);
                 html! { tr {
                     td { (r.id) }
                     td { code.serial { (certs.iter().find(|c| c.id == r.certificate_id).map_or("", |c| c.serial.as_str())) } }

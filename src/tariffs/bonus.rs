@@ -53,7 +53,7 @@ mod tests {
             kind: "licence".into(),
             zone: 1,
             is_primary: true,
-            state: "registered".into(),
+            state: crate::tariffs::licence::LicenceState::Registered,
             starts_on: starts.parse().unwrap(),
             ends_on: ends.parse().unwrap(),
             cost: crate::money::Money::ZERO,

@@ -115,6 +115,24 @@ async fn a_corrupt_stored_owner_is_an_error_not_a_blank() {
     assert!(!r.text().await.unwrap().contains("full_name"));
 }
 
+/// States are typed columns: a row with a state the machine does not know fails to load
+/// (an internal error) instead of reaching a page or a rule as some default.
+#[tokio::test]
+async fn a_stored_state_the_machine_does_not_know_is_an_error() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.sql(&format!(
+        "UPDATE applications SET state = 'lost' WHERE id = {id}"
+    ))
+    .await;
+    let p = app
+        .as_("p-klg-1")
+        .get_problem(&format!("/applications/{id}"), 500)
+        .await;
+    assert_eq!(p["type"], "/problems/internal");
+    assert!(!p.to_string().contains("lost"), "{p}");
+}
+
 #[tokio::test]
 async fn only_the_intake_integration_submits() {
     let app = TestApp::spawn().await;

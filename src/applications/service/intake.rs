@@ -219,7 +219,7 @@ fn new_row(
     Ok(application::ActiveModel {
         id: NotSet,
         version: Set(0),
-        state: Set(state.as_str().to_owned()),
+        state: Set(state),
         partner_id: Set(partner.map(|p| p.id)),
         region_code: Set(doc.region_code.trim().to_owned()),
         request_type: Set(serde_json::to_value(doc.request_type)?

@@ -103,12 +103,6 @@ impl Command {
 /// The reason given when the identification center was not visited in time.
 pub const NO_SHOW_REASON: &str = "Абонент не явился на идентификацию в течение 10 рабочих дней";
 
-pub fn state_of(app: &application::Model) -> AppResult<State> {
-    app.state
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn history_row(
     app: &application::Model,

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::queries::{process_facts, ranked_centers};
-use super::{Caller, Command, NO_SHOW_REASON, find_for, history_row, required_reason, state_of};
+use super::{Caller, Command, NO_SHOW_REASON, find_for, history_row, required_reason};
 use crate::AppState;
 use crate::applications::processing::{self, ProcessRequest};
 use crate::applications::state::{self, Event, State, TransitionError};
@@ -57,7 +57,7 @@ impl Transition {
     /// # Errors
     /// The machine's refusal; a corrupt state.
     pub fn auto_reject(app: &application::Model) -> AppResult<Self> {
-        Ok(Self::new(state_of(app)?, Event::AutoReject)?.auto_rejected(app))
+        Ok(Self::new(app.state, Event::AutoReject)?.auto_rejected(app))
     }
 
     /// §6: the identification center was not visited within 10 working days.
@@ -65,7 +65,7 @@ impl Transition {
     /// # Errors
     /// The machine's refusal; a corrupt state.
     pub fn no_show(app: &application::Model) -> AppResult<Self> {
-        Ok(Self::new(state_of(app)?, Event::IdentificationFailed)?.not_shown())
+        Ok(Self::new(app.state, Event::IdentificationFailed)?.not_shown())
     }
 
     pub fn to(&self) -> State {
@@ -130,7 +130,7 @@ pub async fn fire(
         return Err(AppError::Forbidden);
     }
     let app = find_for(st, caller, id, event).await?;
-    let from = state_of(&app)?;
+    let from = app.state;
     let t = Transition::new(from, event)?;
     if expected_version.is_some_and(|v| v != app.version) {
         return Err(AppError::Stale {
@@ -297,7 +297,7 @@ async fn save(
         let current = application::Entity::find_by_id(app.id)
             .one(&st.db)
             .await?
-            .map(|a| a.state);
+            .map(|a| a.state.as_str().to_owned());
         return Err(AppError::Stale {
             current_state: current,
         });

@@ -170,7 +170,7 @@ pub async fn request(
         certificate_id: Set(c.id),
         subscriber_id: Set(s.id),
         reason: Set(reason.as_str().to_owned()),
-        state: Set(RequestState::Draft.as_str().to_owned()),
+        state: Set(RequestState::Draft),
         scan_key: Set(None),
         scan_sha256: Set(None),
         created_by: Set(user.login.clone()),
@@ -199,7 +199,7 @@ pub async fn attach_scan(
     bytes: &[u8],
 ) -> AppResult<revocation_request::Model> {
     let (r, _, _) = request_in_scope(st, user, id).await?;
-    apply(state_of(&r)?, RequestEvent::AttachScan)?;
+    apply(r.state, RequestEvent::AttachScan)?;
     let content_type = storage::check("file", bytes, storage::SCANS)?;
     let sha = hex::encode(Sha256::digest(bytes));
     let key = format!(
@@ -261,20 +261,6 @@ async fn save_scan(
     w.commit().await
 }
 
-/// The stored state of a request.
-///
-/// # Errors
-/// `Internal` for a corrupt row.
-pub fn state_of(r: &revocation_request::Model) -> AppResult<RequestState> {
-    RequestState::parse(&r.state).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "revocation request {} has an unknown state {:?}",
-            r.id,
-            r.state
-        ))
-    })
-}
-
 /// Moves a request by `event` with a version check, stamping `at_col`; the machine
 /// decides the target. `false` when someone else changed the request first.
 async fn move_request(
@@ -283,7 +269,7 @@ async fn move_request(
     event: RequestEvent,
     at_col: revocation_request::Column,
 ) -> AppResult<bool> {
-    let to = apply(state_of(r)?, event)?;
+    let to = apply(r.state, event)?;
     let update = revocation_request::Entity::update_many()
         .col_expr(revocation_request::Column::State, Expr::value(to.as_str()))
         .col_expr(at_col, Expr::value(Some(w.at())));
@@ -346,7 +332,7 @@ pub async fn send(
     expected_version: Option<i32>,
 ) -> AppResult<revocation_request::Model> {
     let (r, _, _) = request_in_scope(st, user, id).await?;
-    apply(state_of(&r)?, RequestEvent::Send)?;
+    apply(r.state, RequestEvent::Send)?;
     if r.scan_key.is_none() {
         return Err(AppError::invalid(
             "scan",
@@ -355,7 +341,7 @@ pub async fn send(
     }
     if expected_version.is_some_and(|v| v != r.version) {
         return Err(AppError::Stale {
-            current_state: Some(r.state),
+            current_state: Some(r.state.as_str().to_owned()),
         });
     }
     let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
