@@ -37,6 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(its_check))
         .routes(routes!(process))
         .routes(routes!(reject))
+        .routes(routes!(issue))
+        .routes(routes!(refuse))
         .routes(routes!(receipt))
         .routes(routes!(documents_zip))
         .routes(
@@ -499,6 +501,35 @@ async fn reject(
         &headers,
         id,
         Command::Reject { reason: b.reason },
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/applications/{id}/issue", tag = "Заявления", summary = "Очередь обработки: удостоверяющий центр выпустил сертификат (без запроса сертификата — обработка завершена) (оператор)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
+async fn issue(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let a = service::issue(&st, &user, id, if_match(&headers)?).await?;
+    Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
+}
+
+#[utoipa::path(post, path = "/applications/{id}/refuse", tag = "Заявления", summary = "Очередь обработки: отказ удостоверяющего центра с причиной (оператор)", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = RejectBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
+async fn refuse(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RejectBody>,
+) -> AppResult<Response> {
+    fire(
+        &st,
+        &user,
+        &headers,
+        id,
+        Command::CaRefused { reason: b.reason },
     )
     .await
 }

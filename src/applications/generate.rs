@@ -126,8 +126,9 @@ pub async fn applications(
             };
             (state, plan.now - age)
         };
-        let p = rng.random_range(0..partners.len() + 1);
-        let (partner_id, region) = if p == partners.len() || state == State::Submitted {
+        // Only an unclaimed application has no partner.
+        let p = rng.random_range(0..partners.len());
+        let (partner_id, region) = if state == State::Submitted {
             (None, regions[rng.random_range(0..regions.len())].clone())
         } else {
             (Some(partners[p].id), partners[p].region_code.clone())

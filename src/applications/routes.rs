@@ -56,6 +56,12 @@ pub fn routes() -> Router<AppState> {
             get(process_page).post(process),
         )
         .route("/applications/{id}/reject", post(reject))
+        .route("/applications/{id}/issue", post(issue))
+        .route("/applications/{id}/refuse", post(refuse))
+        .route(
+            "/processing",
+            get(|u: CurrentUser| folder_link(u, &[Role::Operator], Folder::InProcessing)),
+        )
         .route("/applications/{id}/documents.zip", get(documents_zip))
         .route(
             "/applications/{id}/documents/{kind}",
@@ -332,11 +338,7 @@ async fn assign(
     )
     .await
     .map(|_| "Заявка назначена партнеру.".to_owned());
-    let to = f
-        .back
-        .filter(|b| b.starts_with("/applications"))
-        .unwrap_or_else(|| back(id));
-    finish(&st, &user, to, r).await
+    finish(&st, &user, back_or(f.back, id), r).await
 }
 
 async fn delegate_page(
@@ -516,6 +518,62 @@ async fn reject(
     .await
     .map(|_| "Заявление отклонено.".to_owned());
     finish(&st, &user, back(id), r).await
+}
+
+#[derive(Deserialize)]
+struct IssueForm {
+    version: Option<i32>,
+    /// Where to return: the queue or the application.
+    back: Option<String>,
+}
+
+/// Back to the registry or the application only (never to another site).
+fn back_or(back: Option<String>, id: i64) -> String {
+    back.filter(|b| b.starts_with("/applications"))
+        .unwrap_or_else(|| self::back(id))
+}
+
+/// The operator's queue: the certification authority processed the application.
+async fn issue(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<IssueForm>,
+) -> AppResult<Response> {
+    let r = service::issue(&st, &user, id, f.version)
+        .await
+        .map(|a| match a.state {
+            State::AwaitingReceipt => {
+                "Сертификат выпущен: заявление ожидает расписку абонента.".to_owned()
+            }
+            _ => "Заявление обработано: абонент зарегистрирован.".to_owned(),
+        });
+    finish(&st, &user, back_or(f.back, id), r).await
+}
+
+#[derive(Deserialize)]
+struct RefuseForm {
+    #[serde(default)]
+    reason: String,
+    version: Option<i32>,
+    back: Option<String>,
+}
+
+/// The operator's queue: the certification authority refused, with a reason.
+async fn refuse(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<RefuseForm>,
+) -> AppResult<Response> {
+    let r = service::fire(
+        &st,
+        Caller::User(&user),
+        id,
+        Command::CaRefused { reason: f.reason },
+        f.version,
+    )
+    .await
+    .map(|_| "В выпуске отказано: заявление отклонено.".to_owned());
+    finish(&st, &user, back_or(f.back, id), r).await
 }
 
 async fn document(

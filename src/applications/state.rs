@@ -77,6 +77,8 @@ crate::code_enum! {
         Reject = "reject",
         /// The 30-day job.
         AutoReject = "auto_reject",
+        /// The certification authority refused to process the application.
+        CaRefused = "ca_refused",
     }
 }
 
@@ -94,6 +96,7 @@ impl Event {
             Event::Receipt => "Расписка получена",
             Event::Reject => "Отклонить",
             Event::AutoReject => "Автоматическое отклонение",
+            Event::CaRefused => "Отказ удостоверяющего центра",
         }
     }
 
@@ -101,7 +104,7 @@ impl Event {
     pub fn needs_reason(self) -> bool {
         matches!(
             self,
-            Event::Reject | Event::IdentificationFailed | Event::AutoReject
+            Event::Reject | Event::IdentificationFailed | Event::AutoReject | Event::CaRefused
         )
     }
 }
@@ -130,6 +133,7 @@ pub fn apply(state: State, event: Event) -> Result<State, TransitionError> {
         (InProcessing, E::CertificateIssued) => Ok(AwaitingReceipt),
         (InProcessing, E::ProcessingDone) => Ok(Registered),
         (AwaitingReceipt, E::Receipt) => Ok(Registered),
+        (InProcessing, E::CaRefused) => Ok(Rejected),
         // While in identification the partner can neither process nor reject (§6).
         (Submitted | Accepted | IdentificationPassed | IdentificationFailed, E::Reject) => {
             Ok(Rejected)
@@ -153,15 +157,21 @@ pub fn may_fire(who: Firer, event: Event) -> bool {
     match who {
         Firer::System => matches!(
             event,
-            E::AutoReject | E::IdentificationFailed | E::CertificateIssued | E::ProcessingDone
+            E::AutoReject
+                | E::IdentificationFailed
+                | E::CertificateIssued
+                | E::ProcessingDone
+                | E::CaRefused
         ),
         Firer::Role(role) => match event {
             E::Claim | E::DelegateIdentification | E::SendToProcessing => role == R::Partner,
             E::Assign => matches!(role, R::SalesCenter | R::Operator),
+            // The operator's processing queue: issue or refuse by hand.
+            E::CertificateIssued | E::ProcessingDone | E::CaRefused => role == R::Operator,
             E::IdentificationPassed | E::IdentificationFailed => role == R::IdentificationCenter,
             E::Receipt => role == R::Intake,
             E::Reject => matches!(role, R::Partner | R::SalesCenter | R::Operator),
-            E::CertificateIssued | E::ProcessingDone | E::AutoReject => false,
+            E::AutoReject => false,
         },
     }
 }
@@ -200,6 +210,7 @@ mod tests {
         (InProcessing, Event::CertificateIssued, AwaitingReceipt),
         (InProcessing, Event::ProcessingDone, Registered),
         (AwaitingReceipt, Event::Receipt, Registered),
+        (InProcessing, Event::CaRefused, Rejected),
         (Submitted, Event::Reject, Rejected),
         (Accepted, Event::Reject, Rejected),
         (IdentificationPassed, Event::Reject, Rejected),
@@ -245,11 +256,12 @@ mod tests {
             (E::IdentificationPassed, "И"),
             (E::IdentificationFailed, "ИС"),
             (E::SendToProcessing, "П"),
-            (E::CertificateIssued, "С"),
-            (E::ProcessingDone, "С"),
+            (E::CertificateIssued, "ОС"),
+            (E::ProcessingDone, "ОС"),
             (E::Receipt, "1"),
             (E::Reject, "ОЦП"),
             (E::AutoReject, "С"),
+            (E::CaRefused, "ОС"),
         ];
         let firers = [
             ('О', Firer::Role(Role::Operator)),

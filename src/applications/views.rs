@@ -72,6 +72,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
     let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
     let assign =
         m.folder == Folder::Distribution && matches!(user.role, Role::SalesCenter | Role::Operator);
+    let queue = m.folder == Folder::InProcessing && user.role == Role::Operator;
     let sort_link = |label: &str, asc: Sort| {
         let active = m.sort == asc;
         html! { a.sort href=(registry_href(m.folder, &m.params, Some(asc), None)) { (label) @if active { " ▲" } } }
@@ -113,6 +114,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         }
                         @if show_partner { th { "Партнер" } }
                         @if assign { th { "Назначить" } }
+                        @if queue { th { "Удостоверяющий центр" } }
                     } }
                     tbody {
                         @if m.page.items.is_empty() {
@@ -168,6 +170,7 @@ fn registry_row(
     let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
     let assign =
         m.folder == Folder::Distribution && matches!(user.role, Role::SalesCenter | Role::Operator);
+    let queue = m.folder == Folder::InProcessing && user.role == Role::Operator;
     html! {
         tr {
             td.nowrap { (a.inn) }
@@ -198,6 +201,32 @@ fn registry_row(
                         button.primary type="submit" { "Назначить" }
                     }
                 }
+            }
+            @if queue { td { (processing_actions(user, a, "/applications?folder=in_processing")) } }
+        }
+    }
+}
+
+/// The operator's hand in the processing queue: what the certification authority did —
+/// issued the certificate (or processed without one), or refused with a reason.
+fn processing_actions(user: &CurrentUser, a: &application::Model, back: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/applications/" (a.id) "/issue" } {
+            (csrf_field(user)) (version_field(a))
+            input type="hidden" name="back" value=(back);
+            @if a.certificate_requested {
+                button.primary type="submit" data-confirm="Отметить, что удостоверяющий центр выпустил сертификат?" { "Сертификат выпущен" }
+            } @else {
+                button.primary type="submit" data-confirm="Отметить, что удостоверяющий центр обработал заявление?" { "Обработано" }
+            }
+        }
+        details.reject {
+            summary.button.danger { "Отказать" }
+            form method="post" action={ "/applications/" (a.id) "/refuse" } {
+                (csrf_field(user)) (version_field(a))
+                input type="hidden" name="back" value=(back);
+                label { "Причина отказа" textarea name="reason" required rows="3" cols="50" {} }
+                button.danger type="submit" { "Отказать в выпуске" }
             }
         }
     }
@@ -317,6 +346,9 @@ fn actions(user: &CurrentUser, m: &DetailModel) -> Markup {
                         button.danger type="submit" { "Отклонить заявление" }
                     }
                 }
+            }
+            @if available.contains(&Event::CaRefused) {
+                (processing_actions(user, a, &format!("/applications/{}", a.id)))
             }
             @if m.state == State::Identification && user.role == Role::Partner {
                 span.muted { "Заявление передано на идентификацию и заблокировано до её завершения." }

@@ -4,6 +4,7 @@
 
 pub mod audit_verify;
 pub mod auto_reject;
+pub mod ca_processing;
 pub mod certificate_revocations;
 pub mod deferred_its;
 pub mod distribution;
@@ -60,6 +61,10 @@ pub fn registry() -> Vec<Job> {
         Job {
             name: deferred_its::NAME,
             run: |st, t| Box::pin(deferred_its::run(st, t)),
+        },
+        Job {
+            name: ca_processing::NAME,
+            run: |st, t| Box::pin(ca_processing::run(st, t)),
         },
         Job {
             name: certificate_revocations::NAME,

@@ -101,6 +101,8 @@ async fn show(
     let mut v = subscriber_json(&s);
     v["products"] = card.products.iter().map(product_json).collect();
     v["licences"] = card.licences.iter().map(licence_json).collect();
+    let states: Vec<&str> = card.licences.iter().map(|l| l.state.as_str()).collect();
+    v["status"] = json!(service::Status::of(s.connected, &states).as_str());
     v["product_contacts"] = card
         .product_contacts
         .iter()

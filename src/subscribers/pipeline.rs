@@ -1,7 +1,10 @@
-//! The processing pipeline's registration step: when an application reaches
-//! `registered`, its organisation becomes (or stays) a subscriber of the partner, gets a
-//! product account, and the licence chosen at "В обработку" (plus the CryptoPro
-//! extension when requested), priced from the catalog for the partner's zone.
+//! The processing pipeline, step by step with the application's lifecycle: at
+//! «В обработку» the organisation becomes (or stays) a subscriber with its product
+//! account and the licences chosen, «В ожидании» ([`prepare`]); when the certification
+//! authority issues the owner's certificate it appears on the card
+//! ([`certificate_issued`]); at registration the licences are registered and the
+//! subscriber connected ([`register`]); a refusal revokes what was prepared
+//! ([`refused`]). Licences are priced from the catalog for the partner's zone.
 
 use chrono::{DateTime, Months, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -78,25 +81,19 @@ async fn add_licence(
     .await?;
     w.record(Change::new("licence.create", "licence", l.id).after(json!({
         "subscriber": sub.id, "tariff": l.tariff_code, "cost": l.cost, "ends_on": l.ends_on,
-        "state": l.state,
+        "state": l.state, "application": app_id,
     })));
-    // Born «В ожидании» and registered through the machine, like every licence change.
-    super::licences::licence_transition_in(
-        w,
-        &l,
-        LicenceEvent::Register,
-        Some(format!("Заявление №{app_id}")),
-    )
-    .await?;
     Ok(())
 }
 
-/// Registers the subscriber, product account and licences of a registered application,
-/// inside the caller's transaction.
+/// «В обработку»: the organisation becomes (or stays) a subscriber of the partner — a new
+/// one not yet connected — with the product account (the one its GUID names, or a new
+/// one) and the licences chosen, «В ожидании» until registration (manual l.1343). Inside
+/// the caller's transaction; `app` as saved by the transition.
 ///
 /// # Errors
 /// The application has no partner or no processing request; database errors.
-pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subscriber::Model> {
+pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
     let now = w.at();
     let partner_id = app.partner_id.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("application {} has no partner", app.id))
@@ -110,34 +107,9 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         .as_deref()
         .map(serde_json::from_str)
         .transpose()?;
-
     let (sub, new) = subscriber_for(w, app, &partner).await?;
-    let product = product_account::ActiveModel {
-        id: NotSet,
-        subscriber_id: Set(sub.id),
-        guid: Set(app
-            .product_guid
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
-        configuration: Set(app.configuration.clone()),
-        state: Set("active".to_owned()),
-        category: Set(app.category.clone()),
-        active: Set(true),
-        alias: Set(None),
-        its_login: Set(app.its_login.clone()),
-        application_id: Set(Some(app.id)),
-        created_at: Set(now),
-    }
-    .insert(&**w)
-    .await?;
-    super::card::fill_from_application(w, &sub, &product, app).await?;
+    let product = product_for(w, &sub, app).await?;
     let today = now.with_timezone(&moscow()).date_naive();
-    if let Some(req) = req
-        .as_ref()
-        .filter(|r| r.option == ConnectionOption::ItsFree)
-    {
-        activate_its(w, app, req, today).await?;
-    }
     if let Some(req) = &req {
         let code = tariff_code(req, app.legal_form == "sole_trader");
         let t = catalog_row(w, code, partner.tariff_zone, today).await?;
@@ -153,14 +125,122 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         )
         .await?;
     }
-    if app.certificate_requested {
-        super::certificates::issue(w, &sub, Some(product.id), app).await?;
-    }
     if app.cryptopro_licence {
+        // An extension of the certificate, never a primary connection (manual l.2328).
         let t = catalog_row(w, "cryptopro", partner.tariff_zone, today).await?;
-        add_licence(w, &sub, Some(product.id), &t, true, None, app.id, now).await?;
+        add_licence(w, &sub, Some(product.id), &t, false, None, app.id, now).await?;
     }
-    if !new && !sub.connected {
+    Ok(())
+}
+
+/// The product account the application is about: the one its GUID names (a renewal or
+/// a change keeps its product), or a new one filled from the application.
+async fn product_for(
+    w: &mut Write,
+    sub: &subscriber::Model,
+    app: &application::Model,
+) -> AppResult<product_account::Model> {
+    if let Some(guid) = &app.product_guid
+        && let Some(known) = product_account::Entity::find()
+            .filter(product_account::Column::Guid.eq(guid))
+            .one(&**w)
+            .await?
+    {
+        return Ok(known);
+    }
+    let product = product_account::ActiveModel {
+        id: NotSet,
+        subscriber_id: Set(sub.id),
+        guid: Set(app
+            .product_guid
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        configuration: Set(app.configuration.clone()),
+        state: Set("active".to_owned()),
+        category: Set(app.category.clone()),
+        active: Set(true),
+        alias: Set(None),
+        its_login: Set(app.its_login.clone()),
+        application_id: Set(Some(app.id)),
+        created_at: Set(w.at()),
+    }
+    .insert(&**w)
+    .await?;
+    super::card::fill_from_application(w, sub, &product, app).await?;
+    Ok(product)
+}
+
+/// The subscriber and product account prepared for `app`, preparing them first for an
+/// application sent before preparation existed.
+async fn prepared(
+    w: &mut Write,
+    app: &application::Model,
+) -> AppResult<(subscriber::Model, product_account::Model)> {
+    for _ in 0..2 {
+        let by_application = product_account::Entity::find()
+            .filter(product_account::Column::ApplicationId.eq(app.id))
+            .one(&**w)
+            .await?;
+        let by_guid = match (&by_application, &app.product_guid) {
+            (None, Some(guid)) => {
+                product_account::Entity::find()
+                    .filter(product_account::Column::Guid.eq(guid))
+                    .one(&**w)
+                    .await?
+            }
+            _ => None,
+        };
+        if let Some(product) = by_application.or(by_guid) {
+            let sub = subscriber::Entity::find_by_id(product.subscriber_id)
+                .one(&**w)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok((sub, product));
+        }
+        prepare(w, app).await?;
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "application {} could not be prepared",
+        app.id
+    )))
+}
+
+/// The certification authority issued the owner's certificate: it exists from now on
+/// and shows on the card while the receipt is awaited (manual l.593).
+///
+/// # Errors
+/// Database errors.
+pub async fn certificate_issued(w: &mut Write, app: &application::Model) -> AppResult<()> {
+    let (sub, product) = prepared(w, app).await?;
+    super::certificates::issue(w, &sub, Some(product.id), app).await?;
+    Ok(())
+}
+
+/// The application is registered: its licences leave «В ожидании» through the licence
+/// machine, a free ITS connection takes its PROF subscription, and the subscriber is
+/// connected. Inside the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subscriber::Model> {
+    let (sub, _) = prepared(w, app).await?;
+    for l in pending_of(w, app.id).await? {
+        let reason = Some(format!("Заявление №{} зарегистрировано", app.id));
+        super::licences::licence_transition_in(w, &l, LicenceEvent::Register, reason).await?;
+    }
+    let req: Option<ProcessRequest> = app
+        .processing_params
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?;
+    if let Some(req) = req
+        .as_ref()
+        .filter(|r| r.option == ConnectionOption::ItsFree)
+    {
+        let today = w.at().with_timezone(&moscow()).date_naive();
+        activate_its(w, app, req, today).await?;
+    }
+    if !sub.connected {
         subscriber::Entity::update_many()
             .col_expr(
                 subscriber::Column::Connected,
@@ -169,8 +249,33 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
             .filter(subscriber::Column::Id.eq(sub.id))
             .exec(&**w)
             .await?;
+        w.record(
+            Change::new("subscriber.connect", "subscriber", sub.id)
+                .after(json!({"application": app.id})),
+        );
     }
     Ok(sub)
+}
+
+/// The certification authority refused: the licences prepared for the application are
+/// revoked (they never served).
+///
+/// # Errors
+/// Database errors.
+pub async fn refused(w: &mut Write, app: &application::Model, reason: &str) -> AppResult<()> {
+    for l in pending_of(w, app.id).await? {
+        let why = Some(format!("Отказ удостоверяющего центра: {reason}"));
+        super::licences::licence_transition_in(w, &l, LicenceEvent::Revoke, why).await?;
+    }
+    Ok(())
+}
+
+async fn pending_of(w: &Write, application_id: i64) -> AppResult<Vec<licence::Model>> {
+    Ok(licence::Entity::find()
+        .filter(licence::Column::ApplicationId.eq(application_id))
+        .filter(licence::Column::State.eq(LicenceState::Pending.as_str()))
+        .all(&**w)
+        .await?)
 }
 
 /// The subscriber with the application's ИНН/КПП, created for the partner when new;
@@ -207,7 +312,7 @@ async fn subscriber_for(
                 phone: Set(app.phone.clone()),
                 email: Set(app.email.clone()),
                 note: Set(None),
-                connected: Set(true),
+                connected: Set(false),
                 paid_basis_only: Set(false),
                 created_at: Set(now),
                 fax: Set(None),

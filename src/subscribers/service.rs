@@ -169,6 +169,8 @@ pub fn by_requisites(inn: &str, kpp: Option<&str>) -> Condition {
 /// blocked licences and no registered one), or disconnected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Sent to processing for the first time: licences «В ожидании», not connected yet.
+    Connecting,
     Connected,
     Blocked,
     Disconnected,
@@ -177,6 +179,7 @@ pub enum Status {
 impl Status {
     pub fn title_ru(self) -> &'static str {
         match self {
+            Status::Connecting => "Подключается",
             Status::Connected => "Подключен",
             Status::Blocked => "Заблокирован",
             Status::Disconnected => "Отключен",
@@ -185,6 +188,7 @@ impl Status {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Connecting => "connecting",
             Status::Connected => "connected",
             Status::Blocked => "blocked",
             Status::Disconnected => "disconnected",
@@ -194,7 +198,9 @@ impl Status {
     /// From the subscriber's flag and its licences' states.
     pub fn of(connected: bool, licence_states: &[&str]) -> Status {
         let has = |s: LicenceState| licence_states.contains(&s.as_str());
-        if !connected {
+        if !connected && has(LicenceState::Pending) {
+            Status::Connecting
+        } else if !connected {
             Status::Disconnected
         } else if has(LicenceState::Blocked) && !has(LicenceState::Registered) {
             Status::Blocked

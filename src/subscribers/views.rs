@@ -26,6 +26,7 @@ pub fn status_badge(s: super::service::Status) -> Markup {
     use super::service::Status;
     let class = match s {
         Status::Connected => "badge-ok",
+        Status::Connecting => "badge-info",
         Status::Blocked => "badge-warn",
         Status::Disconnected => "badge-err",
     };

@@ -241,6 +241,7 @@ async fn the_operator_runs_jobs_through_the_api() {
             "identification_no_show",
             "distribution",
             "deferred_its",
+            "ca_processing",
             "certificate_revocations",
             "audit_verify",
             "sessions",

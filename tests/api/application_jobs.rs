@@ -90,12 +90,19 @@ async fn applications_in_processing_are_not_auto_rejected() {
         json!({"option": "basic_1y"}),
     )
     .await;
+    // The 30-day rule stops at «В обработку»: 45 days on, the authority has processed
+    // it and nothing rejected it.
     app.advance(Duration::days(45));
     app.run_jobs().await;
-    assert_eq!(
-        app.application("p-klg-1", id).await["state"],
-        "in_processing"
-    );
+    let a = app.application("p-klg-1", id).await;
+    assert_eq!(a["state"], "awaiting_receipt");
+    let events: Vec<&str> = a["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert!(!events.contains(&"auto_reject"), "{events:?}");
 }
 
 #[tokio::test]

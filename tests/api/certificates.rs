@@ -59,11 +59,12 @@ async fn a_sent_request(app: &TestApp) -> i64 {
 }
 
 #[tokio::test]
-async fn the_owners_certificate_is_found_by_requisites_for_15_months() {
+async fn the_owners_certificate_is_found_by_requisites_for_12_months() {
     let app = TestApp::spawn().await;
     let cert = the_certificate(&app).await;
     assert_eq!(cert["owner_name"], "Иванов Иван Иванович");
-    assert_eq!(cert["valid_to"], "2026-06-03", "15 months");
+    // Manual l.1923, l.2862: 24.10.2018–24.10.2019.
+    assert_eq!(cert["valid_to"], "2026-03-03", "12 months");
 }
 
 #[tokio::test]

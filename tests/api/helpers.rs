@@ -564,20 +564,22 @@ pub fn instant(s: &str) -> DateTime<Utc> {
 impl TestApp {
     /// Takes a submitted application of p-klg-1 to `registered`: the required documents,
     /// "В обработку" with `process`, the certificate from the pipeline, the receipt from 1C.
+    /// The certification authority's job, run a second after now (the built-in authority
+    /// processes at the first run after an application was sent).
+    pub async fn run_ca_processing(&self) -> registrar::jobs::JobReport {
+        registrar::jobs::ca_processing::run(
+            self.state.clone(),
+            self.clock_now() + Duration::seconds(1),
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn register_submitted(&self, id: i64, process: Value) {
         self.attach_required("p-klg-1", id).await;
         self.act("p-klg-1", &format!("/applications/{id}/process"), process)
             .await;
-        use registrar::applications::service::{self, Caller, Command};
-        service::fire(
-            &self.state,
-            Caller::System("processing"),
-            id,
-            Command::CertificateIssued,
-            None,
-        )
-        .await
-        .unwrap();
+        self.run_ca_processing().await;
         let a = self
             .act(
                 "intake",

@@ -14,6 +14,7 @@ mod cli;
 mod company_groups;
 mod openapi;
 mod pricing;
+mod processing;
 mod reference;
 mod security;
 mod sign_in;

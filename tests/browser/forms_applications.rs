@@ -289,3 +289,54 @@ async fn searching_the_registry_from_its_form() {
     })
     .await;
 }
+
+/// The operator's processing queue («В обработке»): refusing needs a reason and keeps
+/// the text; «Сертификат выпущен» moves the application on.
+#[tokio::test]
+async fn the_operator_refuses_and_issues_from_the_processing_queue() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for inn in ["4027291410", "7707083893"] {
+        let mut doc = sample_application();
+        doc["inn"] = serde_json::json!(inn);
+        doc["kpp"] = serde_json::json!(format!("{}01001", &inn[..4]));
+        let id = app.submit(&doc).await;
+        app.attach_required("p-klg-1", id).await;
+        app.act(
+            "p-klg-1",
+            &format!("/applications/{id}/process"),
+            serde_json::json!({"option": "basic_1y"}),
+        )
+        .await;
+        ids.push(id);
+    }
+    let (refused, issued) = (ids[0], ids[1]);
+    with_browser(&app, "processing-queue", |b| async move {
+        b.sign_in("operator").await;
+        b.goto("/processing").await;
+        b.sees("Удостоверяющий центр").await;
+        let refuse = format!("/applications/{refused}/refuse");
+        b.open_details_of(&refuse).await;
+        b.fill_in(&refuse, "reason", " ").await;
+        b.click_in(&refuse, "Отказать в выпуске").await;
+        assert!(
+            b.flash().await.contains("Причина: укажите причину"),
+            "{}",
+            b.flash().await
+        );
+        assert_eq!(b.path().await, "/applications?folder=in_processing");
+        // The refused form comes back open, holding what was typed.
+        b.fill_in(&refuse, "reason", "Паспортные данные не совпадают")
+            .await;
+        b.click_in(&refuse, "Отказать в выпуске").await;
+        b.sees("В выпуске отказано: заявление отклонено.").await;
+        let issue = format!("/applications/{issued}/issue");
+        b.click_in(&issue, "Сертификат выпущен").await;
+        b.sees("Сертификат выпущен: заявление ожидает расписку абонента.")
+            .await;
+        b
+    })
+    .await;
+    assert_eq!(state(&app, "operator", refused).await, "rejected");
+    assert_eq!(state(&app, "operator", issued).await, "awaiting_receipt");
+}

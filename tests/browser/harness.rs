@@ -328,6 +328,19 @@ impl Browser {
         el.click().await.unwrap();
     }
 
+    /// Opens the collapsed part holding the form posting to `action` (one of several
+    /// alike drop-downs, as in a list), by clicking its summary.
+    pub async fn open_details_of(&self, action: &str) {
+        let summary = self
+            .c
+            .find(Locator::XPath(&format!(
+                "//details[.//form[@action='{action}']]/summary"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no drop-down with a form to {action}: {e}"));
+        summary.click().await.unwrap();
+    }
+
     /// The visible text of the page.
     pub async fn text(&self) -> String {
         match self

@@ -10,7 +10,7 @@ mod transitions;
 
 pub use intake::{Submission, intake_response, submit};
 pub use queries::{Stated, attached_kinds, checks_of, history, its_check, ranked_centers, stated};
-pub use transitions::{Batch, Transition, claim_by_requisites, fire, transition_in};
+pub use transitions::{Batch, Transition, claim_by_requisites, fire, issue, transition_in};
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -76,11 +76,25 @@ pub enum Command {
         reason: String,
     },
     AutoReject,
+    /// The certification authority (or the operator for it) refuses, with a reason.
+    CaRefused {
+        reason: String,
+    },
     /// The 10-working-day job: identification failed for not showing up.
     NoShow,
 }
 
 impl Command {
+    /// What the certification authority's «processed» means for `app`: the owner's
+    /// certificate issued, or — with none requested — processing done.
+    pub fn issued(app: &application::Model) -> Command {
+        if app.certificate_requested {
+            Command::CertificateIssued
+        } else {
+            Command::ProcessingDone
+        }
+    }
+
     pub fn event(&self) -> Event {
         match self {
             Command::Claim => Event::Claim,
@@ -96,6 +110,7 @@ impl Command {
             Command::Receipt => Event::Receipt,
             Command::Reject { .. } => Event::Reject,
             Command::AutoReject => Event::AutoReject,
+            Command::CaRefused { .. } => Event::CaRefused,
         }
     }
 }

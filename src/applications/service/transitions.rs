@@ -182,7 +182,7 @@ async fn effects(
                 .map(str::to_owned),
         ),
         Command::NoShow => t.not_shown(),
-        Command::Reject { reason } => {
+        Command::Reject { reason } | Command::CaRefused { reason } => {
             let r = required_reason(Some(reason))?;
             t.set(
                 application::Column::RejectReason,
@@ -191,6 +191,7 @@ async fn effects(
             .reason(Some(r))
         }
         Command::AutoReject => t.auto_rejected(app),
+
         Command::SendToProcessing(req) => send_to_processing(st, app, req, t).await?,
         Command::CertificateIssued | Command::ProcessingDone | Command::Receipt => t,
     })
@@ -280,6 +281,32 @@ async fn send_to_processing(
     .reason(Some(req.option.title_ru().to_owned())))
 }
 
+/// The processing pipeline's step for a transition, inside its transaction: prepare the
+/// subscriber and pending licences at «В обработку», the certificate when issued, the
+/// registration, the refusal.
+async fn pipeline_step(
+    w: &mut Write,
+    id: i64,
+    to: State,
+    event: Event,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    use crate::subscribers::pipeline;
+    let app = application::Entity::find_by_id(id)
+        .one(&**w)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match (to, event) {
+        (State::InProcessing, _) => pipeline::prepare(w, &app).await,
+        (State::AwaitingReceipt, _) => pipeline::certificate_issued(w, &app).await,
+        (State::Registered, _) => pipeline::register(w, &app).await.map(drop),
+        (State::Rejected, Event::CaRefused) => {
+            pipeline::refused(w, &app, reason.unwrap_or_default()).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Saves a fired transition in its own transaction; at `registered` the organisation
 /// becomes a subscriber in the same transaction.
 async fn save(
@@ -289,7 +316,7 @@ async fn save(
     t: Transition,
     now: DateTime<Utc>,
 ) -> AppResult<application::Model> {
-    let to = t.to;
+    let (to, event, reason) = (t.to, t.event, t.reason.clone());
     let mut w = Write::begin(&st.db, caller.actor(), now).await?;
     let mut batch = Batch::default();
     if !transition_in(&mut w, &mut batch, app, t).await? {
@@ -302,12 +329,9 @@ async fn save(
             current_state: current,
         });
     }
-    if to == State::Registered {
-        // The processing pipeline's last step: the organisation becomes a subscriber.
-        crate::subscribers::pipeline::register(&mut w, app)
-            .await
-            .map_err(|e| e.context("registering the subscriber of the application"))?;
-    }
+    pipeline_step(&mut w, app.id, to, event, reason.as_deref())
+        .await
+        .map_err(|e| e.context("the processing pipeline's step"))?;
     batch.flush(&w).await?;
     w.commit().await?;
     application::Entity::find_by_id(app.id)
@@ -408,6 +432,22 @@ pub async fn transition_in(
         .after(after),
     );
     Ok(true)
+}
+
+/// The operator's processing queue: the certification authority processed the
+/// application by hand ([`Command::issued`]).
+///
+/// # Errors
+/// As [`fire`].
+pub async fn issue(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    expected_version: Option<i32>,
+) -> AppResult<application::Model> {
+    let caller = Caller::User(user);
+    let app = super::find(st, caller, id).await?;
+    fire(st, caller, id, Command::issued(&app), expected_version).await
 }
 
 /// "Получить заявку" by ИНН/КПП (§2.6): the newest unclaimed application with these

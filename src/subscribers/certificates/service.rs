@@ -42,7 +42,7 @@ pub async fn issue(
         kind: Set(owner.certificate_type.as_str().to_owned()),
         state: Set("active".to_owned()),
         valid_from: Set(from),
-        valid_to: Set(from.checked_add_months(Months::new(15)).unwrap_or(from)),
+        valid_to: Set(from.checked_add_months(Months::new(12)).unwrap_or(from)),
         container: Set(format!("registrar-{}", uuid::Uuid::new_v4().simple())),
         provider: Set("УЦ «Калуга Астрал»".to_owned()),
         application_id: Set(Some(app.id)),

@@ -1,0 +1,200 @@
+//! Processing by the certification authority (interfaces.md; manual l.456, l.506,
+//! l.593, l.1343): «В обработку» prepares the subscriber with licences «В ожидании»; the
+//! authority's job issues the owner's certificate (→ «Ожидание расписки») or, with none
+//! requested, registers; the receipt registers; the operator issues or refuses by hand.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// An application of `doc` taken to «В обработке» by p-klg-1.
+async fn in_processing(app: &TestApp, doc: &Value, process: Value) -> i64 {
+    let id = app.submit(doc).await;
+    app.attach_required("p-klg-1", id).await;
+    let a = app
+        .as_("p-klg-1")
+        .post_ok(&format!("/applications/{id}/process"), process)
+        .await;
+    assert_eq!(a["state"], "in_processing");
+    id
+}
+
+async fn card(app: &TestApp, inn: &str) -> Value {
+    let partner = app.as_("p-klg-1");
+    let list = partner.get_ok(&format!("/subscribers?q={inn}")).await;
+    let id = &list["items"][0]["id"];
+    assert!(id.is_i64(), "no subscriber {inn}: {list}");
+    partner.get_ok(&format!("/subscribers/{id}")).await
+}
+
+#[tokio::test]
+async fn an_application_goes_through_the_authority_to_a_registered_subscriber() {
+    let app = TestApp::spawn().await;
+    let id = in_processing(&app, &sample_application(), json!({"option": "basic_1y"})).await;
+
+    // «В обработку»: the card exists, the licence waits, no certificate yet.
+    let c = card(&app, "4027291410").await;
+    assert_eq!(c["connected"], false);
+    assert_eq!(c["status"], "connecting");
+    assert_eq!(c["licences"][0]["state"], "pending");
+    assert_eq!(c["licences"][0]["tariff_code"], "basic_1y");
+    assert_eq!(c["licences"][0]["cost"], "4900.00");
+    let partner = app.as_("p-klg-1");
+    let certs = partner.get_ok("/certificates?inn=4027291410").await;
+    assert!(certs["items"].as_array().unwrap().is_empty());
+
+    // The authority's job issues the owner's certificate: 12 months from today.
+    let report = app.run_ca_processing().await;
+    assert_eq!(report.processed, 1);
+    assert_eq!(
+        app.application("p-klg-1", id).await["state"],
+        "awaiting_receipt"
+    );
+    let certs = partner.get_ok("/certificates?inn=4027291410").await;
+    assert_eq!(certs["items"][0]["valid_to"], "2026-03-03");
+    assert_eq!(
+        card(&app, "4027291410").await["licences"][0]["state"],
+        "pending"
+    );
+    // Run again: nothing more to do.
+    assert_eq!(app.run_ca_processing().await.processed, 0);
+
+    // The receipt registers: the licence and the subscriber with it.
+    let a = app
+        .as_("intake")
+        .post_ok(&format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    assert_eq!(a["state"], "registered");
+    let c = card(&app, "4027291410").await;
+    assert_eq!(c["connected"], true);
+    assert_eq!(c["status"], "connected");
+    assert_eq!(c["licences"][0]["state"], "registered");
+}
+
+#[tokio::test]
+async fn without_a_certificate_requested_the_authority_registers_at_once() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["certificate_requested"] = json!(false);
+    let id = in_processing(&app, &doc, json!({"option": "basic_1y"})).await;
+    app.run_ca_processing().await;
+    assert_eq!(app.application("p-klg-1", id).await["state"], "registered");
+    assert_eq!(
+        card(&app, "4027291410").await["licences"][0]["state"],
+        "registered"
+    );
+}
+
+#[tokio::test]
+async fn the_cryptopro_extension_waits_with_the_licence_and_is_not_primary() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["cryptopro_licence"] = json!(true);
+    doc["owner"]["certificate_type"] = json!("qualified_cryptopro");
+    in_processing(&app, &doc, json!({"option": "basic_1y"})).await;
+    let c = card(&app, "4027291410").await;
+    let cryptopro = c["licences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["tariff_code"] == "cryptopro")
+        .unwrap()
+        .clone();
+    assert_eq!(cryptopro["state"], "pending");
+    assert_eq!(cryptopro["is_primary"], false, "manual l.2328");
+}
+
+#[tokio::test]
+async fn the_operator_refuses_with_a_reason_and_the_waiting_licences_are_revoked() {
+    let app = TestApp::spawn().await;
+    let id = in_processing(&app, &sample_application(), json!({"option": "basic_1y"})).await;
+    let operator = app.as_("operator");
+    let path = format!("/applications/{id}/refuse");
+    let p = operator
+        .post_problem(&path, json!({"reason": " "}), 422)
+        .await;
+    assert_eq!(p["errors"][0]["field"], "reason");
+    // Only the operator (or the authority itself) decides for the authority.
+    app.as_("p-klg-1")
+        .post_problem(&path, json!({"reason": "нет"}), 403)
+        .await;
+    let a = operator
+        .post_ok(
+            &path,
+            json!({"reason": "Данные владельца не совпадают с паспортом"}),
+        )
+        .await;
+    assert_eq!(a["state"], "rejected");
+    assert_eq!(
+        a["reject_reason"],
+        "Данные владельца не совпадают с паспортом"
+    );
+    let c = card(&app, "4027291410").await;
+    assert_eq!(c["licences"][0]["state"], "revoked");
+    assert_eq!(c["connected"], false);
+    // A refused application is not processed again.
+    assert_eq!(app.run_ca_processing().await.processed, 0);
+}
+
+#[tokio::test]
+async fn the_operator_issues_by_hand_and_a_stale_version_is_refused() {
+    let app = TestApp::spawn().await;
+    let id = in_processing(&app, &sample_application(), json!({"option": "basic_1y"})).await;
+    let version = app.application("operator", id).await["version"]
+        .as_i64()
+        .unwrap();
+    let operator = app.as_("operator");
+    let r = operator
+        .send(
+            reqwest::Method::POST,
+            &format!("/applications/{id}/issue"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["state"], "awaiting_receipt");
+    assert_eq!(a["version"].as_i64().unwrap(), version + 1);
+    // Issued already: the machine names the state.
+    let p = operator
+        .post_problem(&format!("/applications/{id}/issue"), json!(null), 409)
+        .await;
+    assert_eq!(p["current_state"], "awaiting_receipt");
+}
+
+#[tokio::test]
+async fn the_processing_queue_is_the_operators_in_processing_folder() {
+    let app = TestApp::spawn().await;
+    let id = in_processing(&app, &sample_application(), json!({"option": "basic_1y"})).await;
+    let b = app.signed_in("operator").await;
+    let r = b.get(app.url("/processing")).send().await.unwrap();
+    assert_eq!(location(&r), "/applications?folder=in_processing");
+    let html = app.html(&b, "/applications?folder=in_processing").await;
+    assert!(
+        html.contains(&format!("/applications/{id}/issue")),
+        "{html}"
+    );
+    assert!(html.contains("Сертификат выпущен"));
+    let partner = app.signed_in("p-klg-1").await;
+    let r = partner.get(app.url("/processing")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+/// C2: a renewal naming its product's GUID answered 500 at the receipt
+/// (`UNIQUE constraint failed: product_accounts.guid`); the product is the same one now.
+#[tokio::test]
+async fn an_application_naming_a_known_product_keeps_that_product() {
+    let app = TestApp::spawn().await;
+    let first = app.registered_subscriber().await;
+    let guid = first["products"][0]["guid"].as_str().unwrap().to_owned();
+    let mut doc = sample_application();
+    doc["request_type"] = json!("change");
+    doc["product_guid"] = json!(guid);
+    let id = app.submit(&doc).await;
+    app.register_submitted(id, json!({"option": "basic_1y"}))
+        .await;
+    let c = card(&app, "4027291410").await;
+    let products = c["products"].as_array().unwrap();
+    assert_eq!(products.len(), 1, "{products:?}");
+    assert_eq!(products[0]["guid"], guid.as_str());
+}
