@@ -54,6 +54,43 @@ impl Clock for FixedClock {
     }
 }
 
+/// The clock of `serve --test-clock` (training installs, demos, acceptance runs): the
+/// base clock shifted by an offset the operator may only increase, so time keeps running
+/// from wherever it was moved to.
+pub struct TestClock {
+    base: std::sync::Arc<dyn Clock>,
+    offset: Mutex<Duration>,
+}
+
+impl TestClock {
+    pub fn new(base: std::sync::Arc<dyn Clock>) -> Self {
+        TestClock {
+            base,
+            offset: Mutex::new(Duration::zero()),
+        }
+    }
+
+    /// Moves the clock to `at`, forward only.
+    ///
+    /// # Errors
+    /// The clock's current time, when `at` is before it.
+    pub fn move_to(&self, at: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        let mut offset = self.offset.lock().expect("clock lock");
+        let now = self.base.now() + *offset;
+        if at < now {
+            return Err(now);
+        }
+        *offset += at - now;
+        Ok(())
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.base.now() + *self.offset.lock().expect("clock lock")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +104,22 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(Duration::days(30));
         assert_eq!(clock.now(), start + Duration::days(30));
+    }
+
+    #[test]
+    fn the_test_clock_moves_forward_only_and_keeps_running() {
+        let start = DateTime::parse_from_rfc3339("2025-03-01T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let base = std::sync::Arc::new(FixedClock::new(start));
+        let clock = TestClock::new(base.clone());
+        assert_eq!(clock.now(), start);
+        let later = start + Duration::days(31);
+        assert_eq!(clock.move_to(later), Ok(()));
+        assert_eq!(clock.now(), later);
+        assert_eq!(clock.move_to(start), Err(later), "never back");
+        base.advance(Duration::minutes(5));
+        assert_eq!(clock.now(), later + Duration::minutes(5), "time runs on");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Run the job scheduler inside `serve` (`REGISTRAR_SCHEDULER=0` turns it off).
     pub scheduler: bool,
+    /// `serve --test-clock`: the operator may move the clock forward (interfaces.md "Time").
+    pub test_clock: bool,
     /// Where uploaded documents are kept (`REGISTRAR_DOCUMENTS_DIR`).
     pub documents_dir: std::path::PathBuf,
     /// The server runs behind a reverse proxy (`REGISTRAR_BEHIND_PROXY=1`): the client's
@@ -46,6 +48,7 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12),
             scheduler: flag("REGISTRAR_SCHEDULER", true),
+            test_clock: false,
             documents_dir: std::env::var("REGISTRAR_DOCUMENTS_DIR")
                 .unwrap_or_else(|_| "data/documents".to_owned())
                 .into(),

@@ -60,6 +60,8 @@ pub struct AppState {
     pub login_throttle: Arc<auth::throttle::LoginThrottle>,
     /// The certification authority (the built-in one unless replaced).
     pub ca: Arc<dyn subscribers::certificates::authority::CertificateAuthority>,
+    /// The movable clock of `serve --test-clock` (the same one as `clock` then).
+    pub test_clock: Option<Arc<clock::TestClock>>,
 }
 
 impl AppState {
@@ -69,7 +71,15 @@ impl AppState {
         config: Config,
         mailer: notify::Mailer,
     ) -> Self {
+        let test_clock = config
+            .test_clock
+            .then(|| Arc::new(clock::TestClock::new(clock.clone())));
+        let clock: Arc<dyn Clock> = match &test_clock {
+            Some(t) => t.clone(),
+            None => clock,
+        };
         AppState {
+            test_clock,
             login_throttle: Arc::new(auth::throttle::LoginThrottle::new(config.login_limits)),
             db,
             clock,

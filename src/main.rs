@@ -35,6 +35,10 @@ enum Command {
         demo: bool,
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// A clock the operator may move forward (training, demos, acceptance runs):
+        /// `GET`/`PUT /api/v1/test/clock`.
+        #[arg(long)]
+        test_clock: bool,
     },
     /// Apply the database migrations.
     Migrate,
@@ -175,7 +179,15 @@ async fn async_main() {
 }
 
 async fn state(clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let config = Config::from_env();
+    state_with(clock, |_| {}).await
+}
+
+async fn state_with(
+    clock: Arc<dyn Clock>,
+    adjust: impl FnOnce(&mut Config),
+) -> anyhow::Result<AppState> {
+    let mut config = Config::from_env();
+    adjust(&mut config);
     let db = db::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
@@ -204,8 +216,15 @@ async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { demo, bind } => {
-            let state = state(Arc::new(SystemClock)).await?;
+        Command::Serve {
+            demo,
+            bind,
+            test_clock,
+        } => {
+            let state = state_with(Arc::new(SystemClock), |c| c.test_clock = test_clock).await?;
+            if test_clock {
+                println!("registrar: test clock on — the operator moves it at /api/v1/test/clock");
+            }
             if demo {
                 seed_demo(&state).await?;
                 print_demo_logins();

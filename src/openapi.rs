@@ -118,6 +118,7 @@ pub fn api() -> axum::Router<AppState> {
         .merge(crate::reference::routes::api_routes())
         .merge(crate::audit::routes::api_routes())
         .merge(crate::jobs::api_routes())
+        .merge(crate::jobs::test_clock::api_routes())
         .merge(crate::applications::api::routes())
         .merge(crate::tariffs::routes::api_routes())
         .merge(crate::tariffs::permits::api_routes())

@@ -62,6 +62,8 @@ pub struct CurrentUser {
     pub session: Option<WebSession>,
     /// The form this request posted, when it came through [`Csrf`].
     pub submitted: Option<std::sync::Arc<Submitted>>,
+    /// The test clock's time, when the server runs on one (pages show a banner).
+    pub test_now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl CurrentUser {
@@ -145,6 +147,7 @@ impl CurrentUser {
             organisation,
             session,
             submitted: None,
+            test_now: None,
         })
     }
 }
@@ -161,7 +164,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .get::<Channel>()
             .copied()
             .unwrap_or(Channel::Web);
-        let user = match channel {
+        let mut user = match channel {
             Channel::Api => {
                 let header = parts
                     .headers
@@ -190,6 +193,10 @@ impl FromRequestParts<AppState> for CurrentUser {
                 CurrentUser::load(&state.db, u, Some(s)).await?
             }
         };
+        user.test_now = state.test_clock.as_ref().map(|c| {
+            use crate::clock::Clock;
+            c.now()
+        });
         parts.extensions.insert(user.clone());
         Ok(user)
     }

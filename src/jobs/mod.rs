@@ -11,6 +11,7 @@ pub mod distribution;
 pub mod identification_no_show;
 pub mod outbox;
 pub mod sessions;
+pub mod test_clock;
 
 use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;

@@ -94,6 +94,12 @@ pub fn page(user: &CurrentUser, active: &str, title: &str, body: Markup) -> Mark
                         button.link type="submit" { "Выйти" }
                     }
                 }
+                @if let Some(now) = user.test_now {
+                    div.test-clock role="status" {
+                        "Тестовые часы: " b { (crate::web::components::datetime_ru(now)) }
+                        " — время переводит оператор; задания выполняются при переводе."
+                    }
+                }
                 main.content {
                     @if let Some(f) = user.session.as_ref().and_then(|s| s.flash.as_ref()) {
                         div class={ "flash " (match f.kind { FlashKind::Success => "flash-success", FlashKind::Error => "flash-error", FlashKind::Info => "flash-info" }) } role=(if f.kind == FlashKind::Error { "alert" } else { "status" }) {

@@ -21,3 +21,4 @@ mod sign_in;
 mod special_offers;
 mod subscriber_card;
 mod subscribers;
+mod test_clock;
