@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Months, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
@@ -224,7 +225,17 @@ pub async fn certificate_issued(w: &mut Write, app: &application::Model) -> AppR
 /// Database errors.
 pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subscriber::Model> {
     let (sub, _) = prepared(w, app).await?;
+    let today = w.at().with_timezone(&moscow()).date_naive();
     for l in pending_of(w, app.id).await? {
+        // The period runs from the registration, not from «В обработку» (manual
+        // l.1343: a waiting licence has no registration date yet).
+        let shift = today - l.starts_on;
+        licence::Entity::update_many()
+            .col_expr(licence::Column::StartsOn, Expr::value(today))
+            .col_expr(licence::Column::EndsOn, Expr::value(l.ends_on + shift))
+            .filter(licence::Column::Id.eq(l.id))
+            .exec(&**w)
+            .await?;
         let reason = Some(format!("Заявление №{} зарегистрировано", app.id));
         super::licences::licence_transition_in(w, &l, LicenceEvent::Register, reason).await?;
     }
@@ -237,7 +248,6 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         .as_ref()
         .filter(|r| r.option == ConnectionOption::ItsFree)
     {
-        let today = w.at().with_timezone(&moscow()).date_naive();
         activate_its(w, app, req, today).await?;
     }
     if !sub.connected {

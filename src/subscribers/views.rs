@@ -177,7 +177,12 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                 "products" => (products_tab(user, products, product_contacts)),
                 "tariffs" => (table(&["Тариф", "Начало", "Окончание", "Зона", "Первичное", "Стоимость", "Состояние", "Действия"], licences.iter().map(|l| html! { tr {
                     td { (l.tariff_name) @if l.approved_in_reconciliation { br; small.muted { "одобрено в сверке" } } }
-                    td.nowrap { (date_ru(l.starts_on)) } td.nowrap { (date_ru(l.ends_on)) } td.num { (l.zone) }
+                    @if l.state == LicenceState::Pending {
+                        td.nowrap { "—" } td.nowrap { "—" }
+                    } @else {
+                        td.nowrap { (date_ru(l.starts_on)) } td.nowrap { (date_ru(l.ends_on)) }
+                    }
+                    td.num { (l.zone) }
                     td { (yes_no(l.is_primary)) } td.num { (l.cost.ru()) }
                     td { (l.state.title_ru()) }
                     td { (licence_actions(user, l)) }

@@ -94,6 +94,10 @@ pub enum LicenceRefusal {
     NotRevocable,
     #[error("у абонента есть лицензии, начинающиеся в будущем: сначала отзовите их")]
     FutureLicences,
+    #[error(
+        "лицензия ещё не зарегистрирована: она зарегистрируется или будет отозвана вместе с заявлением"
+    )]
+    AwaitingRegistration,
     #[error("роль не может выполнить это действие")]
     Role,
 }
@@ -105,6 +109,7 @@ impl LicenceRefusal {
             LicenceRefusal::ApprovedInReconciliation => "approved_in_reconciliation",
             LicenceRefusal::NotRevocable => "not_revocable",
             LicenceRefusal::FutureLicences => "future_licences_first",
+            LicenceRefusal::AwaitingRegistration => "awaiting_registration",
             LicenceRefusal::Role => "role",
         }
     }
@@ -160,6 +165,11 @@ pub fn decide(f: &LicenceFacts, event: LicenceEvent) -> Result<LicenceState, Den
         || !matches!(f.role, Role::Partner | Role::SalesCenter | Role::Operator)
     {
         return Err(LicenceRefusal::Role.into());
+    }
+    // A licence «В ожидании» follows its application (manual l.1343): registered at
+    // registration, revoked when the authority refuses — never by hand.
+    if f.state == LicenceState::Pending {
+        return Err(LicenceRefusal::AwaitingRegistration.into());
     }
     if event == LicenceEvent::Revoke {
         may_revoke(f.role, f.approved_in_reconciliation, f.revocable)?;
@@ -263,7 +273,12 @@ mod tests {
             vec![E::Resume]
         );
         assert!(available(&f(Registered, Role::IdentificationCenter, true, false)).is_empty());
-        assert!(available(&f(Pending, Role::Operator, true, false)) == vec![E::Revoke]);
+        // «В ожидании» follows its application: nothing by hand, whoever asks.
+        assert!(available(&f(Pending, Role::Operator, true, false)).is_empty());
+        assert_eq!(
+            decide(&f(Pending, Role::Partner, true, false), E::Revoke),
+            Err(Denied::Refusal(LicenceRefusal::AwaitingRegistration))
+        );
         for s in LicenceState::ALL {
             for e in available(&f(s, Role::Partner, true, false)) {
                 assert!(decide(&f(s, Role::Partner, true, false), e).is_ok());

@@ -198,3 +198,31 @@ async fn an_application_naming_a_known_product_keeps_that_product() {
     assert_eq!(products.len(), 1, "{products:?}");
     assert_eq!(products[0]["guid"], guid.as_str());
 }
+
+/// Manual l.1343: a waiting licence has no registration date and follows its
+/// application; its period runs from the registration.
+#[tokio::test]
+async fn a_waiting_licence_is_not_acted_on_by_hand_and_runs_from_registration() {
+    let app = TestApp::spawn().await;
+    let id = in_processing(&app, &sample_application(), json!({"option": "basic_1y"})).await;
+    let licence = card(&app, "4027291410").await["licences"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(&format!("/licences/{licence}/revoke"), json!({}), 409)
+        .await;
+    assert_eq!(p["refusal"], "awaiting_registration");
+
+    app.run_ca_processing().await;
+    app.advance(chrono::Duration::days(3));
+    app.as_("intake")
+        .post_ok(&format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    let l = card(&app, "4027291410").await["licences"][0].clone();
+    assert_eq!(l["state"], "registered");
+    assert_eq!(
+        (l["starts_on"].as_str(), l["ends_on"].as_str()),
+        (Some("2025-03-06"), Some("2026-03-06"))
+    );
+}
