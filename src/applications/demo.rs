@@ -241,7 +241,8 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     "application_form",
                     "identity_document",
                     "owner_photo",
-                    "signed_certificate",
+                    "contract",
+                    "transfer_act",
                 ] {
                     let pdf = format!("%PDF-1.4\n% demo {kind}\n%%EOF\n").into_bytes();
                     super::files::attach(st, p, app.id, kind, &format!("{kind}.pdf"), &pdf).await?;

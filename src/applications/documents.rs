@@ -1,5 +1,7 @@
-//! Document kinds of an application (§5) and the rule which are required to send it to
-//! processing. File storage is in `service::documents`.
+//! Document kinds of an application (§5) and the rules which are required to send it
+//! to processing and which may still be attached. File storage is in `files`.
+
+use crate::tariffs::connection::ConnectionOption;
 
 crate::code_enum! {
     pub enum DocumentKind {
@@ -60,29 +62,67 @@ impl DocumentKind {
         }
     }
 
-    /// Marked * on the Файлы tab: required to send to processing.
-    pub fn is_required(self) -> bool {
+    /// When the kind is required (manual §5, l.885–947; audit C9).
+    pub fn requirement(self) -> Requirement {
         use DocumentKind::*;
-        matches!(
-            self,
-            ApplicationForm | IdentityDocument | OwnerPhoto | SignedCertificate
-        )
+        match self {
+            ApplicationForm | IdentityDocument | OwnerPhoto => Requirement::Always,
+            // The manual exempts them only for the ITS tariff (and a certificate change
+            // without renewal).
+            Contract | TransferAct => Requirement::UnlessIts,
+            // The signed certificate follows its issuance: uploaded while the receipt is
+            // awaited or after registration, never demanded before processing.
+            SignedCertificate => Requirement::AfterIssuance,
+            _ => Requirement::No,
+        }
+    }
+
+    /// Whether a document of this kind may still be attached in `state`: until the
+    /// application is closed, and the signed certificate also after registration.
+    pub fn attachable_in(self, state: crate::applications::state::State) -> bool {
+        !state.is_final()
+            || (self == DocumentKind::SignedCertificate
+                && state == crate::applications::state::State::Registered)
     }
 }
 
-/// Accepted upload types: scans and photos.
-/// Required documents still missing before "В обработку". The contract and the transfer
-/// act are not among the required kinds, which already covers the manual's two
-/// exceptions (a certificate change without renewal, and the ITS tariff).
-pub fn missing_required(
-    present: &[DocumentKind],
-    certificate_requested: bool,
-) -> Vec<DocumentKind> {
+/// When a kind of document must be attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Before «В обработку», always.
+    Always,
+    /// Before «В обработку», unless the connection is by the ITS tariff.
+    UnlessIts,
+    /// After the certificate is issued (not a condition of processing).
+    AfterIssuance,
+    No,
+}
+
+impl Requirement {
+    /// The mark on the Файлы tab.
+    pub fn mark(self) -> Option<&'static str> {
+        match self {
+            Requirement::Always => Some(" *"),
+            Requirement::UnlessIts => Some(" * (кроме тарифа ИТС)"),
+            Requirement::AfterIssuance => Some(" (после выпуска сертификата)"),
+            Requirement::No => None,
+        }
+    }
+}
+
+/// Required documents still missing before «В обработку» with `option`.
+pub fn missing_required(present: &[DocumentKind], option: ConnectionOption) -> Vec<DocumentKind> {
+    let its = matches!(
+        option,
+        ConnectionOption::ItsFree | ConnectionOption::DeferredIts
+    );
     DocumentKind::ALL
         .into_iter()
-        .filter(|k| k.is_required())
-        // Without a certificate request there is no certificate to sign.
-        .filter(|k| certificate_requested || *k != DocumentKind::SignedCertificate)
+        .filter(|k| match k.requirement() {
+            Requirement::Always => true,
+            Requirement::UnlessIts => !its,
+            Requirement::AfterIssuance | Requirement::No => false,
+        })
         .filter(|k| !present.contains(k))
         .collect()
 }
@@ -99,30 +139,36 @@ mod tests {
         assert_eq!(DocumentKind::parse("passport"), None);
     }
 
+    /// Audit C9: the signed certificate follows issuance; the contract and the transfer
+    /// act are required except for the ITS tariff.
     #[test]
-    fn the_four_starred_documents_are_required() {
-        let missing = missing_required(
-            &[DocumentKind::ApplicationForm, DocumentKind::Contract],
-            true,
+    fn what_processing_requires_depends_on_the_tariff() {
+        use DocumentKind::*;
+        let present = [ApplicationForm, Contract];
+        assert_eq!(
+            missing_required(&present, ConnectionOption::Basic1y),
+            vec![IdentityDocument, OwnerPhoto, TransferAct]
         );
         assert_eq!(
-            missing,
-            vec![
-                DocumentKind::IdentityDocument,
-                DocumentKind::OwnerPhoto,
-                DocumentKind::SignedCertificate
-            ]
+            missing_required(&present, ConnectionOption::ItsFree),
+            vec![IdentityDocument, OwnerPhoto]
         );
-        assert_eq!(
+        assert!(
             missing_required(
-                &[
-                    DocumentKind::ApplicationForm,
-                    DocumentKind::IdentityDocument,
-                    DocumentKind::OwnerPhoto
-                ],
-                false
-            ),
-            vec![]
+                &[ApplicationForm, IdentityDocument, OwnerPhoto],
+                ConnectionOption::DeferredIts
+            )
+            .is_empty()
         );
+    }
+
+    #[test]
+    fn the_signed_certificate_may_follow_registration_and_nothing_else_may() {
+        use crate::applications::state::State;
+        assert!(DocumentKind::SignedCertificate.attachable_in(State::AwaitingReceipt));
+        assert!(DocumentKind::SignedCertificate.attachable_in(State::Registered));
+        assert!(!DocumentKind::SignedCertificate.attachable_in(State::Rejected));
+        assert!(!DocumentKind::Contract.attachable_in(State::Registered));
+        assert!(DocumentKind::Contract.attachable_in(State::InProcessing));
     }
 }

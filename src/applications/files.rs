@@ -46,7 +46,7 @@ pub async fn attach(
     let kind = DocumentKind::parse(kind)
         .ok_or_else(|| AppError::invalid("kind", "неизвестный вид документа"))?;
     let state = app.state;
-    if state.is_final() {
+    if !kind.attachable_in(state) {
         return Err(AppError::conflict(
             state.as_str(),
             "attach_document",

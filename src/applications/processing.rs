@@ -214,7 +214,7 @@ pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldErro
             "обязательные проверки реквизитов не пройдены",
         ));
     }
-    let missing = documents::missing_required(&f.attached, f.certificate_requested);
+    let missing = documents::missing_required(&f.attached, req.option);
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|k| k.title_ru()).collect();
         errors.push(FieldError::new(

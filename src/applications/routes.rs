@@ -418,9 +418,10 @@ async fn process_page(
     user.require(&[Role::Partner])?;
     let app = service::find(&st, Caller::User(&user), id).await?;
     let check = service::its_check(&st, &app).await?;
+    // The strictest case (a paid option); the ITS tariff is marked as the exception.
     let missing = super::documents::missing_required(
         &service::attached_kinds(&st.db, app.id).await?,
-        app.certificate_requested,
+        crate::tariffs::connection::ConnectionOption::Basic1y,
     );
     Ok(views::process(&user, &app, &check, &missing))
 }

@@ -487,7 +487,7 @@ fn files_tab(
                     @for k in DocumentKind::ALL.iter().filter(|k| k.group() == g) {
                         @let doc = by_kind.get(k.as_str());
                         tr {
-                            td { (k.title_ru()) @if k.is_required() { b.required { " *" } } }
+                            td { (k.title_ru()) @if let Some(mark) = k.requirement().mark() { b.required { (mark) } } }
                             td { @if let Some(d) = doc { a href={ "/applications/" (a.id) "/documents/" (k.as_str()) } { (d.file_name) } " " span.muted { "(" (d.size_bytes / 1024 + 1) " КБ)" } } @else { span.muted { "—" } } }
                             td.nowrap { (doc.map(|d| datetime_ru(d.uploaded_at)).unwrap_or_default()) }
                             @if can_upload {
@@ -628,7 +628,7 @@ pub fn process(
             }
             @if !a.checks_passed { div.flash.flash-error { "Обязательные проверки реквизитов не пройдены — отправка в обработку невозможна." } }
             @if !missing.is_empty() {
-                div.flash.flash-error { "Не прикреплены обязательные документы: " (missing.iter().map(|k| k.title_ru()).collect::<Vec<_>>().join(", ")) ". "
+                div.flash.flash-error { "Не прикреплены обязательные документы: " (missing.iter().map(|k| format!("{}{}", k.title_ru(), if k.requirement() == super::documents::Requirement::UnlessIts { " (кроме тарифа ИТС)" } else { "" })).collect::<Vec<_>>().join(", ")) ". "
                     a href={ "/applications/" (a.id) "?tab=files" } { "Перейти к файлам" } }
             }
             form.process method="post" action={ "/applications/" (a.id) "/process" } {

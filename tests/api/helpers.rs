@@ -536,13 +536,14 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Attaches the four required documents.
+    /// Attaches the documents «В обработку» requires of a paid connection.
     pub async fn attach_required(&self, login: &str, id: i64) {
         for kind in [
             "application_form",
             "identity_document",
             "owner_photo",
-            "signed_certificate",
+            "contract",
+            "transfer_act",
         ] {
             let r = self
                 .attach(login, id, kind, &format!("{kind}.pdf"), pdf(kind))

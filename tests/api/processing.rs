@@ -226,3 +226,81 @@ async fn a_waiting_licence_is_not_acted_on_by_hand_and_runs_from_registration() 
         (Some("2025-03-06"), Some("2026-03-06"))
     );
 }
+
+/// Audit C9: the signed certificate follows its issuance — not demanded before
+/// processing, attachable while the receipt is awaited and after registration; the
+/// contract and the transfer act are required except for the ITS tariff.
+#[tokio::test]
+async fn documents_come_in_the_order_the_manual_uses() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    for kind in ["application_form", "identity_document", "owner_photo"] {
+        let r = app.attach("p-klg-1", id, kind, "scan.pdf", pdf(kind)).await;
+        assert_eq!(r.status(), 200);
+    }
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(
+            &format!("/applications/{id}/process"),
+            json!({"option": "basic_1y"}),
+            422,
+        )
+        .await;
+    let documents = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "documents")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(documents, "не прикреплены: Договор, Акт приема-передачи");
+    // The ITS tariff needs neither.
+    let a = app
+        .as_("p-klg-1")
+        .post_ok(
+            &format!("/applications/{id}/process"),
+            json!({"option": "deferred_its"}),
+        )
+        .await;
+    assert_eq!(a["state"], "in_processing");
+
+    app.run_ca_processing().await;
+    let signed = || {
+        app.attach(
+            "p-klg-1",
+            id,
+            "signed_certificate",
+            "cert.pdf",
+            pdf("signed"),
+        )
+    };
+    assert_eq!(signed().await.status(), 200, "while the receipt is awaited");
+    app.as_("intake")
+        .post_ok(&format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    assert_eq!(signed().await.status(), 200, "after registration");
+    let closed = app
+        .attach("p-klg-1", id, "contract", "contract.pdf", pdf("contract"))
+        .await;
+    assert_eq!(problem(closed, 409).await["current_state"], "registered");
+}
+
+/// Audit C21: the invitation says what happens after ten working days — identification
+/// fails; it is not «rejected».
+#[tokio::test]
+async fn the_identification_invitation_says_identification_fails_after_ten_working_days() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.as_("p-klg-1")
+        .post_ok(
+            &format!("/applications/{id}/delegate-identification"),
+            json!({}),
+        )
+        .await;
+    let mail = app.outbox().await;
+    let body = &mail.last().unwrap().body;
+    assert!(body.contains("«Идентификация не пройдена»"), "{body}");
+    assert!(!body.contains("отклонено"), "{body}");
+}

@@ -60,7 +60,8 @@ async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
         "application_form",
         "identity_document",
         "owner_photo",
-        "signed_certificate",
+        "contract",
+        "transfer_act",
     ] {
         app.attach("p-msk-1", id, kind, "scan.pdf", pdf(kind)).await;
     }

@@ -355,7 +355,8 @@ async fn a_subscriber_with_future_licences_is_blocked_only_after_revoking_them()
         next.id = NotSet;
         next.starts_on = sea_orm::ActiveValue::Set("2026-03-03".parse().unwrap());
         next.ends_on = sea_orm::ActiveValue::Set("2027-03-03".parse().unwrap());
-        next.state = sea_orm::ActiveValue::Set(registrar::tariffs::licence::LicenceState::Registered);
+        next.state =
+            sea_orm::ActiveValue::Set(registrar::tariffs::licence::LicenceState::Registered);
         next.insert(&app.state.db).await.unwrap().id
     };
     let token = app.token("p-klg-1").await;
