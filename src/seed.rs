@@ -102,6 +102,13 @@ pub struct LocalityFx {
 pub struct RegionFx {
     pub code: String,
     pub name: String,
+    /// 1, 2 or 3; regions listed without one are in zone 1.
+    #[serde(default = "zone_one")]
+    pub tariff_zone: i16,
+}
+
+fn zone_one() -> i16 {
+    1
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,6 +341,16 @@ pub async fn apply(
             "пользователи из фикстур создаются только с --demo",
         ));
     }
+    if let Some(r) = fx
+        .regions
+        .iter()
+        .find(|r| !(1..=3).contains(&r.tariff_zone))
+    {
+        return Err(AppError::invalid(
+            format!("regions[{}].tariff_zone", r.code),
+            "зона от 1 до 3",
+        ));
+    }
     let mut w = Write::begin(db, Actor::system("seed"), now).await?;
     let mut reports = Vec::new();
 
@@ -350,6 +367,7 @@ pub async fn apply(
                         region::ActiveModel {
                             code: Set(r.code.clone()),
                             name: Set(r.name.clone()),
+                            tariff_zone: Set(r.tariff_zone),
                         },
                     )
                 })

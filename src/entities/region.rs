@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub code: String,
     pub name: String,
+    /// The tariff zone (1, 2 or 3) licences of subscribers in this region are priced in.
+    pub tariff_zone: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

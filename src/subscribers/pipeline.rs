@@ -4,7 +4,8 @@
 //! authority issues the owner's certificate it appears on the card
 //! ([`certificate_issued`]); at registration the licences are registered and the
 //! subscriber connected ([`register`]); a refusal revokes what was prepared
-//! ([`refused`]). Licences are priced from the catalog for the partner's zone.
+//! ([`refused`]). Licences are priced from the catalog in the zone of the subscriber's
+//! region (the partner's zone only when the region has none).
 
 use chrono::{DateTime, Months, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -110,10 +111,11 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         .transpose()?;
     let (sub, new) = subscriber_for(w, app, &partner).await?;
     let product = product_for(w, &sub, app).await?;
+    let zone = zone_of(w, &sub, &partner).await?;
     let today = now.with_timezone(&moscow()).date_naive();
     if let Some(req) = &req {
         let code = tariff_code(req, app.legal_form == "sole_trader");
-        let t = catalog_row(w, code, partner.tariff_zone, today).await?;
+        let t = catalog_row(w, code, zone, today).await?;
         add_licence(
             w,
             &sub,
@@ -128,10 +130,21 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
     }
     if app.cryptopro_licence {
         // An extension of the certificate, never a primary connection (manual l.2328).
-        let t = catalog_row(w, "cryptopro", partner.tariff_zone, today).await?;
+        let t = catalog_row(w, "cryptopro", zone, today).await?;
         add_licence(w, &sub, Some(product.id), &t, false, None, app.id, now).await?;
     }
     Ok(())
+}
+
+/// The tariff zone a subscriber's licences are priced in: its region's (domain.md), the
+/// partner's only when the region has none on record.
+async fn zone_of(w: &Write, sub: &subscriber::Model, partner: &partner::Model) -> AppResult<i16> {
+    Ok(
+        crate::entities::region::Entity::find_by_id(sub.region_code.clone())
+            .one(&**w)
+            .await?
+            .map_or(partner.tariff_zone, |r| r.tariff_zone),
+    )
 }
 
 /// The product account the application is about: the one its GUID names (a renewal or

@@ -304,3 +304,28 @@ async fn the_identification_invitation_says_identification_fails_after_ten_worki
     assert!(body.contains("«Идентификация не пройдена»"), "{body}");
     assert!(!body.contains("отклонено"), "{body}");
 }
+
+/// Domain.md «Tariff zone» (audit C16): a licence takes the zone of the subscriber's
+/// region; the partner's zone is only a default. p-klg-2 is a zone-3 partner in Kaluga,
+/// a zone-2 region: its client's licence is priced in zone 2.
+#[tokio::test]
+async fn a_licence_takes_the_zone_of_the_subscribers_region() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["partner_code"] = json!("p-klg-2");
+    let id = app.submit(&doc).await;
+    app.attach_required("p-klg-2", id).await;
+    app.as_("p-klg-2")
+        .post_ok(
+            &format!("/applications/{id}/process"),
+            json!({"option": "basic_1y"}),
+        )
+        .await;
+    let partner = app.as_("p-klg-2");
+    let list = partner.get_ok("/subscribers?q=4027291410").await;
+    let c = partner
+        .get_ok(&format!("/subscribers/{}", list["items"][0]["id"]))
+        .await;
+    assert_eq!(c["licences"][0]["zone"], 2);
+    assert_eq!(c["licences"][0]["cost"], "4900.00");
+}
