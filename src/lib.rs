@@ -21,6 +21,7 @@ pub mod extract;
 pub mod jobs;
 pub mod labels;
 pub mod money;
+pub mod next_action;
 pub mod notify;
 pub mod openapi;
 pub mod organisation;

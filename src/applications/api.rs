@@ -105,8 +105,13 @@ async fn partner_code(st: &AppState, id: Option<i32>) -> AppResult<Option<String
     })
 }
 
-fn summary(a: &application::Model, partner_code: Option<String>) -> Value {
+fn summary(
+    a: &application::Model,
+    partner_code: Option<String>,
+    next: Option<&crate::next_action::NextAction>,
+) -> Value {
     json!({
+        "next_action": next,
         "id": a.id, "state": a.state, "version": a.version, "partner_code": partner_code,
         "inn": a.inn, "kpp": a.kpp, "short_name": a.short_name, "registration_number": a.registration_number,
         "its_login": a.its_login, "received_at": a.received_at, "confirmed_at": a.confirmed_at,
@@ -119,7 +124,8 @@ fn summary(a: &application::Model, partner_code: Option<String>) -> Value {
 /// # Errors
 /// Database errors.
 pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
-    let mut v = summary(a, partner_code(st, a.partner_id).await?);
+    let next = service::next_actions(st, std::slice::from_ref(a)).await?;
+    let mut v = summary(a, partner_code(st, a.partner_id).await?, next.get(&a.id));
     let stated = service::stated(a)?;
     let documents: Vec<DocumentView> = files::list(st, a)
         .await?
@@ -286,10 +292,12 @@ async fn list(
             .map(|p| (p.id, p.code))
             .collect()
     };
+    let next = service::next_actions(&st, &page.items).await?;
     for a in &page.items {
         items.push(summary(
             a,
             a.partner_id.and_then(|id| codes.get(&id).cloned()),
+            next.get(&a.id),
         ));
     }
     Ok(Json(json!({

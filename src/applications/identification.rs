@@ -1,12 +1,46 @@
-//! §6: when a delegated identification runs out — 10 working days by the production
-//! calendar, at the same Moscow time of day as the delegation.
+//! The deadlines of an application: §6, when a delegated identification runs out — 10
+//! working days by the production calendar, at the same Moscow time of day as the
+//! delegation; §2, the 30-day rule; and which of them comes next.
 
 use chrono::{DateTime, NaiveTime, Utc};
 
 use crate::calendar::ProductionCalendar;
 use crate::clock::moscow;
+use crate::next_action::{NextAction, NextKind, earliest};
 
 pub const WORKING_DAYS: u32 = 10;
+/// §2: an application not sent to processing within 30 calendar days of its reception
+/// is rejected automatically.
+pub const AUTO_REJECT_DAYS: i64 = 30;
+
+/// When the 30-day rule rejects an application received at `received_at`.
+pub fn auto_reject_at(received_at: DateTime<Utc>) -> DateTime<Utc> {
+    received_at + chrono::Duration::days(AUTO_REJECT_DAYS)
+}
+
+/// The next automatic action on an application in `state`: the 30-day rejection before
+/// processing, or the failed identification when that comes first.
+pub fn next_action(
+    state: crate::applications::state::State,
+    received_at: DateTime<Utc>,
+    identification_deadline: Option<DateTime<Utc>>,
+) -> Option<NextAction> {
+    use crate::applications::state::State;
+    if !state.is_before_processing() {
+        return None;
+    }
+    let reject = Some(NextAction {
+        kind: NextKind::AutoReject,
+        at: auto_reject_at(received_at),
+    });
+    let no_show = identification_deadline
+        .filter(|_| state == State::Identification)
+        .map(|at| NextAction {
+            kind: NextKind::IdentificationFails,
+            at,
+        });
+    earliest(reject, no_show)
+}
 
 /// When a delegation made at `delegated_at` runs out: the same time of day, 10 working
 /// days later by the production calendar (Moscow dates).

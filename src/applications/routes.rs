@@ -152,6 +152,7 @@ async fn registry_page(
             }
         }
     }
+    let next = service::next_actions(&st, &page.items).await?;
     let partners = partner::Entity::find()
         .filter(user.scope.partners())
         .order_by_asc(partner::Column::Code)
@@ -169,6 +170,7 @@ async fn registry_page(
             partners,
             deadlines,
             owners,
+            next,
         },
     ))
 }
@@ -238,6 +240,10 @@ async fn detail_page(
             people,
             identification_deadline,
             stated: service::stated(&app)?,
+            next: service::next_actions(&st, std::slice::from_ref(&app))
+                .await?
+                .get(&app.id)
+                .copied(),
         },
     ))
 }

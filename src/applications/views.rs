@@ -32,6 +32,8 @@ pub struct RegistryModel {
     pub deadlines: HashMap<i64, chrono::DateTime<chrono::Utc>>,
     /// For the identification center: the certificate owner who comes, by application.
     pub owners: HashMap<i64, String>,
+    /// The next automatic action on each row, by application.
+    pub next: HashMap<i64, crate::next_action::NextAction>,
 }
 
 pub fn state_badge(s: State) -> Markup {
@@ -106,11 +108,13 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                             th { "Делегировано" }
                             th { "Срок явки" }
                         } @else {
-                        th { "Рег. номер" }
+                        // Unclaimed applications have no registration number yet.
+                        @if m.folder != Folder::Distribution { th { "Рег. номер" } }
                         th { "Логин" }
                         th { (sort_link("Дата приёма", if m.sort == Sort::NewestFirst { Sort::OldestFirst } else { Sort::NewestFirst })) }
                         th { "Дата подтверждения" }
                         th { "Проверка" }
+                        th { "Автоматически" }
                         }
                         @if show_partner { th { "Партнер" } }
                         @if assign { th { "Назначить" } }
@@ -181,11 +185,12 @@ fn registry_row(
                 td.nowrap { (a.delegated_at.map(datetime_ru).unwrap_or_default()) }
                 td.nowrap { (m.deadlines.get(&a.id).copied().map(datetime_ru).unwrap_or_else(|| "—".to_owned())) }
             } @else {
-            td { (a.registration_number.as_deref().unwrap_or("")) }
+            @if m.folder != Folder::Distribution { td { (a.registration_number.as_deref().unwrap_or("")) } }
             td.nowrap { (a.its_login.as_deref().unwrap_or("")) }
             td.nowrap { (datetime_ru(a.received_at)) }
             td.nowrap { (a.confirmed_at.map(datetime_ru).unwrap_or_default()) }
             td { (checks_badge(a.checks_passed)) }
+            td.small { @if let Some(n) = m.next.get(&a.id) { (next_short(n.kind)) br; span.nowrap { (datetime_ru(n.at)) } } }
             }
             @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
             @if assign {
@@ -229,6 +234,16 @@ fn processing_actions(user: &CurrentUser, a: &application::Model, back: &str) ->
                 button.danger type="submit" { "Отказать в выпуске" }
             }
         }
+    }
+}
+
+/// A coming automatic action in a registry cell.
+fn next_short(kind: crate::next_action::NextKind) -> &'static str {
+    use crate::next_action::NextKind;
+    match kind {
+        NextKind::AutoReject => "отклонение",
+        NextKind::IdentificationFails => "неявка",
+        NextKind::DeferredItsBlock => "блокировка",
     }
 }
 
@@ -286,6 +301,8 @@ pub struct DetailModel<'a> {
     pub identification_deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// The owner, directions and checks the application states.
     pub stated: Stated,
+    /// What the product does by itself next, and when.
+    pub next: Option<crate::next_action::NextAction>,
 }
 
 fn version_field(app: &application::Model) -> Markup {
@@ -379,6 +396,7 @@ pub fn detail(user: &CurrentUser, m: &DetailModel) -> Markup {
                 @if let Some(p) = &m.partner { span { "Партнер: " (p.name) } }
                 @if let Some(c) = &m.center { span { "Центр идентификации: " (c.office_name) } }
                 @if let Some(d) = m.identification_deadline { span { "Срок явки на идентификацию: до " b { (datetime_ru(d)) } } }
+                @if let Some(n) = m.next { span.next-action { (n.kind.title_ru()) ": " b { (datetime_ru(n.at)) } } }
             }
             @if let Some(r) = &a.reject_reason { div.flash.flash-error { "Причина отклонения: " (r) } }
             @if m.state == State::IdentificationFailed {

@@ -13,7 +13,7 @@ use crate::entities::application;
 use crate::error::AppError;
 
 pub const NAME: &str = "auto_reject";
-pub const DAYS: i64 = 30;
+pub const DAYS: i64 = crate::applications::identification::AUTO_REJECT_DAYS;
 const CHUNK: u64 = 1000;
 
 /// The rule: due once 30 days have passed since reception, in any state before processing.

@@ -2,7 +2,7 @@
 //! уровня ПРОФ» is blocked one month after connection if no PROF subscription was
 //! registered for it meanwhile.
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use super::JobReport;
@@ -20,9 +20,7 @@ pub const REASON: &str =
 
 /// The rule: due a month after the licence started.
 pub fn is_due(starts_on: NaiveDate, today: NaiveDate) -> bool {
-    starts_on
-        .checked_add_months(Months::new(1))
-        .is_some_and(|d| d <= today)
+    crate::tariffs::licence::deferred_its_block_on(starts_on).is_some_and(|d| d <= today)
 }
 
 /// # Errors

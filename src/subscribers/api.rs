@@ -103,6 +103,7 @@ async fn show(
     v["licences"] = card.licences.iter().map(licence_json).collect();
     let states: Vec<&str> = card.licences.iter().map(|l| l.state.as_str()).collect();
     v["status"] = json!(service::Status::of(s.connected, &states).as_str());
+    v["next_action"] = json!(service::next_action(&card.licences));
     v["product_contacts"] = card
         .product_contacts
         .iter()

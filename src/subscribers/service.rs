@@ -239,3 +239,24 @@ pub async fn statuses(
         })
         .collect())
 }
+
+/// The next automatic action on a subscriber: the deferred-ITS block of a registered
+/// deferred connection (the job checks the PROF subscription on that day).
+pub fn next_action(licences: &[licence::Model]) -> Option<crate::next_action::NextAction> {
+    use crate::next_action::{NextAction, NextKind};
+    licences
+        .iter()
+        .filter(|l| l.connection_option.as_deref() == Some("deferred_its"))
+        .filter(|l| l.state == LicenceState::Registered)
+        .filter_map(|l| crate::tariffs::licence::deferred_its_block_on(l.starts_on))
+        .min()
+        .and_then(|day| {
+            day.and_hms_opt(0, 0, 0)?
+                .and_local_timezone(crate::clock::moscow())
+                .single()
+        })
+        .map(|at| NextAction {
+            kind: NextKind::DeferredItsBlock,
+            at: at.to_utc(),
+        })
+}

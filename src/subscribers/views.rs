@@ -167,6 +167,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                 (status_badge(status))
                 span { "ИНН " b { (s.inn) } @if let Some(k) = &s.kpp { " · КПП " b { (k) } } }
                 @if s.paid_basis_only { span.badge.badge-warn { "Повторное подключение только на платной основе" } }
+                @if let Some(n) = super::service::next_action(licences) { span.next-action { (n.kind.title_ru()) ": " b { (datetime_ru(n.at)) } } }
             }
             nav.tabs {
                 @for (key, label) in tabs {

@@ -185,6 +185,12 @@ pub fn available(f: &LicenceFacts) -> Vec<LicenceEvent> {
         .collect()
 }
 
+/// §2.1.2: the day a deferred-ITS connection that started on `starts_on` is blocked
+/// unless a PROF subscription was registered meanwhile — one calendar month later.
+pub fn deferred_its_block_on(starts_on: NaiveDate) -> Option<NaiveDate> {
+    starts_on.checked_add_months(chrono::Months::new(1))
+}
+
 /// A licence as the blocking rule sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct LicenceTerm {

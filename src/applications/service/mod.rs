@@ -9,7 +9,9 @@ mod queries;
 mod transitions;
 
 pub use intake::{Submission, intake_response, submit};
-pub use queries::{Stated, attached_kinds, checks_of, history, its_check, ranked_centers, stated};
+pub use queries::{
+    Stated, attached_kinds, checks_of, history, its_check, next_actions, ranked_centers, stated,
+};
 pub use transitions::{Batch, Transition, claim_by_requisites, fire, issue, transition_in};
 
 use chrono::{DateTime, Utc};

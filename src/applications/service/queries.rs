@@ -14,6 +14,7 @@ use crate::entities::{
     its_subscription, locality, partner,
 };
 use crate::error::AppResult;
+use crate::next_action::NextAction;
 use crate::organisation::{Direction, Owner, stored};
 
 /// The identification centers of the application's region, nearest to its actual
@@ -176,4 +177,45 @@ pub(super) async fn process_facts(
         now: st.clock.now(),
         today: st.clock.today(),
     })
+}
+
+/// The next automatic action on each of `apps` (one calendar load for the page).
+///
+/// # Errors
+/// Database errors.
+pub async fn next_actions(
+    st: &AppState,
+    apps: &[application::Model],
+) -> AppResult<std::collections::HashMap<i64, NextAction>> {
+    use crate::applications::identification::{deadline, next_action};
+    use crate::applications::state::State;
+    let delegated: Vec<chrono::NaiveDate> = apps
+        .iter()
+        .filter(|a| a.state == State::Identification)
+        .filter_map(|a| a.delegated_at)
+        .map(|t| t.with_timezone(&crate::clock::moscow()).date_naive())
+        .collect();
+    let cal = match (delegated.iter().min(), delegated.iter().max()) {
+        (Some(first), Some(last)) => Some(
+            crate::calendar::ProductionCalendar::load(
+                &st.db,
+                *first,
+                *last + chrono::Duration::days(60),
+            )
+            .await?,
+        ),
+        _ => None,
+    };
+    Ok(apps
+        .iter()
+        .filter_map(|a| {
+            let due = match (&cal, a.delegated_at) {
+                (Some(cal), Some(at)) if a.state == State::Identification => {
+                    Some(deadline(at, cal))
+                }
+                _ => None,
+            };
+            next_action(a.state, a.received_at, due).map(|n| (a.id, n))
+        })
+        .collect())
 }
