@@ -160,6 +160,9 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
         (2, Some("p-msk-3"), "accepted"),
         (4, Some("p-klg-2"), "accepted"),
         (3, Some("p-klg-3"), "accepted"),
+        // Every folder of p-klg-1 has rows, and the Moscow centers have a queue too.
+        (4, Some("p-klg-1"), "failed"),
+        (2, Some("p-msk-1"), "identification"),
         (1, None, "submitted"),
         (6, None, "submitted"),
         (0, None, "submitted"),
