@@ -198,6 +198,9 @@ pub struct ProcessFacts {
     /// §4: a paid licence of this organisation was revoked, so it reconnects only on a
     /// paid basis.
     pub paid_basis_only: bool,
+    /// The connection priced by the calculator's rules (`pricing::quote`), or the rule
+    /// that refuses it, named by the request's field.
+    pub priced: Result<(), (&'static str, String)>,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
 }
@@ -246,10 +249,30 @@ pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldErro
             "платная лицензия абонента была отозвана: повторное подключение только на платной основе",
         ));
     }
+    // The tariff's own rules (Бонус, Верное решение, special offers, Основной для ИП) are
+    // the calculator's: one pricing path.
+    if let Err((field, message)) = &f.priced
+        && !errors.iter().any(|e| e.field == *field)
+    {
+        errors.push(FieldError::new(*field, message.clone()));
+    }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// The request's field a pricing refusal is about.
+pub fn field_of(quote_field: &str) -> &'static str {
+    match quote_field {
+        "special_offer_number" | "special_offer_registered_on" | "region_code" | "date" => {
+            "flags.special_offer_code"
+        }
+        "bonus_held" | "previous_bonus_ended" | "current_subscribers" => "flags.bonus",
+        "previously_connected" | "fns_directions" | "in_group" => "flags.right_choice",
+        "legal_form" => "flags.basic_sole_trader",
+        _ => "option",
     }
 }
 
@@ -392,6 +415,7 @@ mod tests {
             inn: "4027291410".into(),
             permit: None,
             paid_basis_only: false,
+            priced: Ok(()),
             now: "2025-03-03T07:00:00Z".parse().unwrap(),
             today: today(),
         }

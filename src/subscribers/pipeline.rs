@@ -17,7 +17,7 @@ use crate::audit::{Change, Write};
 use crate::clock::moscow;
 use crate::entities::{application, licence, partner, product_account, subscriber, tariff};
 use crate::error::{AppError, AppResult};
-use crate::tariffs::connection::{ConnectionOption, ProcessRequest, tariff_code};
+use crate::tariffs::connection::{ConnectionOption, ProcessRequest};
 use crate::tariffs::licence::{LicenceEvent, LicenceState};
 
 async fn catalog_row(
@@ -114,8 +114,7 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
     let zone = zone_of(w, &sub, &partner).await?;
     let today = now.with_timezone(&moscow()).date_naive();
     if let Some(req) = &req {
-        let code = tariff_code(req, app.legal_form == "sole_trader");
-        let t = catalog_row(w, code, zone, today).await?;
+        let t = priced(w, app, req, &partner, zone, !new, today).await?;
         add_licence(
             w,
             &sub,
@@ -134,6 +133,62 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         add_licence(w, &sub, Some(product.id), &t, false, None, app.id, now).await?;
     }
     Ok(())
+}
+
+/// The licence «В обработку» connects, priced by `pricing::quote` exactly as the guard
+/// and the calculator price it: the catalog row's terms with the quote's item, name, cost
+/// and share (a special offer is its own item, priced from its own table).
+async fn priced(
+    w: &Write,
+    app: &application::Model,
+    req: &ProcessRequest,
+    partner: &partner::Model,
+    zone: i16,
+    known_subscriber: bool,
+    today: chrono::NaiveDate,
+) -> AppResult<tariff::Model> {
+    use crate::entities::special_offer_permit;
+    let permit = match req.flags.special_offer_code.as_deref() {
+        Some(number) if !number.trim().is_empty() => {
+            crate::tariffs::permits::find(&**w, Some(partner.sales_center_id), number).await?
+        }
+        _ => None::<special_offer_permit::Model>,
+    };
+    let directions: Vec<crate::organisation::Direction> =
+        crate::organisation::stored("directions", &app.directions)?;
+    let input = crate::tariffs::service::ProcessingInput {
+        req,
+        partner_id: partner.id,
+        region_code: &app.region_code,
+        legal_form: &app.legal_form,
+        zone,
+        known_subscriber,
+        fns_directions: u32::try_from(
+            directions
+                .iter()
+                .filter(|d| d.authority == crate::organisation::Authority::Fns)
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        permit: permit.as_ref(),
+        today,
+    };
+    let quote = crate::tariffs::service::processing_quote(&**w, &input)
+        .await?
+        .map_err(|r| AppError::invalid(r.field, r.message))?;
+    // The terms (period, kind, revocability) are the catalog's; a special offer runs 12
+    // months and is revocable like the licence it stands in for.
+    let mut t = match catalog_row(w, &quote.item, zone, today).await {
+        Ok(t) => t,
+        Err(_) => catalog_row(w, "paid_licence", zone, today).await?,
+    };
+    t.code = quote.item.clone();
+    t.name = quote.name.clone();
+    t.primary_price = quote.total;
+    t.renewal_price = quote.total;
+    t.sales_center_share = quote.sales_center_share;
+    t.renewal_sales_center_share = quote.sales_center_share;
+    Ok(t)
 }
 
 /// The tariff zone a subscriber's licences are priced in: its region's (domain.md), the

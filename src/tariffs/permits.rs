@@ -66,7 +66,7 @@ pub async fn register(
         ));
     }
     crate::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
-    if find(st, Some(sales_center_id), number).await?.is_some() {
+    if find(&st.db, Some(sales_center_id), number).await?.is_some() {
         return Err(AppError::invalid(
             "number",
             "такой номер уже зарегистрирован",
@@ -98,8 +98,8 @@ pub async fn register(
 ///
 /// # Errors
 /// Database errors.
-pub async fn find(
-    st: &AppState,
+pub async fn find<C: sea_orm::ConnectionTrait>(
+    db: &C,
     sales_center_id: Option<i32>,
     number: &str,
 ) -> AppResult<Option<special_offer_permit::Model>> {
@@ -108,7 +108,7 @@ pub async fn find(
     if let Some(sc) = sales_center_id {
         q = q.filter(special_offer_permit::Column::SalesCenterId.eq(sc));
     }
-    Ok(q.one(&st.db).await?)
+    Ok(q.one(db).await?)
 }
 
 /// The sales center whose permits a caller uses: its own, or its partner's center;

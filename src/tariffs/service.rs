@@ -24,7 +24,7 @@ pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> App
         .filter(|n| !n.trim().is_empty())
     {
         let center = super::permits::center_of(&user.scope);
-        let permit = super::permits::find(st, center, &number)
+        let permit = super::permits::find(&st.db, center, &number)
             .await?
             .ok_or_else(|| {
                 AppError::invalid(
@@ -127,4 +127,95 @@ pub async fn own_zone(st: &AppState, user: &CurrentUser) -> AppResult<Option<i16
         }
         _ => None,
     })
+}
+
+/// What «В обработку» is priced on, besides the request.
+#[derive(Debug, Clone)]
+pub struct ProcessingInput<'a> {
+    pub req: &'a super::connection::ProcessRequest,
+    pub partner_id: i32,
+    pub region_code: &'a str,
+    pub legal_form: &'a str,
+    /// The zone of the subscriber's region.
+    pub zone: i16,
+    /// The organisation is already a subscriber (a renewal; Верное решение is refused).
+    pub known_subscriber: bool,
+    /// ФНС directions the application names.
+    pub fns_directions: u32,
+    /// The permit the special-offer number names, when one was given and found.
+    pub permit: Option<&'a crate::entities::special_offer_permit::Model>,
+    pub today: chrono::NaiveDate,
+}
+
+/// The catalog item «В обработку» connects: the permit's special offer, the УП
+/// additional licence for an authorized representative's client, or the option's tariff.
+pub fn processing_item(input: &ProcessingInput<'_>) -> String {
+    if let Some(p) = input.permit {
+        return p.offer_code.clone();
+    }
+    if input.req.flags.authorized_representative && !input.req.flags.bonus {
+        return "up_additional".to_owned();
+    }
+    super::connection::tariff_code(input.req, input.legal_form == "sole_trader").to_owned()
+}
+
+/// Prices a connection by the same `pricing::quote` the calculator uses, so the licence
+/// always costs what the quote says (one pricing path); the refusal names the rule.
+///
+/// # Errors
+/// Database errors (the outer result); the pricing rule's refusal (the inner one).
+pub async fn processing_quote<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    input: &ProcessingInput<'_>,
+) -> Result<Result<Quote, pricing::Refusal>, sea_orm::DbErr> {
+    let item = processing_item(input);
+    let mut q = QuoteRequest {
+        item: item.clone(),
+        date: input.today,
+        zone: Some(input.zone),
+        // Верное решение is only ever a primary connection (audit C8): for a known
+        // organisation it is refused as «previously connected», not sold as a renewal.
+        primary: !input.known_subscriber || item == "right_choice",
+        organisations: 1,
+        apply_promotions: false,
+        region_code: Some(input.region_code.to_owned()),
+        legal_form: Some(input.legal_form.to_owned()),
+        previously_connected: input.known_subscriber,
+        fns_directions: Some(input.fns_directions),
+        in_group: input.req.flags.group_head_inn.is_some(),
+        special_offer_registered_on: input.permit.map(|p| {
+            p.registered_at
+                .with_timezone(&crate::clock::moscow())
+                .date_naive()
+        }),
+        ..Default::default()
+    };
+    if item == "bonus" {
+        let subscribers = subscriber::Entity::find()
+            .filter(subscriber::Column::PartnerId.eq(input.partner_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.id);
+        let licences = licence::Entity::find()
+            .filter(licence::Column::SubscriberId.is_in(subscribers))
+            .filter(licence::Column::State.ne(LicenceState::Revoked.as_str()))
+            .all(db)
+            .await?;
+        let facts = bonus::facts(&licences, input.today);
+        q.bonus_held = facts.held;
+        q.previous_bonus_ended = Some(facts.previous_ended);
+        q.current_subscribers = Some(facts.current_subscribers);
+    }
+    let tariffs = tariff::Entity::find().all(db).await?;
+    let offers = special_offer::Entity::find().all(db).await?;
+    let promotions = promotion::Entity::find().all(db).await?;
+    Ok(pricing::quote(
+        &q,
+        &Catalog {
+            tariffs: &tariffs,
+            special_offers: &offers,
+            promotions: &promotions,
+        },
+    ))
 }

@@ -329,3 +329,104 @@ async fn a_licence_takes_the_zone_of_the_subscribers_region() {
     assert_eq!(c["licences"][0]["zone"], 2);
     assert_eq!(c["licences"][0]["cost"], "4900.00");
 }
+
+/// Audit B4/C6: a client of an authorized representative (УП) gets «Дополнительная
+/// лицензия для клиентов УП», priced as the calculator prices it.
+#[tokio::test]
+async fn an_authorized_representatives_client_gets_the_up_licence() {
+    let app = TestApp::spawn().await;
+    in_processing(
+        &app,
+        &sample_application(),
+        json!({"option": "basic_1y", "flags": {"authorized_representative": true}}),
+    )
+    .await;
+    let l = card(&app, "4027291410").await["licences"][0].clone();
+    assert_eq!(l["tariff_code"], "up_additional");
+    let quote = app
+        .as_("p-klg-1")
+        .send(
+            reqwest::Method::POST,
+            "/pricing/quote",
+            Some(json!({"item": "up_additional", "date": "2025-03-03", "zone": 2})),
+        )
+        .await;
+    let quote: Value = quote.json().await.unwrap();
+    assert_eq!(l["cost"], quote["total"], "one pricing path");
+}
+
+/// Audit B4/C8: Верное решение only for an organisation never connected, with exactly
+/// one ФНС direction — the refusal names the rule.
+#[tokio::test]
+async fn right_choice_is_refused_to_a_connected_organisation_and_to_two_fns_directions() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["directions"] = json!([
+        { "authority": "fns", "code": "4027", "kpp": "402701001" },
+        { "authority": "fns", "code": "4028", "kpp": "402701001" }
+    ]);
+    let id = app.submit(&doc).await;
+    app.attach_required("p-klg-1", id).await;
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(
+            &format!("/applications/{id}/process"),
+            json!({"option": "basic_1y", "flags": {"right_choice": true}}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "flags.right_choice", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ровно одно направление ФНС")
+    );
+
+    // Already connected: refused whatever the directions.
+    app.registered_subscriber().await;
+    let id = app.submit(&sample_application()).await;
+    app.attach_required("p-klg-1", id).await;
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(
+            &format!("/applications/{id}/process"),
+            json!({"option": "basic_1y", "flags": {"right_choice": true}}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "flags.right_choice", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ещё не были подключены")
+    );
+}
+
+/// Audit B4/C8: one live bonus licence per partner.
+#[tokio::test]
+async fn a_partner_holds_one_live_bonus() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.register_submitted(id, json!({"option": "basic_1y", "flags": {"bonus": true}}))
+        .await;
+    assert_eq!(
+        card(&app, "4027291410").await["licences"][0]["tariff_code"],
+        "bonus"
+    );
+    let mut doc = sample_application();
+    doc["inn"] = json!("7707083893");
+    doc["kpp"] = json!("770701001");
+    let second = app.submit(&doc).await;
+    app.attach_required("p-klg-1", second).await;
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(
+            &format!("/applications/{second}/process"),
+            json!({"option": "basic_1y", "flags": {"bonus": true}}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "flags.bonus", "{p}");
+}

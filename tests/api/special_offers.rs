@@ -115,6 +115,14 @@ async fn a_permit_is_usable_one_day_after_the_sales_center_registered_it() {
         .act("p-msk-1", &format!("/applications/{id}/process"), process)
         .await;
     assert_eq!(a["state"], "in_processing");
+    // Audit B4/C4: billed at the offer's price, not the standard 4 900 ₽.
+    let partner_api = app.as_("p-msk-1");
+    let list = partner_api.get_ok("/subscribers?q=5036065113").await;
+    let card = partner_api
+        .get_ok(&format!("/subscribers/{}", list["items"][0]["id"]))
+        .await;
+    assert_eq!(card["licences"][0]["tariff_code"], "usn_mo");
+    assert_eq!(card["licences"][0]["cost"], "3700.00");
 
     // The sales center's page lists it.
     let html = app
