@@ -201,6 +201,9 @@ pub struct ProcessFacts {
     /// The connection priced by the calculator's rules (`pricing::quote`), or the rule
     /// that refuses it, named by the request's field.
     pub priced: Result<(), (&'static str, String)>,
+    /// The group head named at «В обработку» is a registered subscriber of the same
+    /// partner (`None` when no head was named).
+    pub group_head_registered: Option<bool>,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
 }
@@ -247,6 +250,12 @@ pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldErro
         errors.push(FieldError::new(
             "option",
             "платная лицензия абонента была отозвана: повторное подключение только на платной основе",
+        ));
+    }
+    if f.group_head_registered == Some(false) {
+        errors.push(FieldError::new(
+            "flags.group_head_inn",
+            "головная организация должна быть зарегистрированным абонентом партнера: участник присоединяется после её регистрации",
         ));
     }
     // The tariff's own rules (Бонус, Верное решение, special offers, Основной для ИП) are
@@ -416,6 +425,7 @@ mod tests {
             permit: None,
             paid_basis_only: false,
             priced: Ok(()),
+            group_head_registered: None,
             now: "2025-03-03T07:00:00Z".parse().unwrap(),
             today: today(),
         }

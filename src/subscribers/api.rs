@@ -104,6 +104,7 @@ async fn show(
     let states: Vec<&str> = card.licences.iter().map(|l| l.state.as_str()).collect();
     v["status"] = json!(service::Status::of(s.connected, &states).as_str());
     v["next_action"] = json!(service::next_action(&card.licences));
+    v["company_group_id"] = json!(super::groups::of_subscriber(&st, s.id).await?.map(|g| g.id));
     v["product_contacts"] = card
         .product_contacts
         .iter()

@@ -71,23 +71,26 @@ fn on_right_choice(ls: &[licence::Model]) -> bool {
         .any(|l| l.tariff_code == "right_choice" && l.state != LicenceState::Revoked)
 }
 
-async fn group_of(st: &AppState, subscriber_id: i64) -> AppResult<Option<company_group::Model>> {
+pub async fn group_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    subscriber_id: i64,
+) -> AppResult<Option<company_group::Model>> {
     if let Some(g) = company_group::Entity::find()
         .filter(company_group::Column::HeadSubscriberId.eq(subscriber_id))
-        .one(&st.db)
+        .one(db)
         .await?
     {
         return Ok(Some(g));
     }
     let Some(m) = company_group_member::Entity::find()
         .filter(company_group_member::Column::SubscriberId.eq(subscriber_id))
-        .one(&st.db)
+        .one(db)
         .await?
     else {
         return Ok(None);
     };
     Ok(company_group::Entity::find_by_id(m.group_id)
-        .one(&st.db)
+        .one(db)
         .await?)
 }
 
@@ -115,7 +118,7 @@ pub async fn create(
 ) -> AppResult<company_group::Model> {
     user.require(&[Role::Partner])?;
     let head = service::find(st, user, head_id).await?;
-    if group_of(st, head.id).await?.is_some() {
+    if group_of(&st.db, head.id).await?.is_some() {
         return Err(AppError::invalid(
             "head_subscriber_id",
             "организация уже состоит в группе компаний",
@@ -160,7 +163,7 @@ pub async fn add_member(
     user.require(&[Role::Partner])?;
     let g = find(st, user, group_id).await?;
     let member = service::find(st, user, subscriber_id).await?;
-    if group_of(st, member.id).await?.is_some() {
+    if group_of(&st.db, member.id).await?.is_some() {
         return Err(AppError::invalid(
             "subscriber_id",
             "организация уже состоит в группе компаний",
@@ -534,7 +537,7 @@ pub async fn of_subscriber(
     st: &AppState,
     subscriber_id: i64,
 ) -> AppResult<Option<company_group::Model>> {
-    group_of(st, subscriber_id).await
+    group_of(&st.db, subscriber_id).await
 }
 
 #[cfg(test)]

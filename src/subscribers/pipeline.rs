@@ -318,6 +318,7 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
     {
         activate_its(w, app, req, today).await?;
     }
+    join_group(w, &sub, req.as_ref()).await?;
     if !sub.connected {
         subscriber::Entity::update_many()
             .col_expr(
@@ -333,6 +334,76 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         );
     }
     Ok(sub)
+}
+
+/// «ИНН/КПП группы компаний» at «В обработку» (manual l.389–415, audit C7): at
+/// registration the subscriber joins the group its head leads (made now when the head
+/// has none); the final tier is settled in the reconciliation. The guard already checked
+/// that the head is a registered subscriber of the same partner.
+async fn join_group(
+    w: &mut Write,
+    sub: &subscriber::Model,
+    req: Option<&ProcessRequest>,
+) -> AppResult<()> {
+    use crate::entities::{company_group, company_group_member};
+    let Some(inn) = req
+        .and_then(|r| r.flags.group_head_inn.as_deref())
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    else {
+        return Ok(());
+    };
+    let kpp = req
+        .and_then(|r| r.flags.group_head_kpp.as_deref())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(head) = subscriber::Entity::find()
+        .filter(super::service::by_requisites(inn, kpp))
+        .filter(subscriber::Column::PartnerId.eq(sub.partner_id))
+        .one(&**w)
+        .await?
+    else {
+        return Ok(());
+    };
+    if head.id == sub.id || super::groups::group_of(&**w, sub.id).await?.is_some() {
+        return Ok(());
+    }
+    let group = match company_group::Entity::find()
+        .filter(company_group::Column::HeadSubscriberId.eq(head.id))
+        .one(&**w)
+        .await?
+    {
+        Some(g) => g,
+        None => {
+            let g = company_group::ActiveModel {
+                id: NotSet,
+                partner_id: Set(head.partner_id),
+                head_subscriber_id: Set(head.id),
+                name: Set(format!("Группа «{}»", head.short_name)),
+                created_at: Set(w.at()),
+            }
+            .insert(&**w)
+            .await?;
+            w.record(
+                Change::new("company_group.create", "company_group", g.id)
+                    .after(json!({"head": head.id, "name": g.name})),
+            );
+            g
+        }
+    };
+    company_group_member::ActiveModel {
+        id: NotSet,
+        group_id: Set(group.id),
+        subscriber_id: Set(sub.id),
+        joined_at: Set(w.at()),
+    }
+    .insert(&**w)
+    .await?;
+    w.record(
+        Change::new("company_group.add_member", "company_group", group.id)
+            .after(json!({"subscriber": sub.id, "at_registration": true})),
+    );
+    Ok(())
 }
 
 /// The certification authority refused: the licences prepared for the application are

@@ -430,3 +430,47 @@ async fn a_partner_holds_one_live_bonus() {
         .await;
     assert_eq!(p["errors"][0]["field"], "flags.bonus", "{p}");
 }
+
+/// Audit C7 (manual l.389–415): «ИНН/КПП группы компаний» at «В обработку» makes the
+/// subscriber a member of its head's group at registration; the head must already be a
+/// registered subscriber of the partner.
+#[tokio::test]
+async fn the_group_head_named_at_processing_takes_the_member_in_at_registration() {
+    let app = TestApp::spawn().await;
+    let mut member = sample_application();
+    member["inn"] = json!("7707083893");
+    member["kpp"] = json!("770701001");
+    let flags = json!({"option": "basic_1y",
+        "flags": {"group_head_inn": "4027291410", "group_head_kpp": "402701001"}});
+
+    // No such registered head yet: refused, naming the field.
+    let early = app.submit(&member).await;
+    app.attach_required("p-klg-1", early).await;
+    let p = app
+        .as_("p-klg-1")
+        .post_problem(
+            &format!("/applications/{early}/process"),
+            flags.clone(),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "flags.group_head_inn", "{p}");
+
+    let head = app.registered_subscriber().await;
+    app.register_submitted(early, flags).await;
+    let m = card(&app, "7707083893").await;
+    let group = head_group(&app, &head).await;
+    assert_eq!(m["company_group_id"], group);
+    let g = app
+        .as_("p-klg-1")
+        .get_ok(&format!("/company-groups/{group}"))
+        .await;
+    assert_eq!(g["total"], 2);
+}
+
+async fn head_group(app: &TestApp, head: &Value) -> Value {
+    app.as_("p-klg-1")
+        .get_ok(&format!("/subscribers/{}", head["id"]))
+        .await["company_group_id"]
+        .clone()
+}

@@ -212,6 +212,7 @@ pub(super) async fn process_facts(
         )
         .await?,
         priced,
+        group_head_registered: group_head_registered(st, app, req).await?,
         now: st.clock.now(),
         today: st.clock.today(),
     })
@@ -256,4 +257,49 @@ pub async fn next_actions(
             next_action(a.state, a.received_at, due).map(|n| (a.id, n))
         })
         .collect())
+}
+
+/// Whether the group head named in `req` is a registered subscriber of the
+/// application's partner; `None` when none is named.
+async fn group_head_registered(
+    st: &AppState,
+    app: &application::Model,
+    req: &ProcessRequest,
+) -> AppResult<Option<bool>> {
+    use crate::entities::{licence, subscriber};
+    let Some(inn) = req
+        .flags
+        .group_head_inn
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    else {
+        return Ok(None);
+    };
+    let kpp = req
+        .flags
+        .group_head_kpp
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(partner_id) = app.partner_id else {
+        return Ok(Some(false));
+    };
+    let Some(head) = subscriber::Entity::find()
+        .filter(crate::subscribers::service::by_requisites(inn, kpp))
+        .filter(subscriber::Column::PartnerId.eq(partner_id))
+        .one(&st.db)
+        .await?
+    else {
+        return Ok(Some(false));
+    };
+    let registered = licence::Entity::find()
+        .filter(licence::Column::SubscriberId.eq(head.id))
+        .filter(
+            licence::Column::State.eq(crate::tariffs::licence::LicenceState::Registered.as_str()),
+        )
+        .one(&st.db)
+        .await?
+        .is_some();
+    Ok(Some(registered))
 }
