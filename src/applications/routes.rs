@@ -440,7 +440,13 @@ struct ProcessForm {
     #[serde(default)]
     group_head_inn: String,
     #[serde(default)]
+    group_head_kpp: String,
+    #[serde(default)]
     special_offer_code: String,
+    #[serde(default)]
+    basic_sole_trader: Option<String>,
+    #[serde(default)]
+    basic_sole_trader_offered: Option<String>,
     #[serde(default)]
     bonus: Option<String>,
     #[serde(default)]
@@ -470,11 +476,14 @@ async fn process(
         its_subscription: nonempty(f.its_subscription),
         flags: ProcessFlags {
             group_head_inn: nonempty(f.group_head_inn),
-            group_head_kpp: None,
+            group_head_kpp: nonempty(f.group_head_kpp),
             bonus: f.bonus.is_some(),
             right_choice: f.right_choice.is_some(),
             special_offer_code: nonempty(f.special_offer_code),
-            basic_sole_trader: None,
+            basic_sole_trader: f
+                .basic_sole_trader_offered
+                .is_some()
+                .then_some(f.basic_sole_trader.is_some()),
             authorized_representative: f.authorized_representative.is_some(),
         },
     };

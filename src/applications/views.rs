@@ -671,10 +671,16 @@ pub fn process(
                 fieldset {
                     legend { "Тарифные признаки" }
                     label { "ИНН головной организации группы компаний " input type="text" name="group_head_inn" pattern="[0-9]{10}|[0-9]{12}"; }
+                    label { "КПП головной организации " input type="text" name="group_head_kpp" pattern="[0-9A-Z]{9}" size="10"; }
                     label { "Номер специального предложения " input type="text" name="special_offer_code"; }
                     label.option { input type="checkbox" name="bonus" value="1"; " Бонусное подключение" }
                     label.option { input type="checkbox" name="right_choice" value="1"; " Верное решение" }
                     label.option { input type="checkbox" name="authorized_representative" value="1"; " Уполномоченный представитель (УП)" }
+                    @if a.legal_form == "sole_trader" {
+                        // §2.2: «Основной для ИП» is chosen for a sole trader unless turned off.
+                        input type="hidden" name="basic_sole_trader_offered" value="1";
+                        label.option { input type="checkbox" name="basic_sole_trader" value="1" checked; " Основной для ИП" }
+                    }
                 }
                 @if a.cryptopro_licence {
                     div.flash.flash-info { "Запрошена лицензия СКЗИ «КриптоПро CSP» в составе сертификата: расширение оплачивается отдельно и не может быть отозвано." }

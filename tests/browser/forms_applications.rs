@@ -340,3 +340,35 @@ async fn the_operator_refuses_and_issues_from_the_processing_queue() {
     assert_eq!(state(&app, "operator", refused).await, "rejected");
     assert_eq!(state(&app, "operator", issued).await, "awaiting_receipt");
 }
+
+/// §2.2: a sole trader gets «Основной для ИП» unless the partner unticks it on the form.
+#[tokio::test]
+async fn a_sole_trader_is_connected_on_basic_unless_basic_for_sole_traders_is_unticked() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["legal_form"] = serde_json::json!("sole_trader");
+    doc["inn"] = serde_json::json!("500100732890");
+    doc["kpp"] = serde_json::Value::Null;
+    doc["ogrn"] = serde_json::Value::Null;
+    doc["directions"] = serde_json::json!([{ "authority": "fns", "code": "4027" }]);
+    let id = app.submit(&doc).await;
+    app.attach_required("p-klg-1", id).await;
+    with_browser(&app, "sole-trader", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/applications/{id}/process")).await;
+        let action = format!("/applications/{id}/process");
+        b.sees("Основной для ИП").await;
+        b.choose(&action, "option", "basic_1y").await;
+        b.toggle(&action, "basic_sole_trader").await;
+        b.click("Отправить в обработку").await;
+        b.sees("Заявление отправлено в обработку.").await;
+        b
+    })
+    .await;
+    let partner = app.as_("p-klg-1");
+    let list = partner.get_ok("/subscribers?q=500100732890").await;
+    let card = partner
+        .get_ok(&format!("/subscribers/{}", list["items"][0]["id"]))
+        .await;
+    assert_eq!(card["licences"][0]["tariff_code"], "basic_1y");
+}

@@ -328,6 +328,32 @@ impl Browser {
         el.click().await.unwrap();
     }
 
+    /// Chooses the radio button `name` = `value` of the form posting to `action`.
+    pub async fn choose(&self, action: &str, name: &str, value: &str) {
+        self.c
+            .find(Locator::Css(&format!(
+                "form[action=\"{action}\"] input[type=radio][name=\"{name}\"][value=\"{value}\"]"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("no choice {name}={value} in the form {action}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Ticks or unticks the checkbox `name` of the form posting to `action`.
+    pub async fn toggle(&self, action: &str, name: &str) {
+        self.c
+            .find(Locator::Css(&format!(
+                "form[action=\"{action}\"] input[type=checkbox][name=\"{name}\"]"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("no checkbox {name} in the form {action}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Opens the collapsed part holding the form posting to `action` (one of several
     /// alike drop-downs, as in a list), by clicking its summary.
     pub async fn open_details_of(&self, action: &str) {
