@@ -177,7 +177,8 @@ pub async fn processing_quote<C: sea_orm::ConnectionTrait>(
         // organisation it is refused as «previously connected», not sold as a renewal.
         primary: !input.known_subscriber || item == "right_choice",
         organisations: 1,
-        apply_promotions: false,
+        // As the calculator quotes by default: the catalog's current promotions apply.
+        apply_promotions: true,
         region_code: Some(input.region_code.to_owned()),
         legal_form: Some(input.legal_form.to_owned()),
         previously_connected: input.known_subscriber,
