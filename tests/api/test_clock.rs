@@ -74,6 +74,15 @@ async fn the_clock_moves_forward_only_and_names_the_time_it_shows() {
         .send(Method::PUT, "/test/clock", Some(json!({"now": "вчера"})))
         .await;
     assert_eq!(problem(r, 422).await["errors"][0]["field"], "now");
+    // An absurd year is refused, not run through every job.
+    let r = operator
+        .send(
+            Method::PUT,
+            "/test/clock",
+            Some(json!({"now": "9999-12-31T23:59:59Z"})),
+        )
+        .await;
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "now");
     assert_eq!(
         operator.get_ok("/test/clock").await["now"],
         "2025-03-03T09:00:00Z"
