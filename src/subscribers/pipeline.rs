@@ -147,35 +147,18 @@ async fn priced(
     known_subscriber: bool,
     today: chrono::NaiveDate,
 ) -> AppResult<tariff::Model> {
-    use crate::entities::special_offer_permit;
-    let permit = match req.flags.special_offer_code.as_deref() {
-        Some(number) if !number.trim().is_empty() => {
-            crate::tariffs::permits::find(&**w, Some(partner.sales_center_id), number).await?
-        }
-        _ => None::<special_offer_permit::Model>,
-    };
-    let directions: Vec<crate::organisation::Direction> =
-        crate::organisation::stored("directions", &app.directions)?;
-    let input = crate::tariffs::service::ProcessingInput {
+    let permit = crate::tariffs::service::permit_of(&**w, req, partner.sales_center_id).await?;
+    let quote = crate::tariffs::service::price_processing(
+        &**w,
+        app,
         req,
-        partner_id: partner.id,
-        region_code: &app.region_code,
-        legal_form: &app.legal_form,
-        zone,
+        partner,
+        permit.as_ref(),
         known_subscriber,
-        fns_directions: u32::try_from(
-            directions
-                .iter()
-                .filter(|d| d.authority == crate::organisation::Authority::Fns)
-                .count(),
-        )
-        .unwrap_or(u32::MAX),
-        permit: permit.as_ref(),
         today,
-    };
-    let quote = crate::tariffs::service::processing_quote(&**w, &input)
-        .await?
-        .map_err(|r| AppError::invalid(r.field, r.message))?;
+    )
+    .await?
+    .map_err(|r| AppError::invalid(r.field, r.message))?;
     // The terms (period, kind, revocability) are the catalog's; a special offer runs 12
     // months and is revocable like the licence it stands in for.
     let mut t = match catalog_row(w, &quote.item, zone, today).await {
@@ -194,12 +177,7 @@ async fn priced(
 /// The tariff zone a subscriber's licences are priced in: its region's (domain.md), the
 /// partner's only when the region has none on record.
 async fn zone_of(w: &Write, sub: &subscriber::Model, partner: &partner::Model) -> AppResult<i16> {
-    Ok(
-        crate::entities::region::Entity::find_by_id(sub.region_code.clone())
-            .one(&**w)
-            .await?
-            .map_or(partner.tariff_zone, |r| r.tariff_zone),
-    )
+    Ok(crate::tariffs::service::zone_for(&**w, &sub.region_code, partner).await?)
 }
 
 /// The product account the application is about: the one its GUID names (a renewal or

@@ -220,3 +220,74 @@ pub async fn processing_quote<C: sea_orm::ConnectionTrait>(
         },
     ))
 }
+
+/// The special-offer permit a request names, among those of the partner's sales center
+/// (F15); `None` when none is named or found.
+///
+/// # Errors
+/// Database errors.
+pub async fn permit_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    req: &super::connection::ProcessRequest,
+    sales_center_id: i32,
+) -> AppResult<Option<crate::entities::special_offer_permit::Model>> {
+    match req.flags.special_offer_code.as_deref() {
+        Some(number) if !number.trim().is_empty() => {
+            super::permits::find(db, Some(sales_center_id), number).await
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The tariff zone licences in `region_code` are priced in: the region's, the partner's
+/// only when the region has none on record.
+///
+/// # Errors
+/// Database errors.
+pub async fn zone_for<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    region_code: &str,
+    partner: &crate::entities::partner::Model,
+) -> Result<i16, sea_orm::DbErr> {
+    Ok(
+        crate::entities::region::Entity::find_by_id(region_code.to_owned())
+            .one(db)
+            .await?
+            .map_or(partner.tariff_zone, |r| r.tariff_zone),
+    )
+}
+
+/// Prices «В обработку» of `app` for `partner`: the guard and the preparation both ask
+/// here, so they cannot price differently.
+///
+/// # Errors
+/// Database errors and a corrupt stored row (the outer result); the pricing rule's
+/// refusal (the inner one).
+pub async fn price_processing<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    app: &crate::entities::application::Model,
+    req: &super::connection::ProcessRequest,
+    partner: &crate::entities::partner::Model,
+    permit: Option<&crate::entities::special_offer_permit::Model>,
+    known_subscriber: bool,
+    today: chrono::NaiveDate,
+) -> AppResult<Result<Quote, pricing::Refusal>> {
+    let directions: Vec<crate::organisation::Direction> =
+        crate::organisation::stored("directions", &app.directions)?;
+    let fns = directions
+        .iter()
+        .filter(|d| d.authority == crate::organisation::Authority::Fns)
+        .count();
+    let input = ProcessingInput {
+        req,
+        partner_id: partner.id,
+        region_code: &app.region_code,
+        legal_form: &app.legal_form,
+        zone: zone_for(db, &app.region_code, partner).await?,
+        known_subscriber,
+        fns_directions: u32::try_from(fns).unwrap_or(u32::MAX),
+        permit,
+        today,
+    };
+    Ok(processing_quote(db, &input).await?)
+}

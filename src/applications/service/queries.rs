@@ -145,18 +145,8 @@ pub(super) async fn process_facts(
         Some(pid) => partner::Entity::find_by_id(pid).one(&st.db).await?,
         None => None,
     };
-    let permit = match req
-        .flags
-        .special_offer_code
-        .as_deref()
-        .filter(|n| !n.trim().is_empty())
-    {
-        // The permit must be one of the sales center the application's partner belongs
-        // to (F15).
-        Some(number) => {
-            let center = partner.as_ref().map_or(0, |p| p.sales_center_id);
-            crate::tariffs::permits::find(&st.db, Some(center), number).await?
-        }
+    let permit = match &partner {
+        Some(p) => crate::tariffs::service::permit_of(&st.db, req, p.sales_center_id).await?,
         None => None,
     };
     let known_subscriber = crate::entities::subscriber::Entity::find()
@@ -168,34 +158,18 @@ pub(super) async fn process_facts(
         .await?
         .is_some();
     let priced = match &partner {
-        Some(p) => {
-            let zone = crate::entities::region::Entity::find_by_id(app.region_code.clone())
-                .one(&st.db)
-                .await?
-                .map_or(p.tariff_zone, |r| r.tariff_zone);
-            let directions: Vec<Direction> = stored("directions", &app.directions)?;
-            let input = crate::tariffs::service::ProcessingInput {
-                req,
-                partner_id: p.id,
-                region_code: &app.region_code,
-                legal_form: &app.legal_form,
-                zone,
-                known_subscriber,
-                fns_directions: u32::try_from(
-                    directions
-                        .iter()
-                        .filter(|d| d.authority == crate::organisation::Authority::Fns)
-                        .count(),
-                )
-                .unwrap_or(u32::MAX),
-                permit: permit.as_ref(),
-                today: st.clock.today(),
-            };
-            crate::tariffs::service::processing_quote(&st.db, &input)
-                .await?
-                .map(drop)
-                .map_err(|r| (processing::field_of(r.field), r.message))
-        }
+        Some(p) => crate::tariffs::service::price_processing(
+            &st.db,
+            app,
+            req,
+            p,
+            permit.as_ref(),
+            known_subscriber,
+            st.clock.today(),
+        )
+        .await?
+        .map(drop)
+        .map_err(|r| (processing::field_of(r.field), r.message)),
         None => Ok(()),
     };
     Ok(ProcessFacts {
