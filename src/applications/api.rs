@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delegate))
         .routes(routes!(identification))
         .routes(routes!(its_check))
+        .routes(routes!(its_login))
         .routes(routes!(process))
         .routes(routes!(reject))
         .routes(routes!(issue))
@@ -464,17 +465,61 @@ async fn identification(
     .await
 }
 
-#[utoipa::path(get, path = "/applications/{id}/its-check", tag = "Заявления", summary = "Проверка подписки ИТС ПРОФ: `active`, `deferred`, `used_by_other` или `none`", params(("id" = i64, Path, description = "Заявление")), responses((status = 200, description = "`{outcome, subscriptions, options}`", body = Object), crate::openapi::Refusals))]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ItsCheckQuery {
+    /// Логин пользователя портала ИТС, по которому искать (по умолчанию — логин заявления)
+    its_login: Option<String>,
+}
+
+#[utoipa::path(get, path = "/applications/{id}/its-check", tag = "Заявления", summary = "Проверка подписки ИТС ПРОФ: `active`, `deferred`, `used_by_other` или `none`; с `its_login` — поиск по другому логину до его применения", params(("id" = i64, Path, description = "Заявление"), ItsCheckQuery), responses((status = 200, description = "`{outcome, subscriptions, options}`", body = Object), crate::openapi::Refusals))]
 async fn its_check(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<ItsCheckQuery>,
 ) -> AppResult<Json<Value>> {
     user.require(&[Role::Partner, Role::Operator])?;
     let a = service::find(&st, Caller::User(&user), id).await?;
+    let login = q
+        .its_login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .or(a.its_login.as_deref());
     Ok(Json(serde_json::to_value(
-        service::its_check(&st, &a).await?,
+        service::its_check_for(&st, &a, login).await?,
     )?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ItsLoginBody {
+    /// Логин пользователя портала ИТС
+    its_login: String,
+    /// Адрес электронной почты, привязанный к логину
+    #[serde(default)]
+    its_email: Option<String>,
+}
+
+#[utoipa::path(put, path = "/applications/{id}/its-login", tag = "Заявления", summary = "Изменить логин пользователя портала ИТС до отправки в обработку (партнер); проверка ИТС выполняется по новому логину", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = ItsLoginBody, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]
+async fn its_login(
+    AxumState(st): AxumState<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ItsLoginBody>,
+) -> AppResult<Response> {
+    let a = service::change_its_login(
+        &st,
+        Caller::User(&user),
+        id,
+        &b.its_login,
+        b.its_email.as_deref(),
+        if_match(&headers)?,
+    )
+    .await?;
+    Ok(with_etag(a.version, detail(&st, &a).await?, StatusCode::OK))
 }
 
 #[utoipa::path(post, path = "/applications/{id}/process", tag = "Заявления", summary = "Отправить в обработку с вариантом подключения и флагами тарифа", params(("id" = i64, Path, description = "Заявление"), ("If-Match" = Option<String>, Header, description = "Ожидаемая версия объекта (как в `ETag`)")), request_body = crate::applications::processing::ProcessRequest, responses((status = 200, description = "Заявление", body = Object), crate::openapi::Refusals))]

@@ -251,7 +251,8 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     super::files::attach(st, p, app.id, kind, &format!("{kind}.pdf"), &pdf).await?;
                 }
                 let req = ProcessRequest {
-                    option: ConnectionOption::Basic1y,
+                    option: Some(ConnectionOption::Basic1y),
+                    action: None,
                     its_subscription: None,
                     flags: ProcessFlags::default(),
                 };

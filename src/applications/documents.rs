@@ -1,7 +1,7 @@
 //! Document kinds of an application (§5) and the rules which are required to send it
 //! to processing and which may still be attached. File storage is in `files`.
 
-use crate::tariffs::connection::ConnectionOption;
+use crate::tariffs::connection::ProcessRequest;
 
 crate::code_enum! {
     pub enum DocumentKind {
@@ -110,12 +110,11 @@ impl Requirement {
     }
 }
 
-/// Required documents still missing before «В обработку» with `option`.
-pub fn missing_required(present: &[DocumentKind], option: ConnectionOption) -> Vec<DocumentKind> {
-    let its = matches!(
-        option,
-        ConnectionOption::ItsFree | ConnectionOption::DeferredIts
-    );
+/// Required documents still missing before «В обработку» of `req`: the contract and
+/// the transfer act only when a licence other than ITS is connected (not for a
+/// certificate change or an additional configuration, domain.md §5).
+pub fn missing_required(present: &[DocumentKind], req: &ProcessRequest) -> Vec<DocumentKind> {
+    let its = req.by_its() || !req.connects_licence();
     DocumentKind::ALL
         .into_iter()
         .filter(|k| match k.requirement() {
@@ -139,26 +138,43 @@ mod tests {
         assert_eq!(DocumentKind::parse("passport"), None);
     }
 
+    fn req(json: serde_json::Value) -> ProcessRequest {
+        serde_json::from_value(json).unwrap()
+    }
+
     /// Audit C9: the signed certificate follows issuance; the contract and the transfer
-    /// act are required except for the ITS tariff.
+    /// act are required except for the ITS tariff and an action that connects no
+    /// licence (a certificate change, an additional configuration).
     #[test]
     fn what_processing_requires_depends_on_the_tariff() {
         use DocumentKind::*;
+        use serde_json::json;
         let present = [ApplicationForm, Contract];
         assert_eq!(
-            missing_required(&present, ConnectionOption::Basic1y),
+            missing_required(&present, &req(json!({"option": "basic_1y"}))),
             vec![IdentityDocument, OwnerPhoto, TransferAct]
         );
         assert_eq!(
-            missing_required(&present, ConnectionOption::ItsFree),
+            missing_required(&present, &req(json!({"option": "its_free"}))),
             vec![IdentityDocument, OwnerPhoto]
         );
         assert!(
             missing_required(
                 &[ApplicationForm, IdentityDocument, OwnerPhoto],
-                ConnectionOption::DeferredIts
+                &req(json!({"option": "deferred_its"}))
             )
             .is_empty()
+        );
+        assert_eq!(
+            missing_required(&present, &req(json!({"action": "change"}))),
+            vec![IdentityDocument, OwnerPhoto]
+        );
+        assert_eq!(
+            missing_required(
+                &present,
+                &req(json!({"action": "renewal", "option": "basic_1y"}))
+            ),
+            vec![IdentityDocument, OwnerPhoto, TransferAct]
         );
     }
 

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::documents::{self, DocumentKind};
 use crate::entities::{its_subscription, special_offer_permit};
 use crate::error::FieldError;
-pub use crate::tariffs::connection::{ConnectionOption, ProcessFlags, ProcessRequest};
+pub use crate::tariffs::connection::{
+    ConnectionOption, ProcessFlags, ProcessRequest, SecondaryAction,
+};
 
 /// The four outcomes of the ITS check (§2.1.1–§2.1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,17 +128,19 @@ pub fn validate(
     check: &ItsCheck,
     today: NaiveDate,
 ) -> Result<(), (&'static str, String)> {
-    if !check.options.contains(&req.option) {
+    if let Some(option) = req.option
+        && !check.options.contains(&option)
+    {
         return Err((
             "option",
             format!(
                 "вариант «{}» недоступен: {}",
-                req.option.title_ru(),
+                option.title_ru(),
                 check.outcome.title_ru()
             ),
         ));
     }
-    if req.option == ConnectionOption::ItsFree {
+    if req.option == Some(ConnectionOption::ItsFree) {
         let usable: Vec<&SubscriptionView> = check
             .subscriptions
             .iter()
@@ -204,8 +208,114 @@ pub struct ProcessFacts {
     /// The group head named at «В обработку» is a registered subscriber of the same
     /// partner (`None` when no head was named).
     pub group_head_registered: Option<bool>,
+    /// The application's request type: `create` or `change`.
+    pub request_type: String,
+    /// A paperless renewal (Безбумажное продление): no paper documents are demanded.
+    pub paperless: bool,
+    /// The organisation as already connected to the service (`None`: a primary
+    /// application).
+    pub connected: Option<Connected>,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
+}
+
+/// An organisation already connected to the service, as a secondary application meets
+/// it (manual §3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connected {
+    /// The application's product GUID names one of its product accounts.
+    pub product_known: bool,
+    /// How many active product accounts it has.
+    pub products: usize,
+    /// The current (or last) licence period of the product the application is about.
+    pub licence: Option<(NaiveDate, NaiveDate)>,
+    /// A certificate was made and registered for it.
+    pub certificate: bool,
+}
+
+/// The rules of a secondary application (manual §3) and of the connection option the
+/// action takes; every broken one named by its field.
+pub fn secondary_guard(req: &ProcessRequest, f: &ProcessFacts) -> Vec<FieldError> {
+    use SecondaryAction as A;
+    let mut errors = Vec::new();
+    let choices = || {
+        SecondaryAction::for_request_type(&f.request_type)
+            .iter()
+            .map(|a| format!("«{}»", a.title_ru()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (&f.connected, req.action) {
+        (None, Some(_)) => errors.push(FieldError::new(
+            "action",
+            "организация ещё не подключена к сервису «1С-Отчетность»: заявление первичное, действие не выбирается",
+        )),
+        (Some(_), None) => errors.push(FieldError::new(
+            "action",
+            format!(
+                "организация уже подключена к сервису «1С-Отчетность»: выберите действие — {}",
+                choices()
+            ),
+        )),
+        (Some(c), Some(a)) => {
+            if !SecondaryAction::for_request_type(&f.request_type).contains(&a) {
+                errors.push(FieldError::new(
+                    "action",
+                    format!(
+                        "для заявления с типом «{}» доступны: {}",
+                        if f.request_type == "change" { "Изменение" } else { "Создание" },
+                        choices()
+                    ),
+                ));
+            } else if a == A::NewAccount && c.product_known {
+                errors.push(FieldError::new(
+                    "action",
+                    "GUID продукта уже принадлежит учетной записи организации: для неё выберите продление или изменение",
+                ));
+            } else if matches!(a, A::Renewal | A::Change) && !c.product_known && c.products > 1 {
+                errors.push(FieldError::new(
+                    "product_guid",
+                    "у организации несколько учетных записей: заявление должно указывать GUID продукта",
+                ));
+            } else if a == A::Renewal && c.licence.is_none() {
+                errors.push(FieldError::new(
+                    "action",
+                    "у учетной записи нет лицензии, которую можно продлить",
+                ));
+            } else if matches!(
+                a,
+                A::AdditionalConfiguration | A::AdditionalConfigurationWithCertificate
+            ) && !c.certificate
+            {
+                errors.push(FieldError::new(
+                    "action",
+                    "дополнительная конфигурация подключается, когда сертификат по первой конфигурации изготовлен и зарегистрирован",
+                ));
+            }
+        }
+        (None, None) => {}
+    }
+    match (req.connects_licence(), req.option) {
+        (true, None) => errors.push(FieldError::new("option", "выберите вариант подключения")),
+        (false, Some(_)) => errors.push(FieldError::new(
+            "option",
+            format!(
+                "для действия «{}» лицензия не подключается: вариант подключения не выбирается",
+                req.action.map_or("", SecondaryAction::title_ru)
+            ),
+        )),
+        (false, None) if req.flags != ProcessFlags::default() || req.its_subscription.is_some() => {
+            errors.push(FieldError::new(
+                "flags",
+                format!(
+                    "для действия «{}» лицензия не подключается: тарифные признаки не указываются",
+                    req.action.map_or("", SecondaryAction::title_ru)
+                ),
+            ));
+        }
+        _ => {}
+    }
+    errors
 }
 
 /// The guards of «В обработку» (§2.1–§2.4, §4), every failing one named by its field.
@@ -220,13 +330,28 @@ pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldErro
             "обязательные проверки реквизитов не пройдены",
         ));
     }
-    let missing = documents::missing_required(&f.attached, req.option);
+    let missing = if f.paperless {
+        Vec::new()
+    } else {
+        documents::missing_required(&f.attached, req)
+    };
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|k| k.title_ru()).collect();
         errors.push(FieldError::new(
             "documents",
             format!("не прикреплены: {}", names.join(", ")),
         ));
+    }
+    let secondary = secondary_guard(req, f);
+    let licence = secondary.is_empty() && req.connects_licence();
+    errors.extend(secondary);
+    if !licence {
+        // Nothing is priced or connected: the ITS and tariff rules have nothing to judge.
+        return if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        };
     }
     if let Err((field, message)) = validate(req, &f.its, f.today) {
         errors.push(FieldError::new(field, message));
@@ -242,10 +367,7 @@ pub fn guard(req: &ProcessRequest, f: &ProcessFacts) -> Result<(), Vec<FieldErro
     {
         errors.push(FieldError::new("flags.special_offer_code", m));
     }
-    let free = matches!(
-        req.option,
-        ConnectionOption::ItsFree | ConnectionOption::DeferredIts
-    ) || req.flags.bonus;
+    let free = req.by_its() || req.flags.bonus;
     if free && f.paid_basis_only {
         errors.push(FieldError::new(
             "option",
@@ -390,7 +512,8 @@ mod tests {
         ];
         let c = check(&subs, "4027291410", Some("402701001"), today());
         let req = |s: Option<&str>| ProcessRequest {
-            option: ConnectionOption::ItsFree,
+            option: Some(ConnectionOption::ItsFree),
+            action: None,
             its_subscription: s.map(Into::into),
             flags: ProcessFlags::default(),
         };
@@ -408,7 +531,8 @@ mod tests {
             "option"
         );
         let paid = ProcessRequest {
-            option: ConnectionOption::Basic1y,
+            option: Some(ConnectionOption::Basic1y),
+            action: None,
             its_subscription: None,
             flags: ProcessFlags::default(),
         };
@@ -426,6 +550,9 @@ mod tests {
             paid_basis_only: false,
             priced: Ok(()),
             group_head_registered: None,
+            request_type: "create".into(),
+            paperless: false,
+            connected: None,
             now: "2025-03-03T07:00:00Z".parse().unwrap(),
             today: today(),
         }
@@ -443,7 +570,8 @@ mod tests {
     fn the_guard_names_every_broken_rule_at_once() {
         let none = check(&[], "4027291410", Some("402701001"), today());
         let paid = ProcessRequest {
-            option: ConnectionOption::Basic1y,
+            option: Some(ConnectionOption::Basic1y),
+            action: None,
             its_subscription: None,
             flags: ProcessFlags::default(),
         };
@@ -460,6 +588,91 @@ mod tests {
         );
     }
 
+    fn connected() -> Connected {
+        Connected {
+            product_known: true,
+            products: 1,
+            licence: Some((today(), "2026-03-03".parse().unwrap())),
+            certificate: true,
+        }
+    }
+
+    fn request(json: serde_json::Value) -> ProcessRequest {
+        serde_json::from_value(json).unwrap()
+    }
+
+    /// Manual §3: a connected organisation's application names its action, one of those
+    /// of its request type; a new account or a renewal takes an option, the others take
+    /// none; a primary application takes no action.
+    #[test]
+    fn a_secondary_application_names_an_action_of_its_request_type() {
+        use serde_json::json;
+        let none = check(&[], "4027291410", Some("402701001"), today());
+        let mut f = facts(none);
+        let paid = request(json!({"option": "basic_1y"}));
+        assert_eq!(guard(&paid, &f), Ok(()), "primary");
+        let renewal = request(json!({"action": "renewal", "option": "basic_1y"}));
+        assert_eq!(fields(guard(&renewal, &f)), ["action"], "not connected");
+
+        f.connected = Some(connected());
+        assert_eq!(fields(guard(&paid, &f)), ["action"], "connected: choose");
+        f.request_type = "change".into();
+        assert_eq!(guard(&renewal, &f), Ok(()));
+        let change = request(json!({"action": "change"}));
+        assert_eq!(guard(&change, &f), Ok(()));
+        let new_account = request(json!({"action": "new_account", "option": "basic_1y"}));
+        assert_eq!(fields(guard(&new_account, &f)), ["action"], "change type");
+        assert_eq!(
+            fields(guard(
+                &request(json!({"action": "change", "option": "basic_1y"})),
+                &f
+            )),
+            ["option"]
+        );
+        assert_eq!(
+            fields(guard(
+                &request(json!({"action": "change", "flags": {"bonus": true}})),
+                &f
+            )),
+            ["flags"]
+        );
+        assert_eq!(
+            fields(guard(&request(json!({"action": "renewal"})), &f)),
+            ["option"]
+        );
+
+        f.request_type = "create".into();
+        assert_eq!(
+            fields(guard(&new_account, &f)),
+            ["action"],
+            "the GUID names an existing account"
+        );
+        f.connected.as_mut().unwrap().product_known = false;
+        assert_eq!(guard(&new_account, &f), Ok(()));
+        let additional = request(json!({"action": "additional_configuration"}));
+        assert_eq!(guard(&additional, &f), Ok(()));
+        f.connected.as_mut().unwrap().certificate = false;
+        assert_eq!(
+            fields(guard(&additional, &f)),
+            ["action"],
+            "no certificate yet"
+        );
+
+        f.request_type = "change".into();
+        let c = f.connected.as_mut().unwrap();
+        c.certificate = true;
+        c.products = 2;
+        assert_eq!(
+            fields(guard(&change, &f)),
+            ["product_guid"],
+            "which account"
+        );
+        let c = f.connected.as_mut().unwrap();
+        c.products = 1;
+        c.licence = None;
+        assert_eq!(fields(guard(&renewal, &f)), ["action"], "nothing to renew");
+    }
+
     #[test]
     fn a_revoked_paid_subscriber_reconnects_only_on_a_paid_basis() {
         let subs = [sub("A", "2024-01-01", "2027-12-31", "PROF", None)];
@@ -467,13 +680,14 @@ mod tests {
         let mut f = facts(active);
         f.paid_basis_only = true;
         let free = ProcessRequest {
-            option: ConnectionOption::ItsFree,
+            option: Some(ConnectionOption::ItsFree),
+            action: None,
             its_subscription: None,
             flags: ProcessFlags::default(),
         };
         assert_eq!(fields(guard(&free, &f)), ["option"]);
         let mut bonus = free.clone();
-        bonus.option = ConnectionOption::Basic1y;
+        bonus.option = Some(ConnectionOption::Basic1y);
         bonus.flags.bonus = true;
         assert_eq!(fields(guard(&bonus, &f)), ["option"]);
         bonus.flags.bonus = false;

@@ -9,9 +9,9 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::processing::{ConnectionOption, ProcessFlags, ProcessRequest};
+use super::processing::{ConnectionOption, ProcessFlags, ProcessRequest, SecondaryAction};
 use super::registry::{self, Cursor, Folder, Sort};
 use super::service::{self, Caller, Command};
 use super::state::State;
@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/process",
             get(process_page).post(process),
         )
+        .route("/applications/{id}/its-login", post(its_login))
         .route("/applications/{id}/reject", post(reject))
         .route("/applications/{id}/issue", post(issue))
         .route("/applications/{id}/refuse", post(refuse))
@@ -416,76 +417,176 @@ async fn identification(
     finish(&st, &user, back(id), r).await
 }
 
+/// The wizard «Заявление на изменение» / «Параметры подключения» (manual §2.1, §3):
+/// Тип заявления (a secondary application only) → Параметры ИТС → Суммарно. Every step
+/// is a GET carrying the choices so far, so Back and a refused submission return to
+/// them; only the summary's «В обработку» posts.
 async fn process_page(
     AxumState(st): AxumState<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(w): Query<WizardForm>,
 ) -> AppResult<Markup> {
     user.require(&[Role::Partner])?;
     let app = service::find(&st, Caller::User(&user), id).await?;
-    let check = service::its_check(&st, &app).await?;
-    // The strictest case (a paid option); the ITS tariff is marked as the exception.
-    let missing = super::documents::missing_required(
-        &service::attached_kinds(&st.db, app.id).await?,
-        crate::tariffs::connection::ConnectionOption::Basic1y,
-    );
-    Ok(views::process(&user, &app, &check, &missing))
+    let connected = service::connected(&st, &app).await?;
+    let step = views::Step::of(w.step.as_deref(), connected.is_some());
+    let its_login = w
+        .find_login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let check = service::its_check_for(&st, &app, its_login.or(app.its_login.as_deref())).await?;
+    let attached = service::attached_kinds(&st.db, app.id).await?;
+    let mut preview = match (step, w.request()) {
+        (views::Step::Summary, Ok(req)) => {
+            Some(service::preview_processing(&st, Caller::User(&user), &app, &req).await?)
+        }
+        (views::Step::Summary, Err(e)) => Some(service::Preview::refused(e)),
+        _ => None,
+    };
+    // Choices the guard refuses do not reach the summary: the step where they are made
+    // comes back with each refusal beside its field.
+    let mut refusals = Vec::new();
+    let mut step = step;
+    if let Some(p) = preview.as_mut().filter(|p| !p.refusals.is_empty()) {
+        refusals = std::mem::take(&mut p.refusals);
+        step = views::Step::Its;
+        preview = None;
+    }
+    let missing = match w.request() {
+        Ok(req) => super::documents::missing_required(&attached, &req),
+        Err(_) => super::documents::missing_required(&attached, &ProcessRequest::paid()),
+    };
+    Ok(views::process(&views::WizardModel {
+        user: &user,
+        app: &app,
+        step,
+        connected: connected.as_ref(),
+        form: &w,
+        check: &check,
+        looked_up: its_login,
+        missing: &missing,
+        preview: preview.as_ref(),
+        refusals: &refusals,
+    }))
 }
 
-#[derive(Deserialize)]
-struct ProcessForm {
-    option: String,
+/// The wizard's choices, as query parameters between steps and as the posted form.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub(super) struct WizardForm {
     #[serde(default)]
-    its_subscription: String,
+    pub step: Option<String>,
     #[serde(default)]
-    group_head_inn: String,
+    pub action: Option<String>,
     #[serde(default)]
-    group_head_kpp: String,
+    pub option: Option<String>,
     #[serde(default)]
-    special_offer_code: String,
+    pub its_subscription: String,
     #[serde(default)]
-    basic_sole_trader: Option<String>,
+    pub group_head_inn: String,
     #[serde(default)]
-    basic_sole_trader_offered: Option<String>,
+    pub group_head_kpp: String,
     #[serde(default)]
-    bonus: Option<String>,
+    pub special_offer_code: String,
     #[serde(default)]
-    right_choice: Option<String>,
+    pub basic_sole_trader: Option<String>,
     #[serde(default)]
-    authorized_representative: Option<String>,
-    version: Option<i32>,
+    pub basic_sole_trader_offered: Option<String>,
+    #[serde(default)]
+    pub bonus: Option<String>,
+    #[serde(default)]
+    pub right_choice: Option<String>,
+    #[serde(default)]
+    pub authorized_representative: Option<String>,
+    /// «Изменить» → «Найти»: the ITS login looked up before it is applied (§7).
+    #[serde(default, skip_serializing)]
+    pub find_login: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub find_email: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub version: Option<i32>,
+}
+
+impl WizardForm {
+    /// The request the choices stand for; a choice that is not one of the codes is
+    /// named.
+    pub fn request(&self) -> AppResult<ProcessRequest> {
+        let nonempty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let action = match self.action.as_deref().filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => Some(
+                SecondaryAction::parse(a)
+                    .ok_or_else(|| AppError::invalid("action", "выберите действие"))?,
+            ),
+        };
+        let licence = action.is_none_or(SecondaryAction::connects_licence);
+        let option = match self.option.as_deref().filter(|o| !o.is_empty()) {
+            _ if !licence => None,
+            None => return Err(AppError::invalid("option", "выберите вариант подключения")),
+            Some(o) => Some(
+                ConnectionOption::parse(o)
+                    .ok_or_else(|| AppError::invalid("option", "выберите вариант подключения"))?,
+            ),
+        };
+        let flags = if licence {
+            ProcessFlags {
+                group_head_inn: nonempty(&self.group_head_inn),
+                group_head_kpp: nonempty(&self.group_head_kpp),
+                bonus: self.bonus.is_some(),
+                right_choice: self.right_choice.is_some(),
+                special_offer_code: nonempty(&self.special_offer_code),
+                basic_sole_trader: self
+                    .basic_sole_trader_offered
+                    .is_some()
+                    .then_some(self.basic_sole_trader.is_some()),
+                authorized_representative: self.authorized_representative.is_some(),
+            }
+        } else {
+            ProcessFlags::default()
+        };
+        Ok(ProcessRequest {
+            option,
+            action,
+            its_subscription: nonempty(&self.its_subscription).filter(|_| licence),
+            flags,
+        })
+    }
+
+    /// The choices as the summary's hidden fields (the posted form).
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        serde_urlencoded::to_string(self)
+            .ok()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(&q).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "step")
+            .collect()
+    }
+
+    /// The wizard's URL at `step` with these choices.
+    pub fn href(&self, id: i64, step: &str) -> String {
+        let mut q = serde_urlencoded::to_string(self).unwrap_or_default();
+        // The step is the one asked for, not the one these choices came from.
+        q = q
+            .split('&')
+            .filter(|kv| !kv.starts_with("step=") && !kv.is_empty())
+            .collect::<Vec<_>>()
+            .join("&");
+        format!("/applications/{id}/process?step={step}&{q}")
+    }
 }
 
 async fn process(
     AxumState(st): AxumState<AppState>,
     Path(id): Path<i64>,
-    Csrf(user, f): Csrf<ProcessForm>,
+    Csrf(user, f): Csrf<WizardForm>,
 ) -> AppResult<Response> {
-    let Some(option) = ConnectionOption::parse(&f.option) else {
-        return finish(
-            &st,
-            &user,
-            format!("/applications/{id}/process"),
-            Err(AppError::invalid("option", "выберите вариант подключения")),
-        )
-        .await;
-    };
-    let nonempty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let req = ProcessRequest {
-        option,
-        its_subscription: nonempty(f.its_subscription),
-        flags: ProcessFlags {
-            group_head_inn: nonempty(f.group_head_inn),
-            group_head_kpp: nonempty(f.group_head_kpp),
-            bonus: f.bonus.is_some(),
-            right_choice: f.right_choice.is_some(),
-            special_offer_code: nonempty(f.special_offer_code),
-            basic_sole_trader: f
-                .basic_sole_trader_offered
-                .is_some()
-                .then_some(f.basic_sole_trader.is_some()),
-            authorized_representative: f.authorized_representative.is_some(),
-        },
+    // A refused request returns to the step where its choices are made.
+    let retry = f.href(id, "its");
+    let req = match f.request() {
+        Ok(req) => req,
+        Err(e) => return finish(&st, &user, retry, Err(e)).await,
     };
     match service::fire(
         &st,
@@ -505,11 +606,50 @@ async fn process(
             )
             .await
         }
-        Err(e @ AppError::Invalid(_)) => {
-            finish(&st, &user, format!("/applications/{id}/process"), Err(e)).await
-        }
+        Err(e @ AppError::Invalid(_)) => finish(&st, &user, retry, Err(e)).await,
         Err(e) => finish(&st, &user, back(id), Err(e)).await,
     }
+}
+
+#[derive(Deserialize)]
+struct ItsLoginForm {
+    #[serde(default)]
+    its_login: String,
+    #[serde(default)]
+    its_email: String,
+    #[serde(default)]
+    action: Option<String>,
+    version: Option<i32>,
+}
+
+/// «Применить» (§7): the application takes the login looked up; the wizard's ITS step
+/// shows the check by it.
+async fn its_login(
+    AxumState(st): AxumState<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, f): Csrf<ItsLoginForm>,
+) -> AppResult<Response> {
+    let wizard = WizardForm {
+        action: f.action.clone(),
+        ..WizardForm::default()
+    }
+    .href(id, "its");
+    let r = service::change_its_login(
+        &st,
+        Caller::User(&user),
+        id,
+        &f.its_login,
+        Some(f.its_email.as_str()),
+        f.version,
+    )
+    .await
+    .map(|a| {
+        format!(
+            "Заявление связано с пользователем портала ИТС «{}».",
+            a.its_login.unwrap_or_default()
+        )
+    });
+    finish(&st, &user, wizard, r).await
 }
 
 #[derive(Deserialize)]

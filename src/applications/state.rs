@@ -157,7 +157,9 @@ pub fn may_fire(who: Firer, event: Event) -> bool {
     match who {
         Firer::System => matches!(
             event,
-            E::AutoReject
+            // A paperless renewal goes to processing without the partner (§3).
+            E::SendToProcessing
+                | E::AutoReject
                 | E::IdentificationFailed
                 | E::CertificateIssued
                 | E::ProcessingDone
@@ -255,7 +257,7 @@ mod tests {
             (E::DelegateIdentification, "П"),
             (E::IdentificationPassed, "И"),
             (E::IdentificationFailed, "ИС"),
-            (E::SendToProcessing, "П"),
+            (E::SendToProcessing, "ПС"),
             (E::CertificateIssued, "ОС"),
             (E::ProcessingDone, "ОС"),
             (E::Receipt, "1"),

@@ -6,9 +6,11 @@ use maud::{Markup, html};
 
 use super::checks::{Check, Checks};
 use super::documents::{DocumentKind, Group};
-use super::processing::{ConnectionOption, ItsCheck, ItsOutcome};
+use super::processing::{Connected, ConnectionOption, ItsCheck, ItsOutcome, SecondaryAction};
 use super::registry::{Folder, Page, Sort};
 use super::routes::RegistryParams;
+use super::routes::WizardForm;
+use super::service::Preview;
 use super::service::Stated;
 use super::state::{self, Event, State};
 use crate::auth::{CurrentUser, Role};
@@ -570,6 +572,9 @@ pub fn history_event_title(code: &str) -> &'static str {
         "receipt" => "Расписка получена",
         "reject" => "Отклонено",
         "auto_reject" => "Отклонено автоматически",
+        "ca_refused" => "Отказ удостоверяющего центра",
+        "its_login_changed" => "Изменён логин ИТС",
+        "paperless_renewal_held" => "Безбумажное продление ждёт партнера",
         _ => "Изменение",
     }
 }
@@ -617,78 +622,332 @@ pub fn delegate(
     )
 }
 
-pub fn process(
-    user: &CurrentUser,
-    a: &application::Model,
-    check: &ItsCheck,
-    missing: &[DocumentKind],
-) -> Markup {
+/// The wizard's steps (manual §3): «Тип заявления» only for a secondary application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Type,
+    Its,
+    Summary,
+}
+
+impl Step {
+    pub fn of(step: Option<&str>, secondary: bool) -> Step {
+        match step {
+            Some("summary") => Step::Summary,
+            Some("its") => Step::Its,
+            Some("type") if secondary => Step::Type,
+            _ if secondary => Step::Type,
+            _ => Step::Its,
+        }
+    }
+}
+
+pub struct WizardModel<'a> {
+    pub user: &'a CurrentUser,
+    pub app: &'a application::Model,
+    pub step: Step,
+    pub connected: Option<&'a Connected>,
+    pub form: &'a WizardForm,
+    pub check: &'a ItsCheck,
+    /// The ITS login looked up with «Найти», not yet applied.
+    pub looked_up: Option<&'a str>,
+    pub missing: &'a [DocumentKind],
+    pub preview: Option<&'a Preview>,
+    /// What the guard refused in the choices, each named by its field.
+    pub refusals: &'a [crate::error::FieldError],
+}
+
+impl WizardModel<'_> {
+    /// The refusal of the field `name` (a form field or the request's `flags.name`).
+    fn refusal(&self, name: &str) -> Option<&str> {
+        self.refusals
+            .iter()
+            .find(|e| e.field == name || e.field.strip_prefix("flags.") == Some(name))
+            .map(|e| e.message.as_str())
+    }
+
+    /// A text field of the ITS step, marked when refused.
+    fn text_field(&self, name: &str, value: &str, pattern: Option<&str>) -> Markup {
+        let refused = self.refusal(name);
+        html! {
+            input type="text" name=(name) value=(value) pattern=[pattern]
+                class=[refused.map(|_| "invalid")] aria-invalid=[refused.map(|_| "true")];
+            @if let Some(m) = refused { span.field-error { (m) } }
+        }
+    }
+}
+
+fn refusals_flash(m: &WizardModel<'_>) -> Markup {
+    html! {
+        @if !m.refusals.is_empty() {
+            div.flash.flash-error {
+                "Отправить в обработку нельзя:"
+                ul { @for e in m.refusals { li { (crate::labels::field_title(&e.field)) ": " (e.message) } } }
+            }
+        }
+    }
+}
+
+fn steps_bar(m: &WizardModel<'_>) -> Markup {
+    let mut steps = vec![(Step::Its, "Параметры ИТС"), (Step::Summary, "Суммарно")];
+    if m.connected.is_some() {
+        steps.insert(0, (Step::Type, "Тип заявления"));
+    }
+    html! {
+        ol.steps {
+            @for (s, title) in steps {
+                li class=[(s == m.step).then_some("current")] { (title) }
+            }
+        }
+    }
+}
+
+/// The action chosen, when it is one.
+fn chosen_action(m: &WizardModel<'_>) -> Option<SecondaryAction> {
+    m.form.action.as_deref().and_then(SecondaryAction::parse)
+}
+
+pub fn process(m: &WizardModel<'_>) -> Markup {
+    let a = m.app;
+    let title = if m.connected.is_some() {
+        "Заявление на изменение"
+    } else {
+        "Параметры подключения"
+    };
+    layout::page(
+        m.user,
+        "applications",
+        title,
+        html! {
+            p { (a.short_name) ", ИНН " (a.inn) @if let Some(k) = &a.kpp { ", КПП " (k) } }
+            (steps_bar(m))
+            @match m.step {
+                Step::Type => (type_step(m)),
+                Step::Its => (its_step(m)),
+                Step::Summary => (summary_step(m)),
+            }
+        },
+    )
+}
+
+fn type_step(m: &WizardModel<'_>) -> Markup {
+    let a = m.app;
+    let choices = SecondaryAction::for_request_type(&a.request_type);
+    let current = chosen_action(m)
+        .filter(|c| choices.contains(c))
+        .unwrap_or(choices[0]);
+    html! {
+        form.wizard method="get" action={ "/applications/" (a.id) "/process" } {
+            input type="hidden" name="step" value="its";
+            p { "Данная организация уже подключена к сервису «1С-Отчетность»." br; "Необходимо выбрать дальнейшее действие:" }
+            fieldset {
+                legend { "Тип заявления: " (if a.request_type == "change" { "Изменение" } else { "Создание" }) }
+                @for c in choices {
+                    label.option { input type="radio" name="action" value=(c.as_str()) checked[*c == current]; " " (c.title_ru()) }
+                }
+            }
+            @if let Some(c) = m.connected {
+                p.muted { "Учетных записей: " (c.products)
+                    @if let Some((from, to)) = c.licence { ". Текущая лицензия: с " (from.format("%d.%m.%Y")) " до " (to.format("%d.%m.%Y")) }
+                    @if !c.certificate { ". Сертификат по первой конфигурации ещё не изготовлен." }
+                }
+            }
+            button.primary type="submit" { "Далее" }
+            " "
+            a.button.secondary href={ "/applications/" (a.id) } { "Отмена" }
+        }
+    }
+}
+
+/// §7: «Изменить» → Логин + Email → «Найти» shows what the portal holds for that login,
+/// «Применить» links the application to it.
+fn its_login_change(m: &WizardModel<'_>) -> Markup {
+    let a = m.app;
+    let login = m
+        .looked_up
+        .map_or_else(|| a.its_login.clone().unwrap_or_default(), str::to_owned);
+    let email = m
+        .form
+        .find_email
+        .clone()
+        .or_else(|| a.its_email.clone())
+        .unwrap_or_default();
+    html! {
+        details.its-login open[m.looked_up.is_some()] {
+            summary { "Изменить логин ИТС" }
+            form.toolbar method="get" action={ "/applications/" (a.id) "/process" } {
+                input type="hidden" name="step" value="its";
+                @if let Some(act) = &m.form.action { input type="hidden" name="action" value=(act); }
+                label { "Логин" input type="text" name="find_login" value=(login) required maxlength="100"; }
+                label { "Email" input type="email" name="find_email" value=(email) maxlength="254"; }
+                button.secondary type="submit" { "Найти" }
+            }
+            @if let Some(found) = m.looked_up {
+                p { "Подписки ИТС ПРОФ по логину «" (found) "»: " (m.check.outcome.title_ru()) }
+                form method="post" action={ "/applications/" (a.id) "/its-login" } {
+                    (csrf_field(m.user)) (version_field(a))
+                    input type="hidden" name="its_login" value=(found);
+                    input type="hidden" name="its_email" value=(email);
+                    @if let Some(act) = &m.form.action { input type="hidden" name="action" value=(act); }
+                    button.primary type="submit" { "Применить" }
+                }
+            }
+        }
+    }
+}
+
+fn its_step(m: &WizardModel<'_>) -> Markup {
+    let a = m.app;
+    let check = m.check;
+    let action = chosen_action(m);
+    let back = m.form.href(a.id, "type");
+    if let Some(act) = action.filter(|x| !x.connects_licence()) {
+        return html! {
+            (refusals_flash(m))
+            form.wizard method="get" action={ "/applications/" (a.id) "/process" } {
+                input type="hidden" name="step" value="summary";
+                input type="hidden" name="action" value=(act.as_str());
+                @if act == SecondaryAction::Change {
+                    div.flash.flash-error { "Внимание! Будет произведено изменение данных в учетной записи пользователя." }
+                } @else {
+                    div.flash.flash-info { "Для организации будет произведено подключение к сервису «1С-Отчетность» дополнительной конфигурации"
+                        @if act == SecondaryAction::AdditionalConfigurationWithCertificate { " с созданием сертификата" } @else { " с тем же сертификатом" } "." }
+                }
+                p.muted { "Нажмите кнопку «Далее» или вернитесь на предыдущий шаг определения типа заявления." }
+                a.button.secondary href=(back) { "Назад" }
+                " "
+                button.primary type="submit" { "Далее" }
+            }
+        };
+    }
     let usable: Vec<_> = check
         .subscriptions
         .iter()
         .filter(|s| !s.activated_for_other)
         .collect();
-    layout::page(
-        user,
-        "applications",
-        "Параметры подключения",
-        html! {
-            p { (a.short_name) ", ИНН " (a.inn) @if let Some(k) = &a.kpp { ", КПП " (k) } }
-            div class={ "flash " (if check.outcome == ItsOutcome::Active { "flash-success" } else { "flash-info" }) } {
-                "Проверка договора 1С:ИТС ПРОФ (логин «" (a.its_login.as_deref().unwrap_or("не указан")) "»): " (check.outcome.title_ru())
+    let chosen = m.form.option.as_deref().and_then(ConnectionOption::parse);
+    let default = if check.outcome == ItsOutcome::Active {
+        ConnectionOption::ItsFree
+    } else {
+        ConnectionOption::Basic1y
+    };
+    let selected = chosen
+        .filter(|o| check.options.contains(o))
+        .unwrap_or(default);
+    let checked = |v: &Option<String>| v.is_some();
+    let fresh = m.form.option.is_none();
+    html! {
+        (refusals_flash(m))
+        div class={ "flash " (if check.outcome == ItsOutcome::Active { "flash-success" } else { "flash-info" }) } {
+            "Проверка договора 1С:ИТС ПРОФ (логин «" (m.looked_up.or(a.its_login.as_deref()).unwrap_or("не указан")) "»): " (check.outcome.title_ru())
+        }
+        @if !check.subscriptions.is_empty() {
+            (table(&["Рег. номер", "Тариф", "Начало", "Окончание", "Используется"], check.subscriptions.iter().map(|s| html! { tr {
+                td { (s.registration_number) } td { (s.tariff_name) }
+                td { (s.starts_on.format("%d.%m.%Y")) } td { (s.ends_on.format("%d.%m.%Y")) }
+                td { @if s.activated_for_other { "другим абонентом" } @else { "нет" } }
+            } })))
+        }
+        (its_login_change(m))
+        @if !a.checks_passed { div.flash.flash-error { "Обязательные проверки реквизитов не пройдены — отправка в обработку невозможна." } }
+        @if !m.missing.is_empty() {
+            div.flash.flash-error { "Не прикреплены обязательные документы: " (m.missing.iter().map(|k| format!("{}{}", k.title_ru(), if k.requirement() == super::documents::Requirement::UnlessIts { " (кроме тарифа ИТС)" } else { "" })).collect::<Vec<_>>().join(", ")) ". "
+                a href={ "/applications/" (a.id) "?tab=files" } { "Перейти к файлам" } }
+        }
+        form.process method="get" action={ "/applications/" (a.id) "/process" } {
+            input type="hidden" name="step" value="summary";
+            @if let Some(act) = action { input type="hidden" name="action" value=(act.as_str()); }
+            @if action.is_some() {
+                p.muted { "Если с данной организацией в течение месяца будет заключен договор ИТС уровня ПРОФ — пометьте подключение как «Отложенное подключение в рамках договора ИТС уровня ПРОФ»." }
             }
-            @if !check.subscriptions.is_empty() {
-                (table(&["Рег. номер", "Тариф", "Начало", "Окончание", "Активирована для другого абонента"], check.subscriptions.iter().map(|s| html! { tr {
-                    td { (s.registration_number) } td { (s.tariff_name) }
-                    td { (s.starts_on.format("%d.%m.%Y")) } td { (s.ends_on.format("%d.%m.%Y")) }
-                    td { (yes(s.activated_for_other)) }
-                } })))
-            }
-            @if !a.checks_passed { div.flash.flash-error { "Обязательные проверки реквизитов не пройдены — отправка в обработку невозможна." } }
-            @if !missing.is_empty() {
-                div.flash.flash-error { "Не прикреплены обязательные документы: " (missing.iter().map(|k| format!("{}{}", k.title_ru(), if k.requirement() == super::documents::Requirement::UnlessIts { " (кроме тарифа ИТС)" } else { "" })).collect::<Vec<_>>().join(", ")) ". "
-                    a href={ "/applications/" (a.id) "?tab=files" } { "Перейти к файлам" } }
-            }
-            form.process method="post" action={ "/applications/" (a.id) "/process" } {
-                (csrf_field(user)) (version_field(a))
-                fieldset {
-                    legend { "Вариант подключения" }
-                    @for o in ConnectionOption::ALL {
-                        @let enabled = check.options.contains(&o);
-                        label.option class=[(!enabled).then_some("disabled")] {
-                            input type="radio" name="option" value=(o.as_str()) disabled[!enabled] checked[enabled && (o == ConnectionOption::ItsFree || (check.outcome != ItsOutcome::Active && o == ConnectionOption::Basic1y))];
-                            " " (o.title_ru())
-                        }
+            fieldset {
+                legend { "Подключить на платной основе" }
+                @for o in ConnectionOption::ALL {
+                    @let enabled = check.options.contains(&o);
+                    label.option class=[(!enabled).then_some("disabled")] {
+                        input type="radio" name="option" value=(o.as_str()) disabled[!enabled] checked[enabled && o == selected];
+                        " " (o.title_ru())
                     }
                 }
-                @if usable.len() > 1 {
-                    label { "Подписка ИТС для льготного подключения"
-                        select name="its_subscription" {
-                            @for s in &usable { option value=(s.registration_number) { (s.registration_number) " — " (s.tariff_name) " до " (s.ends_on.format("%d.%m.%Y")) } }
-                        }
-                    }
-                }
-                fieldset {
-                    legend { "Тарифные признаки" }
-                    label { "ИНН головной организации группы компаний " input type="text" name="group_head_inn" pattern="[0-9]{10}|[0-9]{12}"; }
-                    label { "КПП головной организации " input type="text" name="group_head_kpp" pattern="[0-9A-Z]{9}" size="10"; }
-                    label { "Номер специального предложения " input type="text" name="special_offer_code"; }
-                    label.option { input type="checkbox" name="bonus" value="1"; " Бонусное подключение" }
-                    label.option { input type="checkbox" name="right_choice" value="1"; " Верное решение" }
-                    label.option { input type="checkbox" name="authorized_representative" value="1"; " Уполномоченный представитель (УП)" }
-                    @if a.legal_form == "sole_trader" {
-                        // §2.2: «Основной для ИП» is chosen for a sole trader unless turned off.
-                        input type="hidden" name="basic_sole_trader_offered" value="1";
-                        label.option { input type="checkbox" name="basic_sole_trader" value="1" checked; " Основной для ИП" }
-                    }
-                }
-                @if a.cryptopro_licence {
-                    div.flash.flash-info { "Запрошена лицензия СКЗИ «КриптоПро CSP» в составе сертификата: расширение оплачивается отдельно и не может быть отозвано." }
-                }
-                button.primary type="submit" { "Отправить в обработку" }
-                " "
-                a.button.secondary href={ "/applications/" (a.id) } { "Отмена" }
+                @if check.outcome != ItsOutcome::Active { p.muted { "Доступные опции отсутствуют" } }
             }
-        },
-    )
+            @if usable.len() > 1 {
+                label { "Подписка ИТС для льготного подключения"
+                    select name="its_subscription" {
+                        @for s in &usable { option value=(s.registration_number) selected[m.form.its_subscription == s.registration_number] { (s.registration_number) " — " (s.tariff_name) " " (s.starts_on.format("%d.%m.%Y")) "-" (s.ends_on.format("%d.%m.%Y")) } }
+                    }
+                }
+            }
+            fieldset {
+                legend { "Тарифные признаки" }
+                label { "ИНН головной организации группы компаний " (m.text_field("group_head_inn", &m.form.group_head_inn, Some("[0-9]{10}|[0-9]{12}"))) }
+                label { "КПП головной организации " (m.text_field("group_head_kpp", &m.form.group_head_kpp, Some("[0-9A-Z]{9}"))) }
+                label { "Номер специального предложения " (m.text_field("special_offer_code", &m.form.special_offer_code, None)) }
+                label.option { input type="checkbox" name="bonus" value="1" checked[checked(&m.form.bonus)]; " Бонус (подключение будет осуществлено бесплатно)" }
+                label.option { input type="checkbox" name="right_choice" value="1" checked[checked(&m.form.right_choice)]; " Верное решение" }
+                label.option { input type="checkbox" name="authorized_representative" value="1" checked[checked(&m.form.authorized_representative)]; " Уполномоченный представитель (УП)" }
+                @if a.legal_form == "sole_trader" {
+                    // §2.2: «Основной для ИП» is chosen for a sole trader unless turned off.
+                    input type="hidden" name="basic_sole_trader_offered" value="1";
+                    label.option { input type="checkbox" name="basic_sole_trader" value="1" checked[fresh || checked(&m.form.basic_sole_trader)]; " Основной для ИП" }
+                }
+            }
+            @if action.is_some() { a.button.secondary href=(back) { "Назад" } " " }
+            button.primary type="submit" { "Далее" }
+            " "
+            a.button.secondary href={ "/applications/" (a.id) } { "Отмена" }
+        }
+    }
+}
+
+fn summary_step(m: &WizardModel<'_>) -> Markup {
+    let a = m.app;
+    let action = chosen_action(m);
+    let back = m.form.href(a.id, "its");
+    let option = m
+        .form
+        .option
+        .as_deref()
+        .and_then(ConnectionOption::parse)
+        .filter(|_| action.is_none_or(SecondaryAction::connects_licence));
+    let directions: Vec<crate::organisation::Direction> =
+        crate::organisation::stored("directions", &a.directions).unwrap_or_default();
+    let empty = Preview::default();
+    let p = m.preview.unwrap_or(&empty);
+    html! {
+        h2 { "Суммарная информация при отправке заявки в обработку:" }
+        @if !p.refusals.is_empty() {
+            div.flash.flash-error {
+                "Отправить в обработку нельзя:"
+                ul { @for e in &p.refusals { li { (crate::labels::field_title(&e.field)) ": " (e.message) } } }
+            }
+        }
+        dl.kv.wizard-summary {
+            dt { "Действие" } dd { (action.map_or("Первичное подключение", SecondaryAction::title_ru)) }
+            @if let Some(o) = option { dt { "Вариант подключения" } dd { (o.title_ru()) } }
+            @if let Some((name, cost)) = &p.tariff {
+                dt { "Тариф" } dd { (name) ", " (cost.ru()) }
+            }
+            @if m.form.bonus.is_some() && option.is_some() { dt { "Бонус" } dd { "Подключение будет осуществлено бесплатно" } }
+            dt { "Время действия лицензии" } dd {
+                @if let Some((from, to)) = p.period { "с " (from.format("%d.%m.%Y")) " до " (to.format("%d.%m.%Y")) } @else { "—" }
+            }
+            dt { "Подключенные направления продукта" } dd { (directions.iter().map(|d| match &d.kpp { Some(k) => format!("{} {} ({})", d.authority.title_ru(), d.code, k), None => format!("{} {}", d.authority.title_ru(), d.code) }).collect::<Vec<_>>().join(", ")) }
+            dt { "Конфигурация" } dd { (a.configuration) }
+            dt { "GUID продукта" } dd { (p.guid.as_deref().unwrap_or("будет создан при подключении")) }
+        }
+        @if a.cryptopro_licence && action.is_none_or(|x| x.issues_certificate(a.certificate_requested)) {
+            div.flash.flash-info { "Запрошена лицензия СКЗИ «КриптоПро CSP» в составе сертификата: расширение оплачивается отдельно (590 ₽) и не может быть отозвано." }
+        }
+        @if matches!(action, Some(SecondaryAction::Renewal | SecondaryAction::Change)) {
+            p.muted { "Если существуют расхождения в сроке действия лицензии, обратитесь в Ваш Центр продаж." }
+        }
+        form.process method="post" action={ "/applications/" (a.id) "/process" } {
+            (csrf_field(m.user)) (version_field(a))
+            @for (name, value) in m.form.hidden_fields() { input type="hidden" name=(name) value=(value); }
+            a.button.secondary href=(back) { "Назад" }
+            " "
+            @if p.refusals.is_empty() { button.primary type="submit" { "В обработку" } }
+        }
+    }
 }

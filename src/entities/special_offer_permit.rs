@@ -9,6 +9,7 @@ pub struct Model {
     pub offer_code: String,
     #[sea_orm(unique)]
     pub number: String,
+    /// The client the number is for; empty: any client of the offer's region.
     pub client_inn: String,
     pub registered_by: String,
     pub registered_at: DateTimeUtc,

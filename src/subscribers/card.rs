@@ -138,6 +138,102 @@ pub async fn fill_from_application(
     regenerate(&**w, s, w.at()).await
 }
 
+/// A renewal names its product: the configuration and ITS login it was sent from are
+/// kept on the account (a GUID that names an account updates it, never a second one).
+///
+/// # Errors
+/// Database errors.
+pub async fn refresh_product(
+    w: &mut Write,
+    product: &product_account::Model,
+    app: &crate::entities::application::Model,
+) -> AppResult<()> {
+    let its_login = app.its_login.clone().or_else(|| product.its_login.clone());
+    if product.configuration == app.configuration && product.its_login == its_login {
+        return Ok(());
+    }
+    product_account::Entity::update_many()
+        .col_expr(
+            product_account::Column::Configuration,
+            Expr::value(app.configuration.clone()),
+        )
+        .col_expr(
+            product_account::Column::ItsLogin,
+            Expr::value(its_login.clone()),
+        )
+        .filter(product_account::Column::Id.eq(product.id))
+        .exec(&**w)
+        .await?;
+    w.record(
+        Change::new("product_account.update", "product_account", product.id)
+            .before(json!({"configuration": product.configuration, "its_login": product.its_login}))
+            .after(json!({"configuration": app.configuration, "its_login": its_login, "application": app.id})),
+    );
+    Ok(())
+}
+
+/// «Изменение реквизитов, направлений, замена сертификата» (manual §3.2.2): the
+/// requisites and contacts of the card, the account's configuration and its directions
+/// become the application's; the card's version moves, so an edit opened before fails
+/// instead of overwriting; the registration file is made again.
+///
+/// # Errors
+/// Database errors.
+pub async fn apply_change(
+    w: &mut Write,
+    s: &subscriber::Model,
+    product: &product_account::Model,
+    app: &crate::entities::application::Model,
+) -> AppResult<()> {
+    refresh_product(w, product, app).await?;
+    let before = json!({
+        "full_name": s.full_name, "short_name": s.short_name, "ogrn": s.ogrn,
+        "pfr_number": s.pfr_number, "fss_number": s.fss_number, "legal_address": s.legal_address,
+        "actual_address": s.actual_address, "phone": s.phone, "email": s.email,
+    });
+    let after = json!({
+        "full_name": app.full_name, "short_name": app.short_name, "ogrn": app.ogrn,
+        "pfr_number": app.pfr_number, "fss_number": app.fss_number, "legal_address": app.legal_address,
+        "actual_address": app.actual_address, "phone": app.phone, "email": app.email,
+    });
+    let mut changed = s.clone().into_active_model();
+    changed.full_name = Set(app.full_name.clone());
+    changed.short_name = Set(app.short_name.clone());
+    changed.search_key = Set(app.search_key.clone());
+    changed.ogrn = Set(app.ogrn.clone());
+    changed.pfr_number = Set(app.pfr_number.clone());
+    changed.fss_number = Set(app.fss_number.clone());
+    changed.legal_address = Set(app.legal_address.clone());
+    changed.actual_address = Set(app.actual_address.clone());
+    changed.phone = Set(app.phone.clone());
+    changed.email = Set(app.email.clone());
+    changed.version = Set(s.version + 1);
+    let saved = changed.update(&**w).await?;
+    direction::Entity::delete_many()
+        .filter(direction::Column::ProductAccountId.eq(product.id))
+        .exec(&**w)
+        .await?;
+    let dirs: Vec<Direction> = stored("directions", &app.directions)?;
+    for d in &dirs {
+        direction::ActiveModel {
+            id: NotSet,
+            subscriber_id: Set(s.id),
+            product_account_id: Set(Some(product.id)),
+            authority: Set(d.authority.as_str().to_owned()),
+            code: Set(d.code.clone()),
+            kpp: Set(d.kpp.clone()),
+        }
+        .insert(&**w)
+        .await?;
+    }
+    w.record(
+        Change::new("subscriber.change_by_application", "subscriber", s.id)
+            .before(before)
+            .after(json!({"card": after, "directions": dirs.len(), "application": app.id})),
+    );
+    regenerate(&**w, &saved, w.at()).await
+}
+
 /// What may be edited on the card; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

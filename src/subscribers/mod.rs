@@ -10,4 +10,5 @@ pub mod licences;
 pub mod pipeline;
 pub mod routes;
 pub mod service;
+pub mod standing;
 mod views;

@@ -7,17 +7,17 @@
 //! ([`refused`]). Licences are priced from the catalog in the zone of the subscriber's
 //! region (the partner's zone only when the region has none).
 
-use chrono::{DateTime, Months, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use super::standing;
 use crate::audit::{Change, Write};
 use crate::clock::moscow;
 use crate::entities::{application, licence, partner, product_account, subscriber, tariff};
 use crate::error::{AppError, AppResult};
-use crate::tariffs::connection::{ConnectionOption, ProcessRequest};
+use crate::tariffs::connection::{ConnectionOption, ProcessRequest, SecondaryAction};
 use crate::tariffs::licence::{LicenceEvent, LicenceState};
 
 async fn catalog_row(
@@ -44,12 +44,14 @@ async fn add_licence(
     primary: bool,
     option: Option<&str>,
     app_id: i64,
-    now: DateTime<Utc>,
+    continues: Option<chrono::NaiveDate>,
 ) -> AppResult<()> {
-    let starts = now.with_timezone(&moscow()).date_naive();
-    let ends = starts
-        .checked_add_months(Months::new(u32::try_from(t.term_months).unwrap_or(12)))
-        .unwrap_or(starts);
+    let now = w.at();
+    let (starts, ends) = standing::period(
+        now.with_timezone(&moscow()).date_naive(),
+        continues,
+        u32::try_from(t.term_months).unwrap_or(12),
+    );
     let l = licence::ActiveModel {
         id: NotSet,
         version: Set(0),
@@ -89,14 +91,17 @@ async fn add_licence(
 }
 
 /// «В обработку»: the organisation becomes (or stays) a subscriber of the partner — a new
-/// one not yet connected — with the product account (the one its GUID names, or a new
-/// one) and the licences chosen, «В ожидании» until registration (manual l.1343). Inside
-/// the caller's transaction; `app` as saved by the transition.
+/// one not yet connected — with the product account and the licences chosen,
+/// «В ожидании» until registration (manual l.1343). A secondary application (§3) acts on
+/// the organisation as it stands: a new account or an additional configuration gets its
+/// own product account (the one its GUID names, or a new one); a renewal or a change
+/// acts on the account it is about, and only a new account or a renewal connects a
+/// licence — the renewal continuing from the current licence's end. Inside the caller's
+/// transaction; `app` as saved by the transition.
 ///
 /// # Errors
 /// The application has no partner or no processing request; database errors.
 pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
-    let now = w.at();
     let partner_id = app.partner_id.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("application {} has no partner", app.id))
     })?;
@@ -104,35 +109,77 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         .one(&**w)
         .await?
         .ok_or(AppError::NotFound)?;
-    let req: Option<ProcessRequest> = app
-        .processing_params
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()?;
-    let (sub, new) = subscriber_for(w, app, &partner).await?;
-    let product = product_for(w, &sub, app).await?;
+    let req = request_of(app)?;
+    let action = req.as_ref().and_then(|r| r.action);
+    let standing = match action {
+        Some(_) => {
+            standing::of(
+                &**w,
+                &app.inn,
+                app.kpp.as_deref(),
+                app.product_guid.as_deref(),
+            )
+            .await?
+        }
+        None => None,
+    };
+    let (sub, new) = match &standing {
+        Some(s) => (s.subscriber.clone(), false),
+        None => subscriber_for(w, app, &partner).await?,
+    };
+    let product = match (action, &standing) {
+        (Some(SecondaryAction::Renewal | SecondaryAction::Change), Some(s)) => {
+            s.product.clone().ok_or_else(|| {
+                AppError::invalid(
+                    "product_guid",
+                    "у организации несколько учетных записей: заявление должно указывать GUID продукта",
+                )
+            })?
+        }
+        _ => product_for(w, &sub, app).await?,
+    };
     let zone = zone_of(w, &sub, &partner).await?;
-    let today = now.with_timezone(&moscow()).date_naive();
-    if let Some(req) = &req {
+    let today = w.at().with_timezone(&moscow()).date_naive();
+    if let Some(req) = req.as_ref().filter(|r| r.connects_licence()) {
         let t = priced(w, app, req, &partner, zone, !new, today).await?;
+        let continues = match action {
+            Some(SecondaryAction::Renewal) => standing
+                .as_ref()
+                .and_then(|s| s.licence.as_ref())
+                .map(|l| l.ends_on),
+            _ => None,
+        };
+        let primary = new || action == Some(SecondaryAction::NewAccount);
+        let option = req.option.map(ConnectionOption::as_str);
         add_licence(
             w,
             &sub,
             Some(product.id),
             &t,
-            new,
-            Some(req.option.as_str()),
+            primary,
+            option,
             app.id,
-            now,
+            continues,
         )
         .await?;
     }
-    if app.cryptopro_licence {
+    let certificate = req
+        .as_ref()
+        .is_none_or(|r| r.action.is_none() || r.issues_certificate(app.certificate_requested));
+    if app.cryptopro_licence && certificate {
         // An extension of the certificate, never a primary connection (manual l.2328).
         let t = catalog_row(w, "cryptopro", zone, today).await?;
-        add_licence(w, &sub, Some(product.id), &t, false, None, app.id, now).await?;
+        add_licence(w, &sub, Some(product.id), &t, false, None, app.id, None).await?;
     }
     Ok(())
+}
+
+fn request_of(app: &application::Model) -> AppResult<Option<ProcessRequest>> {
+    Ok(app
+        .processing_params
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?)
 }
 
 /// The licence «В обработку» connects, priced by `pricing::quote` exactly as the guard
@@ -193,6 +240,12 @@ async fn product_for(
             .one(&**w)
             .await?
     {
+        if known.subscriber_id != sub.id {
+            return Err(AppError::invalid(
+                "product_guid",
+                "GUID продукта принадлежит учетной записи другой организации",
+            ));
+        }
         return Ok(known);
     }
     let product = product_account::ActiveModel {
@@ -237,7 +290,18 @@ async fn prepared(
             }
             _ => None,
         };
-        if let Some(product) = by_application.or(by_guid) {
+        let acted_on = match request_of(app)?.and_then(|r| r.action) {
+            Some(SecondaryAction::Renewal | SecondaryAction::Change) => standing::of(
+                &**w,
+                &app.inn,
+                app.kpp.as_deref(),
+                app.product_guid.as_deref(),
+            )
+            .await?
+            .and_then(|s| s.product),
+            _ => None,
+        };
+        if let Some(product) = by_application.or(by_guid).or(acted_on) {
             let sub = subscriber::Entity::find_by_id(product.subscriber_id)
                 .one(&**w)
                 .await?
@@ -270,14 +334,26 @@ pub async fn certificate_issued(w: &mut Write, app: &application::Model) -> AppR
 /// # Errors
 /// Database errors.
 pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subscriber::Model> {
-    let (sub, _) = prepared(w, app).await?;
+    let (sub, product) = prepared(w, app).await?;
     let today = w.at().with_timezone(&moscow()).date_naive();
+    let req = request_of(app)?;
+    let action = req.as_ref().and_then(|r| r.action);
     for l in pending_of(w, app.id).await? {
         // The period runs from the registration, not from «В обработку» (manual
-        // l.1343: a waiting licence has no registration date yet).
-        let shift = today - l.starts_on;
+        // l.1343: a waiting licence has no registration date yet); a renewal continues
+        // from the current licence's end, whenever that is.
+        let continues = match action {
+            Some(SecondaryAction::Renewal) if l.kind == "tariff" => {
+                standing::current_licence(&**w, sub.id, l.product_account_id, Some(app.id))
+                    .await?
+                    .map(|c| c.ends_on)
+            }
+            _ => None,
+        };
+        let (starts, _) = standing::period(today, continues, 0);
+        let shift = starts - l.starts_on;
         licence::Entity::update_many()
-            .col_expr(licence::Column::StartsOn, Expr::value(today))
+            .col_expr(licence::Column::StartsOn, Expr::value(starts))
             .col_expr(licence::Column::EndsOn, Expr::value(l.ends_on + shift))
             .filter(licence::Column::Id.eq(l.id))
             .exec(&**w)
@@ -285,14 +361,14 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         let reason = Some(format!("Заявление №{} зарегистрировано", app.id));
         super::licences::licence_transition_in(w, &l, LicenceEvent::Register, reason).await?;
     }
-    let req: Option<ProcessRequest> = app
-        .processing_params
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()?;
+    match action {
+        Some(SecondaryAction::Change) => super::card::apply_change(w, &sub, &product, app).await?,
+        Some(SecondaryAction::Renewal) => super::card::refresh_product(w, &product, app).await?,
+        _ => {}
+    }
     if let Some(req) = req
         .as_ref()
-        .filter(|r| r.option == ConnectionOption::ItsFree)
+        .filter(|r| r.option == Some(ConnectionOption::ItsFree))
     {
         activate_its(w, app, req, today).await?;
     }

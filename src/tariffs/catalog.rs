@@ -77,3 +77,24 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// The term in months of a catalog item or special offer (12 when neither names it).
+///
+/// # Errors
+/// Database errors.
+pub async fn term_of<C: ConnectionTrait>(db: &C, code: &str) -> Result<u32, DbErr> {
+    let tariff = tariff::Entity::find()
+        .filter(tariff::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(|t| t.term_months);
+    let term = match tariff {
+        Some(t) => Some(t),
+        None => crate::entities::special_offer::Entity::find()
+            .filter(crate::entities::special_offer::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|o| o.term_months),
+    };
+    Ok(term.and_then(|t| u32::try_from(t).ok()).unwrap_or(12))
+}

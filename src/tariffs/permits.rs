@@ -54,18 +54,24 @@ pub async fn register(
         ));
     }
     let number = number.trim();
+    // The manual's own numbers: «УСН_МО», «Нулевка2020», «Promo50» (audit C5).
     if number.is_empty()
-        || number.len() > 32
+        || number.chars().count() > 32
         || !number
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
     {
         return Err(AppError::invalid(
             "number",
-            "номер: до 32 латинских букв, цифр или дефисов",
+            "номер: до 32 букв, цифр, дефисов или знаков подчеркивания",
         ));
     }
-    crate::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
+    // A regional offer (УСН, Нулевка) serves every client of the region: the ИНН binds
+    // the number to one client only when given.
+    let inn = inn.trim();
+    if !inn.is_empty() {
+        crate::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
+    }
     if find(&st.db, Some(sales_center_id), number).await?.is_some() {
         return Err(AppError::invalid(
             "number",
@@ -78,7 +84,7 @@ pub async fn register(
         sales_center_id: Set(sales_center_id),
         offer_code: Set(offer.to_owned()),
         number: Set(number.to_owned()),
-        client_inn: Set(inn.trim().to_owned()),
+        client_inn: Set(inn.to_owned()),
         registered_by: Set(user.login.clone()),
         registered_at: Set(w.at()),
     }
@@ -156,7 +162,7 @@ pub fn check(
     let p = permit.ok_or_else(|| {
         "номер специального предложения не зарегистрирован центром продаж".to_owned()
     })?;
-    if p.client_inn != inn {
+    if !p.client_inn.is_empty() && p.client_inn != inn {
         return Err("номер специального предложения выдан для другого клиента".to_owned());
     }
     if now < usable_from(p.registered_at) {
@@ -183,6 +189,8 @@ pub fn web_routes() -> Router<AppState> {
 struct PermitBody {
     offer: String,
     number: String,
+    /// ИНН клиента; пусто или не указан — номер действует для любого клиента региона
+    #[serde(default)]
     inn: String,
 }
 
@@ -243,14 +251,14 @@ async fn page(State(st): State<AppState>, user: CurrentUser) -> AppResult<Markup
                 (csrf_field(&user))
                 label { "Предложение" select name="offer" { @for o in &offers { option value=(o.code) { (o.name) } } } }
                 label { "Номер спец. разрешения" input type="text" name="number" required; }
-                label { "ИНН клиента" input type="text" name="inn" required pattern="[0-9]{10}|[0-9]{12}"; }
+                label { "ИНН клиента (пусто — любой клиент региона)" input type="text" name="inn" pattern="[0-9]{10}|[0-9]{12}"; }
                 button.primary type="submit" { "Зарегистрировать" }
             }
             }
             p.muted { "Номер можно использовать при отправке в обработку через сутки после регистрации." }
             (table(&["Номер", "Предложение", "ИНН клиента", "Зарегистрирован", "Действует с"], items.iter().map(|p| html! { tr {
                 td { (p.number) } td { (all_offers.iter().find(|o| o.code == p.offer_code).map_or(p.offer_code.as_str(), |o| o.name.as_str())) }
-                td { (p.client_inn) } td { (datetime_ru(p.registered_at)) } td { (datetime_ru(usable_from(p.registered_at))) }
+                td { @if p.client_inn.is_empty() { "любой клиент региона" } @else { (p.client_inn) } } td { (datetime_ru(p.registered_at)) } td { (datetime_ru(usable_from(p.registered_at))) }
             } })))
         },
     ))

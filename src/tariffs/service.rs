@@ -175,7 +175,10 @@ pub async fn processing_quote<C: sea_orm::ConnectionTrait>(
         zone: Some(input.zone),
         // Верное решение is only ever a primary connection (audit C8): for a known
         // organisation it is refused as «previously connected», not sold as a renewal.
-        primary: !input.known_subscriber || item == "right_choice",
+        // A new account of a connected organisation is a new connection (manual §3.1.1).
+        primary: !input.known_subscriber
+            || item == "right_choice"
+            || input.req.action == Some(super::connection::SecondaryAction::NewAccount),
         organisations: 1,
         // As the calculator quotes by default: the catalog's current promotions apply.
         apply_promotions: true,

@@ -17,6 +17,7 @@ mod openapi;
 mod pricing;
 mod processing;
 mod reference;
+mod secondary;
 mod security;
 mod sign_in;
 mod special_offers;

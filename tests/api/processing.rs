@@ -191,7 +191,7 @@ async fn an_application_naming_a_known_product_keeps_that_product() {
     doc["request_type"] = json!("change");
     doc["product_guid"] = json!(guid);
     let id = app.submit(&doc).await;
-    app.register_submitted(id, json!({"option": "basic_1y"}))
+    app.register_submitted(id, json!({"action": "renewal", "option": "basic_1y"}))
         .await;
     let c = card(&app, "4027291410").await;
     let products = c["products"].as_array().unwrap();
@@ -383,7 +383,7 @@ async fn right_choice_is_refused_to_a_connected_organisation_and_to_two_fns_dire
             .contains("ровно одно направление ФНС")
     );
 
-    // Already connected: refused whatever the directions.
+    // Already connected: refused whatever the directions, even for a new account.
     app.registered_subscriber().await;
     let id = app.submit(&sample_application()).await;
     app.attach_required("p-klg-1", id).await;
@@ -391,7 +391,7 @@ async fn right_choice_is_refused_to_a_connected_organisation_and_to_two_fns_dire
         .as_("p-klg-1")
         .post_problem(
             &format!("/applications/{id}/process"),
-            json!({"option": "basic_1y", "flags": {"right_choice": true}}),
+            json!({"action": "new_account", "option": "basic_1y", "flags": {"right_choice": true}}),
             422,
         )
         .await;

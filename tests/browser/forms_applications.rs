@@ -166,13 +166,21 @@ async fn sending_to_processing_refuses_an_unregistered_offer_number_and_then_sen
         b.click("В обработку").await;
         let action = format!("/applications/{id}/process");
         b.fill_in(&action, "special_offer_code", "NO-SUCH-1").await;
-        b.click("Отправить в обработку").await;
+        b.click("Далее").await;
+        // The guard's refusal keeps the partner on the step, beside the field.
         let flash = b.flash().await;
         assert!(flash.contains("Номер специального предложения:"), "{flash}");
         assert_eq!(b.value_of(&action, "special_offer_code").await, "NO-SUCH-1");
         assert!(b.marked_invalid(&action, "special_offer_code").await);
         b.fill_in(&action, "special_offer_code", "").await;
-        b.click("Отправить в обработку").await;
+        b.click("Далее").await;
+        b.sees("Суммарная информация при отправке заявки в обработку")
+            .await;
+        // Its PROF subscription is current: the free ITS connection is chosen.
+        b.sees("Льготное подключение (ИТС)").await;
+        b.sees("Информационно-технологическое сопровождение 1С, 0,00\u{a0}₽")
+            .await;
+        b.click("В обработку").await;
         b.sees("Заявление отправлено в обработку.").await;
         b
     })
@@ -360,7 +368,9 @@ async fn a_sole_trader_is_connected_on_basic_unless_basic_for_sole_traders_is_un
         b.sees("Основной для ИП").await;
         b.choose(&action, "option", "basic_1y").await;
         b.toggle(&action, "basic_sole_trader").await;
-        b.click("Отправить в обработку").await;
+        b.click("Далее").await;
+        b.sees("Основной (1 год), 4\u{a0}900,00\u{a0}₽").await;
+        b.click("В обработку").await;
         b.sees("Заявление отправлено в обработку.").await;
         b
     })

@@ -400,6 +400,18 @@ impl Browser {
         f.prop("value").await.unwrap().unwrap_or_default()
     }
 
+    /// The value of the checked radio button `name` of the form posting to `action`.
+    pub async fn checked(&self, action: &str, name: &str) -> String {
+        let f = self
+            .c
+            .find(Locator::Css(&format!(
+                "form[action=\"{action}\"] input[type=radio][name=\"{name}\"]:checked"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("nothing checked for {name} in the form {action}"));
+        f.prop("value").await.unwrap().unwrap_or_default()
+    }
+
     /// Whether the field `name` of the form posting to `action` is marked invalid, with
     /// the refusal's message beside it.
     pub async fn marked_invalid(&self, action: &str, name: &str) -> bool {

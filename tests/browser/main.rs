@@ -16,3 +16,4 @@ mod forms_applications;
 mod forms_reference;
 mod forms_sign_in;
 mod forms_subscribers;
+mod forms_wizard;

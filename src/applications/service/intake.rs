@@ -121,7 +121,11 @@ pub async fn submit(
     {
         return Ok(previous);
     }
-    let partner = known_references(st, &doc).await?;
+    let mut partner = known_references(st, &doc).await?;
+    let renewal = paperless_renewal_of(st, &doc, partner.as_ref()).await?;
+    if let Some(owner) = &renewal {
+        partner = Some(owner.clone());
+    }
     let now = st.clock.now();
     let kpp = trimmed(doc.kpp.as_ref());
     let checks = checks::run(
@@ -163,7 +167,106 @@ pub async fn submit(
         "state": state.as_str(), "inn": app.inn, "kpp": app.kpp, "partner": partner.as_ref().map(|p| &p.code),
     })));
     w.commit().await?;
+    if renewal.is_some() {
+        let processed = process_paperless(st, &app).await?;
+        if let Some((key, _)) = &idempotency {
+            idempotency_key::Entity::update_many()
+                .col_expr(
+                    idempotency_key::Column::Response,
+                    sea_orm::sea_query::Expr::value(intake_response(&processed)?.to_string()),
+                )
+                .filter(idempotency_key::Column::UserId.eq(user.id))
+                .filter(idempotency_key::Column::Key.eq(key.as_str()))
+                .exec(&st.db)
+                .await?;
+        }
+        return Ok(Submission::New(Box::new(processed)));
+    }
     Ok(Submission::New(Box::new(app)))
+}
+
+/// A paperless renewal (Безбумажное продление, manual l.586–593) of a product account
+/// the service knows skips the partner: the partner that serves the account, when the
+/// application names no other.
+async fn paperless_renewal_of(
+    st: &AppState,
+    doc: &IntakeDocument,
+    named: Option<&partner::Model>,
+) -> AppResult<Option<partner::Model>> {
+    let Some(guid) = doc
+        .product_guid
+        .as_deref()
+        .filter(|_| doc.paperless_renewal)
+    else {
+        return Ok(None);
+    };
+    let kpp = trimmed(doc.kpp.as_ref());
+    let Some(standing) =
+        crate::subscribers::standing::of(&st.db, doc.inn.trim(), kpp.as_deref(), Some(guid))
+            .await?
+            .filter(|s| s.product_known)
+    else {
+        return Ok(None);
+    };
+    if named.is_some_and(|p| p.id != standing.subscriber.partner_id) {
+        return Ok(None);
+    }
+    Ok(partner::Entity::find_by_id(standing.subscriber.partner_id)
+        .one(&st.db)
+        .await?)
+}
+
+/// Sends a paperless renewal to processing as the system: a renewal on the ITS tariff
+/// when a PROF subscription is current for its login, otherwise «Основной (1 год)». What
+/// the guard refuses stays with the partner, the reason in the history.
+async fn process_paperless(
+    st: &AppState,
+    app: &application::Model,
+) -> AppResult<application::Model> {
+    use crate::tariffs::connection::{ConnectionOption, ProcessRequest, SecondaryAction};
+    let its = super::its_check(st, app).await?;
+    let mut req = ProcessRequest::paid();
+    req.action = Some(SecondaryAction::Renewal);
+    if its.outcome == crate::applications::processing::ItsOutcome::Active {
+        req.option = Some(ConnectionOption::ItsFree);
+    }
+    let caller = super::Caller::System("paperless_renewal");
+    match super::fire(
+        st,
+        caller,
+        app.id,
+        super::Command::SendToProcessing(req),
+        None,
+    )
+    .await
+    {
+        Ok(processed) => Ok(processed),
+        Err(AppError::Invalid(errors)) => {
+            let why: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", crate::labels::field_title(&e.field), e.message))
+                .collect();
+            let mut w = Write::begin(&st.db, caller.actor(), st.clock.now()).await?;
+            history_row(
+                app,
+                w.actor(),
+                w.at(),
+                "paperless_renewal_held",
+                Some(app.state),
+                app.state,
+                Some(why.join("; ")),
+            )
+            .insert(&*w)
+            .await?;
+            w.record(
+                Change::new("application.paperless_renewal_held", "application", app.id)
+                    .after(json!({"reasons": why})),
+            );
+            w.commit().await?;
+            Ok(app.clone())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The validated document's references that must exist: the region and, when named, the

@@ -4,13 +4,16 @@
 //! and the API read). Rules live in the pure modules (`state`, `checks`, `processing`,
 //! `geo`, `documents`); these load, ask them and save.
 
+mod edits;
 mod intake;
 mod queries;
 mod transitions;
 
+pub use edits::change_its_login;
 pub use intake::{Submission, intake_response, submit};
 pub use queries::{
-    Stated, attached_kinds, checks_of, history, its_check, next_actions, ranked_centers, stated,
+    Preview, Stated, attached_kinds, checks_of, connected, history, its_check, its_check_for,
+    next_actions, preview_processing, ranked_centers, stated,
 };
 pub use transitions::{Batch, Transition, claim_by_requisites, fire, issue, transition_in};
 
@@ -88,9 +91,17 @@ pub enum Command {
 
 impl Command {
     /// What the certification authority's «processed» means for `app`: the owner's
-    /// certificate issued, or — with none requested — processing done.
+    /// certificate issued, or — with none requested (or an additional configuration on
+    /// the same certificate) — processing done.
     pub fn issued(app: &application::Model) -> Command {
-        if app.certificate_requested {
+        let request: Option<ProcessRequest> = app
+            .processing_params
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok());
+        let certificate = request.map_or(app.certificate_requested, |r| {
+            r.issues_certificate(app.certificate_requested)
+        });
+        if certificate {
             Command::CertificateIssued
         } else {
             Command::ProcessingDone

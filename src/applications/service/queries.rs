@@ -61,7 +61,20 @@ pub async fn ranked_centers(
 /// # Errors
 /// Database errors.
 pub async fn its_check(st: &AppState, app: &application::Model) -> AppResult<ItsCheck> {
-    let subs = match &app.its_login {
+    its_check_for(st, app, app.its_login.as_deref()).await
+}
+
+/// The ITS check of §2.1 for an application by the portal login `login` (§7: a login
+/// is looked up before it is applied).
+///
+/// # Errors
+/// Database errors.
+pub async fn its_check_for(
+    st: &AppState,
+    app: &application::Model,
+    login: Option<&str>,
+) -> AppResult<ItsCheck> {
+    let subs = match login {
         Some(login) => {
             its_subscription::Entity::find()
                 .filter(its_subscription::Column::PortalLogin.eq(login))
@@ -187,8 +200,137 @@ pub(super) async fn process_facts(
         .await?,
         priced,
         group_head_registered: group_head_registered(st, app, req).await?,
+        request_type: app.request_type.clone(),
+        paperless: app.paperless_renewal,
+        connected: connected(st, app).await?,
         now: st.clock.now(),
         today: st.clock.today(),
+    })
+}
+
+/// The organisation as connected to the service, for a secondary application.
+///
+/// # Errors
+/// Database errors.
+pub async fn connected(
+    st: &AppState,
+    app: &application::Model,
+) -> AppResult<Option<processing::Connected>> {
+    Ok(crate::subscribers::standing::of(
+        &st.db,
+        &app.inn,
+        app.kpp.as_deref(),
+        app.product_guid.as_deref(),
+    )
+    .await?
+    .map(|s| processing::Connected {
+        product_known: s.product_known,
+        products: s.products.len(),
+        licence: s.period(),
+        certificate: s.certificate,
+    }))
+}
+
+/// The wizard's summary (manual l.343–350, l.818–826): what «В обработку» would do,
+/// decided by the same guard and priced by the same quote as the sending itself.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    /// What the guard would refuse, each named by its field.
+    pub refusals: Vec<crate::error::FieldError>,
+    /// The licence connected: tariff name and cost (`None` when none is connected).
+    pub tariff: Option<(String, crate::money::Money)>,
+    /// The licence period: the new one, or the current one the action keeps.
+    pub period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// The product account's GUID (`None`: a new account gets a new one).
+    pub guid: Option<String>,
+}
+
+impl Preview {
+    /// A summary of choices that are not even a request.
+    pub fn refused(e: crate::error::AppError) -> Preview {
+        Preview {
+            refusals: match e {
+                crate::error::AppError::Invalid(errors) => errors,
+                other => vec![crate::error::FieldError::new("option", other.to_string())],
+            },
+            ..Preview::default()
+        }
+    }
+}
+
+/// The summary of «В обработку» with `req` for `app` as the partner would send it.
+///
+/// # Errors
+/// Database errors; a role that may not send to processing.
+pub async fn preview_processing(
+    st: &AppState,
+    caller: super::Caller<'_>,
+    app: &application::Model,
+    req: &ProcessRequest,
+) -> AppResult<Preview> {
+    use crate::applications::state::{Event, may_fire};
+    use crate::tariffs::connection::SecondaryAction;
+    if !may_fire(caller.firer(), Event::SendToProcessing) {
+        return Err(crate::error::AppError::Forbidden);
+    }
+    let facts = process_facts(st, app, req).await?;
+    let refusals = processing::guard(req, &facts).err().unwrap_or_default();
+    let standing = crate::subscribers::standing::of(
+        &st.db,
+        &app.inn,
+        app.kpp.as_deref(),
+        app.product_guid.as_deref(),
+    )
+    .await?;
+    let guid = match req.action {
+        Some(SecondaryAction::Renewal | SecondaryAction::Change) => standing
+            .as_ref()
+            .and_then(|s| s.product.as_ref())
+            .map(|p| p.guid.clone()),
+        _ => app.product_guid.clone(),
+    };
+    let current = standing
+        .as_ref()
+        .and_then(crate::subscribers::standing::Standing::period);
+    let (tariff, period) = match (&app.partner_id, req.connects_licence()) {
+        (Some(pid), true) if refusals.is_empty() => {
+            let partner = partner::Entity::find_by_id(*pid)
+                .one(&st.db)
+                .await?
+                .ok_or(crate::error::AppError::NotFound)?;
+            let permit =
+                crate::tariffs::service::permit_of(&st.db, req, partner.sales_center_id).await?;
+            let today = st.clock.today();
+            match crate::tariffs::service::price_processing(
+                &st.db,
+                app,
+                req,
+                &partner,
+                permit.as_ref(),
+                standing.is_some(),
+                today,
+            )
+            .await?
+            {
+                Ok(q) => {
+                    let term = crate::tariffs::catalog::term_of(&st.db, &q.item).await?;
+                    let continues = (req.action == Some(SecondaryAction::Renewal))
+                        .then(|| current.map(|(_, end)| end))
+                        .flatten();
+                    let period = crate::subscribers::standing::period(today, continues, term);
+                    (Some((q.name, q.total)), Some(period))
+                }
+                Err(_) => (None, None),
+            }
+        }
+        (_, false) => (None, current),
+        _ => (None, None),
+    };
+    Ok(Preview {
+        refusals,
+        tariff,
+        period,
+        guid,
     })
 }
 

@@ -269,16 +269,26 @@ async fn send_to_processing(
 ) -> AppResult<Transition> {
     let facts = process_facts(st, app, req).await?;
     processing::guard(req, &facts).map_err(AppError::Invalid)?;
-    Ok(t.set(
-        application::Column::ProcessingOption,
-        Expr::value(Some(req.option.as_str().to_owned())),
+    let option = req.option.map(|o| o.as_str().to_owned());
+    let reason = [
+        req.action.map(|a| a.title_ru()),
+        req.option.map(|o| o.title_ru()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(": ");
+    Ok(
+        t.set(application::Column::ProcessingOption, Expr::value(option))
+            .set(
+                application::Column::ProcessingParams,
+                Expr::value(Some(serde_json::to_string(req)?)),
+            )
+            .detail(json!({
+                "option": req.option, "action": req.action, "its_outcome": facts.its.outcome,
+            }))
+            .reason(Some(reason)),
     )
-    .set(
-        application::Column::ProcessingParams,
-        Expr::value(Some(serde_json::to_string(req)?)),
-    )
-    .detail(json!({"option": req.option.as_str(), "its_outcome": facts.its.outcome}))
-    .reason(Some(req.option.title_ru().to_owned())))
 }
 
 /// The processing pipeline's step for a transition, inside its transaction: prepare the
