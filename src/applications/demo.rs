@@ -122,6 +122,21 @@ pub fn sample_document() -> AppResult<IntakeDocument> {
     document(&ORGS[0], Some("p-klg-1"), 1)
 }
 
+/// The documents «В обработку» asks for, as placeholder scans.
+async fn attach_documents(st: &AppState, p: &CurrentUser, id: i64) -> AppResult<()> {
+    for kind in [
+        "application_form",
+        "identity_document",
+        "owner_photo",
+        "contract",
+        "transfer_act",
+    ] {
+        let pdf = format!("%PDF-1.4\n% demo {kind}\n%%EOF\n").into_bytes();
+        super::files::attach(st, p, id, kind, &format!("{kind}.pdf"), &pdf).await?;
+    }
+    Ok(())
+}
+
 /// Creates the demo applications unless there are applications already.
 ///
 /// # Errors
@@ -154,6 +169,8 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
         // A Kaluga partner with subscribers of its own to work on.
         (3, Some("p-klg-1"), "registered"),
         (4, Some("p-klg-1"), "registered"),
+        // A registered subscriber's renewal waits for the partner's wizard (§3).
+        (3, Some("p-klg-1"), "renewal"),
         (5, Some("p-msk-1"), "accepted"),
         (6, Some("p-msk-1"), "failed"),
         (5, Some("p-msk-2"), "accepted"),
@@ -168,7 +185,21 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
         (0, None, "submitted"),
     ];
     for (n, (org, partner, next)) in plan.iter().enumerate() {
-        let doc = document(&ORGS[*org], *partner, n + 1)?;
+        let mut doc = document(&ORGS[*org], *partner, n + 1)?;
+        if *next == "renewal" {
+            use crate::entities::{product_account, subscriber};
+            doc.request_type = super::intake::RequestType::Change;
+            let owner = subscriber::Entity::find()
+                .filter(subscriber::Column::Inn.eq(ORGS[*org].inn))
+                .one(&st.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            doc.product_guid = product_account::Entity::find()
+                .filter(product_account::Column::SubscriberId.eq(owner.id))
+                .one(&st.db)
+                .await?
+                .map(|p| p.guid);
+        }
         let Submission::New(app) = service::submit(st, &intake, doc, None).await? else {
             continue;
         };
@@ -239,17 +270,11 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                 )
                 .await?;
             }
+            ("renewal", Some(p)) => {
+                attach_documents(st, p, app.id).await?;
+            }
             ("processing" | "registered" | "awaiting", Some(p)) => {
-                for kind in [
-                    "application_form",
-                    "identity_document",
-                    "owner_photo",
-                    "contract",
-                    "transfer_act",
-                ] {
-                    let pdf = format!("%PDF-1.4\n% demo {kind}\n%%EOF\n").into_bytes();
-                    super::files::attach(st, p, app.id, kind, &format!("{kind}.pdf"), &pdf).await?;
-                }
+                attach_documents(st, p, app.id).await?;
                 let req = ProcessRequest {
                     option: Some(ConnectionOption::Basic1y),
                     action: None,

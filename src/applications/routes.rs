@@ -436,7 +436,11 @@ async fn process_page(
         .as_deref()
         .map(str::trim)
         .filter(|l| !l.is_empty());
-    let check = service::its_check_for(&st, &app, its_login.or(app.its_login.as_deref())).await?;
+    let check = service::its_check(&st, &app).await?;
+    let found = match its_login {
+        Some(login) => Some(service::its_check_for(&st, &app, Some(login)).await?),
+        None => None,
+    };
     let attached = service::attached_kinds(&st.db, app.id).await?;
     let mut preview = match (step, w.request()) {
         (views::Step::Summary, Ok(req)) => {
@@ -465,7 +469,7 @@ async fn process_page(
         connected: connected.as_ref(),
         form: &w,
         check: &check,
-        looked_up: its_login,
+        looked_up: its_login.zip(found.as_ref()),
         missing: &missing,
         preview: preview.as_ref(),
         refusals: &refusals,

@@ -649,8 +649,9 @@ pub struct WizardModel<'a> {
     pub connected: Option<&'a Connected>,
     pub form: &'a WizardForm,
     pub check: &'a ItsCheck,
-    /// The ITS login looked up with «Найти», not yet applied.
-    pub looked_up: Option<&'a str>,
+    /// The ITS login looked up with «Найти», not yet applied, and what the portal holds
+    /// for it.
+    pub looked_up: Option<(&'a str, &'a ItsCheck)>,
     pub missing: &'a [DocumentKind],
     pub preview: Option<&'a Preview>,
     /// What the guard refused in the choices, each named by its field.
@@ -759,13 +760,27 @@ fn type_step(m: &WizardModel<'_>) -> Markup {
     }
 }
 
+/// The PROF subscriptions an ITS check found, with «Используется» (by another subscriber).
+fn its_subscriptions(check: &ItsCheck) -> Markup {
+    html! {
+        @if !check.subscriptions.is_empty() {
+            (table(&["Рег. номер", "Тариф", "Начало", "Окончание", "Используется"], check.subscriptions.iter().map(|s| html! { tr {
+                td { (s.registration_number) } td { (s.tariff_name) }
+                td { (s.starts_on.format("%d.%m.%Y")) } td { (s.ends_on.format("%d.%m.%Y")) }
+                td { @if s.activated_for_other { "другим абонентом" } @else { "нет" } }
+            } })))
+        }
+    }
+}
+
 /// §7: «Изменить» → Логин + Email → «Найти» shows what the portal holds for that login,
 /// «Применить» links the application to it.
 fn its_login_change(m: &WizardModel<'_>) -> Markup {
     let a = m.app;
-    let login = m
-        .looked_up
-        .map_or_else(|| a.its_login.clone().unwrap_or_default(), str::to_owned);
+    let login = m.looked_up.map_or_else(
+        || a.its_login.clone().unwrap_or_default(),
+        |(l, _)| l.to_owned(),
+    );
     let email = m
         .form
         .find_email
@@ -782,8 +797,9 @@ fn its_login_change(m: &WizardModel<'_>) -> Markup {
                 label { "Email" input type="email" name="find_email" value=(email) maxlength="254"; }
                 button.secondary type="submit" { "Найти" }
             }
-            @if let Some(found) = m.looked_up {
-                p { "Подписки ИТС ПРОФ по логину «" (found) "»: " (m.check.outcome.title_ru()) }
+            @if let Some((found, check)) = m.looked_up {
+                p { "Подписки ИТС ПРОФ по логину «" (found) "»: " (check.outcome.title_ru()) }
+                (its_subscriptions(check))
                 form method="post" action={ "/applications/" (a.id) "/its-login" } {
                     (csrf_field(m.user)) (version_field(a))
                     input type="hidden" name="its_login" value=(found);
@@ -839,18 +855,12 @@ fn its_step(m: &WizardModel<'_>) -> Markup {
     html! {
         (refusals_flash(m))
         div class={ "flash " (if check.outcome == ItsOutcome::Active { "flash-success" } else { "flash-info" }) } {
-            "Проверка договора 1С:ИТС ПРОФ (логин «" (m.looked_up.or(a.its_login.as_deref()).unwrap_or("не указан")) "»): " (check.outcome.title_ru())
+            "Проверка договора 1С:ИТС ПРОФ (логин «" (a.its_login.as_deref().unwrap_or("не указан")) "»): " (check.outcome.title_ru())
         }
-        @if !check.subscriptions.is_empty() {
-            (table(&["Рег. номер", "Тариф", "Начало", "Окончание", "Используется"], check.subscriptions.iter().map(|s| html! { tr {
-                td { (s.registration_number) } td { (s.tariff_name) }
-                td { (s.starts_on.format("%d.%m.%Y")) } td { (s.ends_on.format("%d.%m.%Y")) }
-                td { @if s.activated_for_other { "другим абонентом" } @else { "нет" } }
-            } })))
-        }
+        (its_subscriptions(check))
         (its_login_change(m))
         @if !a.checks_passed { div.flash.flash-error { "Обязательные проверки реквизитов не пройдены — отправка в обработку невозможна." } }
-        @if !m.missing.is_empty() {
+        @if !m.missing.is_empty() && m.refusal("documents").is_none() {
             div.flash.flash-error { "Не прикреплены обязательные документы: " (m.missing.iter().map(|k| format!("{}{}", k.title_ru(), if k.requirement() == super::documents::Requirement::UnlessIts { " (кроме тарифа ИТС)" } else { "" })).collect::<Vec<_>>().join(", ")) ". "
                 a href={ "/applications/" (a.id) "?tab=files" } { "Перейти к файлам" } }
         }
