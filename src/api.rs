@@ -77,6 +77,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJsonWithBytes<T> {
 ///
 /// # Errors
 /// A header that is not a version number.
+/// A JSON answer carrying the object's version as its `ETag` (for `If-Match`).
+pub fn with_etag(
+    version: i32,
+    body: serde_json::Value,
+    status: axum::http::StatusCode,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut r = (status, axum::Json(body)).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    r
+}
+
 pub fn if_match(headers: &HeaderMap) -> Result<Option<i32>, AppError> {
     let Some(v) = headers.get(axum::http::header::IF_MATCH) else {
         return Ok(None);

@@ -26,6 +26,7 @@ pub mod notify;
 pub mod openapi;
 pub mod organisation;
 pub mod params;
+pub mod reconciliation;
 pub mod reference;
 pub mod refusals;
 pub mod requisites;
@@ -106,6 +107,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::routes::routes())
         .merge(subscribers::groups::web_routes())
         .merge(subscribers::certificates::web_routes())
+        .merge(reconciliation::routes::web_routes())
         .fallback(web::not_found)
         // Inner first: a bare error response gets its problem, then becomes a page.
         .layer(middleware::from_fn(error::problems_for_bare_errors))

@@ -101,6 +101,7 @@ impl Modify for Security {
         (name = "Группы компаний"),
         (name = "Сертификаты", description = "Поиск и отзыв сертификатов"),
         (name = "Тарифы", description = "Расчёт стоимости, спецпредложения"),
+        (name = "Сверка", description = "Ежемесячная сверка партнера: строки, одобрение, выгрузки"),
         (name = "Справочники"),
         (name = "Журнал"),
         (name = "Задания"),
@@ -125,6 +126,7 @@ pub fn api() -> axum::Router<AppState> {
         .merge(crate::subscribers::api::routes())
         .merge(crate::subscribers::groups::api_routes())
         .merge(crate::subscribers::certificates::api_routes())
+        .merge(crate::reconciliation::api::routes())
         .split_for_parts();
     let _ = DOC.set(Arc::new(doc));
     router

@@ -30,6 +30,22 @@ macro_rules! transition_refused {
 transition_refused!(TransitionError, "заявление");
 transition_refused!(RequestTransitionError, "заявление на отзыв");
 transition_refused!(LicenceTransitionError, "лицензия");
+transition_refused!(
+    crate::reconciliation::state::ReconciliationTransitionError,
+    "сверка"
+);
+
+impl From<crate::reconciliation::state::Refusal> for AppError {
+    fn from(r: crate::reconciliation::state::Refusal) -> Self {
+        use crate::reconciliation::state::Refusal;
+        match r {
+            Refusal::Transition(t) => t.into(),
+            Refusal::MonthNotEnded => {
+                AppError::refused("month_not_ended", sentence(&r.to_string()))
+            }
+        }
+    }
+}
 
 impl From<LicenceRefusal> for AppError {
     fn from(r: LicenceRefusal) -> Self {

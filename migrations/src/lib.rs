@@ -21,6 +21,7 @@ mod m20261123_000009_special_offer_permits;
 mod m20261124_100000_hardening;
 mod m20261124_110000_audit_chain;
 mod m20261201_100000_region_zones;
+mod m20261202_100000_reconciliation;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_100000_hardening::Migration),
             Box::new(m20261124_110000_audit_chain::Migration),
             Box::new(m20261201_100000_region_zones::Migration),
+            Box::new(m20261202_100000_reconciliation::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 use crate::extract::{Path, Query};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, State as AxumState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -159,13 +159,7 @@ pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
     Ok(v)
 }
 
-fn with_etag(version: i32, body: Value, status: StatusCode) -> Response {
-    let mut r = (status, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    r
-}
+use crate::api::with_etag;
 
 #[utoipa::path(post, path = "/applications", tag = "Заявления", summary = "Принять заявление из программы 1С (роль `intake`). Повтор с тем же Idempotency-Key возвращает первый ответ", params(("Idempotency-Key" = Option<String>, Header, description = "Ключ идемпотентности, до 128 знаков")), request_body = crate::applications::intake::IntakeDocument, responses((status = 201, description = "Заявление принято: `{id, state, version, received_at, checks}`", body = Object), crate::openapi::Refusals))]
 async fn submit(

@@ -28,6 +28,10 @@ pub struct Model {
     pub connection_option: Option<String>,
     pub application_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The day the licence was registered: the month whose reconciliation holds it.
+    pub registered_on: Option<Date>,
+    /// The special-offer permit number it was sold under.
+    pub special_offer_number: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -47,7 +47,8 @@ pub fn is_active(terms: &[Term], on: NaiveDate) -> bool {
     })
 }
 
-fn terms(licences: &[licence::Model]) -> Vec<Term> {
+/// The tariff licences of a subscriber as the activity rule reads them.
+pub fn terms(licences: &[licence::Model]) -> Vec<Term> {
     licences
         .iter()
         .filter(|l| l.kind == "tariff")

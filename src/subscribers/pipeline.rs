@@ -35,17 +35,28 @@ async fn catalog_row(
         })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn add_licence(
-    w: &mut Write,
-    sub: &subscriber::Model,
+/// A licence «В обработку» connects, as the pipeline decided it.
+struct NewLicence<'a> {
     product: Option<i64>,
-    t: &tariff::Model,
+    tariff: &'a tariff::Model,
     primary: bool,
-    option: Option<&str>,
+    option: Option<&'a str>,
     app_id: i64,
+    /// The end of the current licence a renewal continues.
     continues: Option<chrono::NaiveDate>,
-) -> AppResult<()> {
+    special_offer_number: Option<String>,
+}
+
+async fn add_licence(w: &mut Write, sub: &subscriber::Model, n: NewLicence<'_>) -> AppResult<()> {
+    let NewLicence {
+        product,
+        tariff: t,
+        primary,
+        option,
+        app_id,
+        continues,
+        special_offer_number,
+    } = n;
     let now = w.at();
     let (starts, ends) = standing::period(
         now.with_timezone(&moscow()).date_naive(),
@@ -80,6 +91,8 @@ async fn add_licence(
         connection_option: Set(option.map(str::to_owned)),
         application_id: Set(Some(app_id)),
         created_at: Set(now),
+        registered_on: Set(None),
+        special_offer_number: Set(special_offer_number),
     }
     .insert(&**w)
     .await?;
@@ -151,15 +164,25 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         };
         let primary = new || action == Some(SecondaryAction::NewAccount);
         let option = req.option.map(ConnectionOption::as_str);
+        let special_offer_number = req
+            .flags
+            .special_offer_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
         add_licence(
             w,
             &sub,
-            Some(product.id),
-            &t,
-            primary,
-            option,
-            app.id,
-            continues,
+            NewLicence {
+                product: Some(product.id),
+                tariff: &t,
+                primary,
+                option,
+                app_id: app.id,
+                continues,
+                special_offer_number,
+            },
         )
         .await?;
     }
@@ -169,7 +192,16 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
     if app.cryptopro_licence && certificate {
         // An extension of the certificate, never a primary connection (manual l.2328).
         let t = catalog_row(w, "cryptopro", zone, today).await?;
-        add_licence(w, &sub, Some(product.id), &t, false, None, app.id, None).await?;
+        let extension = NewLicence {
+            product: Some(product.id),
+            tariff: &t,
+            primary: false,
+            option: None,
+            app_id: app.id,
+            continues: None,
+            special_offer_number: None,
+        };
+        add_licence(w, &sub, extension).await?;
     }
     Ok(())
 }
@@ -353,6 +385,7 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         let (starts, _) = standing::period(today, continues, 0);
         let shift = starts - l.starts_on;
         licence::Entity::update_many()
+            .col_expr(licence::Column::RegisteredOn, Expr::value(Some(today)))
             .col_expr(licence::Column::StartsOn, Expr::value(starts))
             .col_expr(licence::Column::EndsOn, Expr::value(l.ends_on + shift))
             .filter(licence::Column::Id.eq(l.id))

@@ -63,6 +63,8 @@ mod tests {
             connection_option: None,
             application_id: None,
             created_at: chrono::DateTime::UNIX_EPOCH,
+            registered_on: None,
+            special_offer_number: None,
         }
     }
 

@@ -164,7 +164,8 @@ pub fn prorate(yearly: Money, months: u32) -> Money {
     Money::new(yearly.amount() * Decimal::from(months) / Decimal::from(12))
 }
 
-fn group_tier(members: u32) -> Option<&'static str> {
+/// The group tariff of `members` active organisations (below three: none).
+pub fn group_tier(members: u32) -> Option<&'static str> {
     Some(match members {
         0..=2 => return None,
         3..=5 => "group_3_5",

@@ -10,16 +10,10 @@ use crate::auth::{CurrentUser, Role};
 use crate::error::AppResult;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route(
-            "/finance",
-            get(|u: CurrentUser| section(u, "finance", "Финансы")),
-        )
-        .route(
-            "/analytics",
-            get(|u: CurrentUser| section(u, "analytics", "Аналитика")),
-        )
+    Router::new().route("/", get(home)).route(
+        "/analytics",
+        get(|u: CurrentUser| section(u, "analytics", "Аналитика")),
+    )
 }
 
 fn describe(key: &str) -> &'static str {

@@ -144,6 +144,7 @@ pub enum Subject {
     Application,
     Card,
     Licence,
+    Reconciliation,
     Other,
 }
 
@@ -164,6 +165,10 @@ impl Subject {
             }
             Subject::Licence => {
                 "Лицензию уже изменил другой пользователь. Проверьте её состояние.".to_owned()
+            }
+            Subject::Reconciliation => {
+                "Сверку уже изменил другой пользователь. Обновите страницу и повторите действие."
+                    .to_owned()
             }
             Subject::Other => {
                 "Данные уже изменил другой пользователь. Обновите страницу и повторите действие."

@@ -16,6 +16,7 @@ mod next_action;
 mod openapi;
 mod pricing;
 mod processing;
+mod reconciliation;
 mod reference;
 mod secondary;
 mod security;

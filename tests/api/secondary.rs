@@ -27,6 +27,20 @@ fn secondary(request_type: &str, guid: Option<&str>) -> Value {
     doc
 }
 
+/// «В обработку» of `id` with `body`, refused: the problem.
+async fn refused(app: &TestApp, id: i64, body: Value) -> Value {
+    app.as_("p-klg-1")
+        .post_problem(&format!("/applications/{id}/process"), body, 422)
+        .await
+}
+
+/// The owner's documents only: what an action that connects no licence needs.
+async fn owner_documents(app: &TestApp, id: i64) {
+    for kind in ["application_form", "identity_document", "owner_photo"] {
+        app.attach("p-klg-1", id, kind, "scan.pdf", pdf(kind)).await;
+    }
+}
+
 fn tariff_licences(c: &Value) -> Vec<Value> {
     c["licences"]
         .as_array()
@@ -107,14 +121,7 @@ async fn a_renewal_without_a_guid_needs_a_single_account() {
         .await;
     let id = app.submit(&secondary("change", None)).await;
     app.attach_required("p-klg-1", id).await;
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "renewal", "option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(&app, id, json!({"action": "renewal", "option": "basic_1y"})).await;
     assert_eq!(p["errors"][0]["field"], "product_guid", "{p}");
 }
 
@@ -128,14 +135,12 @@ async fn a_new_account_adds_a_product_and_a_licence() {
 
     let id = app.submit(&secondary("create", Some(&old_guid))).await;
     app.attach_required("p-klg-1", id).await;
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "new_account", "option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(
+        &app,
+        id,
+        json!({"action": "new_account", "option": "basic_1y"}),
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "action");
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("GUID"));
 
@@ -174,18 +179,14 @@ async fn an_additional_configuration_keeps_the_licence() {
     let mut doc = secondary("create", Some("7f1c1a9e-0000-4000-8000-000000000003"));
     doc["configuration"] = json!("1С:ЗАРПЛАТА И УПРАВЛЕНИЕ ПЕРСОНАЛОМ 3.1");
     let id = app.submit(&doc).await;
-    for kind in ["application_form", "identity_document", "owner_photo"] {
-        app.attach("p-klg-1", id, kind, "scan.pdf", pdf(kind)).await;
-    }
+    owner_documents(&app, id).await;
     // No licence is connected: no option, no contract or act demanded.
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "additional_configuration_with_certificate", "option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(
+        &app,
+        id,
+        json!({"action": "additional_configuration_with_certificate", "option": "basic_1y"}),
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "option");
     let a = app
         .as_("p-klg-1")
@@ -212,9 +213,7 @@ async fn an_additional_configuration_keeps_the_licence() {
     let mut doc = secondary("create", Some("7f1c1a9e-0000-4000-8000-000000000004"));
     doc["configuration"] = json!("1С:УПРАВЛЕНИЕ ТОРГОВЛЕЙ 11");
     let id = app.submit(&doc).await;
-    for kind in ["application_form", "identity_document", "owner_photo"] {
-        app.attach("p-klg-1", id, kind, "scan.pdf", pdf(kind)).await;
-    }
+    owner_documents(&app, id).await;
     app.as_("p-klg-1")
         .post_ok(
             &format!("/applications/{id}/process"),
@@ -244,14 +243,7 @@ async fn an_additional_configuration_waits_for_the_first_certificate() {
         ))
         .await;
     app.attach_required("p-klg-1", id).await;
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "additional_configuration"}),
-            422,
-        )
-        .await;
+    let p = refused(&app, id, json!({"action": "additional_configuration"})).await;
     assert_eq!(p["errors"][0]["field"], "action");
     assert!(
         p["errors"][0]["message"]
@@ -278,9 +270,7 @@ async fn a_change_rewrites_the_card_and_keeps_the_licence() {
         { "authority": "fss", "code": "4001" }
     ]);
     let id = app.submit(&doc).await;
-    for kind in ["application_form", "identity_document", "owner_photo"] {
-        app.attach("p-klg-1", id, kind, "scan.pdf", pdf(kind)).await;
-    }
+    owner_documents(&app, id).await;
     let a = app
         .as_("p-klg-1")
         .post_ok(
@@ -325,14 +315,7 @@ async fn the_action_is_required_and_fits_the_request_type() {
     let app = TestApp::spawn().await;
     let id = app.submit(&sample_application()).await;
     app.attach_required("p-klg-1", id).await;
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "renewal", "option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(&app, id, json!({"action": "renewal", "option": "basic_1y"})).await;
     assert_eq!(p["errors"][0]["field"], "action");
     assert!(
         p["errors"][0]["message"]
@@ -353,40 +336,24 @@ async fn the_action_is_required_and_fits_the_request_type() {
 
     let id = app.submit(&secondary("change", None)).await;
     app.attach_required("p-klg-1", id).await;
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(&app, id, json!({"option": "basic_1y"})).await;
     assert_eq!(p["errors"][0]["field"], "action");
     let message = p["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("Продление лицензии"), "{message}");
     assert!(!message.contains("новой учетной записи"), "{message}");
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "new_account", "option": "basic_1y"}),
-            422,
-        )
-        .await;
+    let p = refused(
+        &app,
+        id,
+        json!({"action": "new_account", "option": "basic_1y"}),
+    )
+    .await;
     assert!(
         p["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("«Изменение»")
     );
-    let p = app
-        .as_("p-klg-1")
-        .post_problem(
-            &format!("/applications/{id}/process"),
-            json!({"action": "rename"}),
-            422,
-        )
-        .await;
+    let p = refused(&app, id, json!({"action": "rename"})).await;
     assert_eq!(p["errors"][0]["field"], "action");
 }
 

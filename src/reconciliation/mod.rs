@@ -1,0 +1,10 @@
+//! The monthly reconciliation «Сверка» (domain.md §5, manual §12): the partner's month
+//! of connections priced line by line, approved by the partner and then its sales
+//! center, kept unchangeable once approved.
+
+pub mod api;
+pub mod builder;
+pub mod routes;
+pub mod service;
+pub mod state;
+mod views;

@@ -1,0 +1,241 @@
+//! «Финансы — Сверка 1С-Отчетность»: the partner's month, the sales center's list of its
+//! partners for a period, and their forms. Every action goes through `service`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+
+use super::builder::{Period, Totals};
+use super::service::{self, LineEdit};
+use super::state::ReconciliationEvent;
+use super::views;
+use crate::AppState;
+use crate::auth::{Csrf, CurrentUser, Role, Scope};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
+use crate::web::{Subject, after_action};
+
+pub fn web_routes() -> Router<AppState> {
+    Router::new()
+        .route("/finance", get(finance))
+        .route("/finance/approve-all", post(approve_all))
+        .route("/finance/{code}/{period}", get(page))
+        .route("/finance/{code}/{period}/approve", post(approve))
+        .route("/finance/{code}/{period}/return", post(give_back))
+        .route("/finance/{code}/{period}/lines/{line}", post(edit))
+        .route("/finance/{code}/{period}/{file}", get(export))
+}
+
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    #[serde(default)]
+    period: Option<String>,
+}
+
+/// The month people reconcile by default: the one just ended.
+fn default_period(st: &AppState) -> Period {
+    Period::of(st.clock.today()).previous()
+}
+
+fn href(code: &str, p: &str) -> String {
+    format!("/finance/{code}/{p}")
+}
+
+/// «Финансы»: a partner opens its month; a sales center or the operator the list.
+async fn finance(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => service::period(p)?,
+        None => default_period(&st),
+    };
+    match user.scope {
+        Scope::Partner { partner_id, .. } => {
+            let partner = crate::entities::partner::Entity::find_by_id(partner_id)
+                .one(&st.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Redirect::to(&href(&partner.code, &period.to_string())).into_response())
+        }
+        Scope::SalesCenter { .. } | Scope::Operator => {
+            let rows = service::list(&st, &user, &period.to_string()).await?;
+            let totals = Totals::sum(rows.iter().map(|r| &r.totals));
+            Ok(views::list(&user, period, &rows, &totals).into_response())
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((code, period)): Path<(String, String)>,
+) -> AppResult<Markup> {
+    let d = service::document(&st, &user, &code, &period).await?;
+    Ok(views::document(&user, &d))
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    version: Option<i32>,
+}
+
+async fn approve(
+    State(st): State<AppState>,
+    Path((code, period)): Path<(String, String)>,
+    Csrf(user, f): Csrf<VersionForm>,
+) -> AppResult<Response> {
+    let event = match user.role {
+        Role::SalesCenter => ReconciliationEvent::Approve,
+        _ => ReconciliationEvent::ApproveByPartner,
+    };
+    let r = service::fire(&st, &user, &code, &period, event, None, f.version)
+        .await
+        .map(|d| format!("Сверка одобрена: {}.", d.state.title_ru()));
+    after_action(
+        &st,
+        &user,
+        &href(&code, &period),
+        Subject::Reconciliation,
+        r,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ReturnForm {
+    #[serde(default)]
+    comment: String,
+    version: Option<i32>,
+}
+
+async fn give_back(
+    State(st): State<AppState>,
+    Path((code, period)): Path<(String, String)>,
+    Csrf(user, f): Csrf<ReturnForm>,
+) -> AppResult<Response> {
+    let r = service::fire(
+        &st,
+        &user,
+        &code,
+        &period,
+        ReconciliationEvent::Return,
+        Some(&f.comment),
+        f.version,
+    )
+    .await
+    .map(|_| "Сверка возвращена партнеру с комментарием.".to_owned());
+    after_action(
+        &st,
+        &user,
+        &href(&code, &period),
+        Subject::Reconciliation,
+        r,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    tariff_code: String,
+    #[serde(default)]
+    special_offer_number: String,
+    #[serde(default)]
+    revoke: Option<String>,
+    #[serde(default)]
+    reason: String,
+    version: Option<i32>,
+}
+
+async fn edit(
+    State(st): State<AppState>,
+    Path((code, period, line)): Path<(String, String, i64)>,
+    Csrf(user, f): Csrf<EditForm>,
+) -> AppResult<Response> {
+    let nonempty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let e = LineEdit {
+        tariff_code: nonempty(f.tariff_code),
+        special_offer_number: nonempty(f.special_offer_number),
+        revoke: f.revoke.is_some(),
+        reason: nonempty(f.reason),
+    };
+    let revoke = e.revoke;
+    let r = service::edit_line(&st, &user, &code, &period, line, &e, f.version)
+        .await
+        .map(|_| {
+            if revoke {
+                "Лицензия отозвана.".to_owned()
+            } else {
+                "Строка пересчитана; изменение попадет в карточку абонента после одобрения сверки."
+                    .to_owned()
+            }
+        });
+    after_action(
+        &st,
+        &user,
+        &href(&code, &period),
+        Subject::Reconciliation,
+        r,
+    )
+    .await
+}
+
+async fn approve_all(
+    State(st): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+    Csrf(user, _f): Csrf<VersionForm>,
+) -> AppResult<Response> {
+    let period = q.period.unwrap_or_default();
+    let back = format!("/finance?period={period}");
+    let r = service::approve_all(&st, &user, &period)
+        .await
+        .map(|(approved, skipped)| {
+            if skipped > 0 {
+                format!(
+                    "Одобрено сверок: {approved}; изменились за это время и не одобрены: {skipped}."
+                )
+            } else {
+                format!("Одобрено сверок: {approved}.")
+            }
+        });
+    after_action(&st, &user, &back, Subject::Reconciliation, r).await
+}
+
+async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((code, period, file)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    export_file(&st, &user, &code, &period, &file).await
+}
+
+/// `export.csv` or `export.xlsx` of a reconciliation (the page's and the API's).
+///
+/// # Errors
+/// `NotFound` for another file name or outside the scope.
+pub async fn export_file(
+    st: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period: &str,
+    file: &str,
+) -> AppResult<Response> {
+    let format = match file {
+        "export.csv" => "csv",
+        "export.xlsx" => "xlsx",
+        _ => return Err(AppError::NotFound),
+    };
+    let d = service::document(st, user, code, period).await?;
+    crate::export::respond(
+        &views::sheet(&d),
+        format,
+        &format!("sverka-{}-{}", d.partner_code, d.period),
+    )
+}

@@ -1,0 +1,312 @@
+//! The reconciliation pages: the partner's month (manual §12: the line table, the edit
+//! dialog, totals, Одобрить) and the sales center's period list with «Общий итог».
+
+use maud::{Markup, html};
+
+use super::builder::{Line, LineKind, Period, Totals};
+use super::service::{Document, EDITABLE_TARIFFS, Row};
+use super::state::ReconciliationState;
+use crate::auth::{CurrentUser, Role};
+use crate::export::Sheet;
+use crate::web::components::{date_ru, datetime_ru, table};
+use crate::web::layout::{self, csrf_field};
+
+fn badge(s: ReconciliationState) -> Markup {
+    let class = match s {
+        ReconciliationState::Open => "badge-info",
+        ReconciliationState::ApprovedByPartner => "badge-warn",
+        ReconciliationState::Approved => "badge-ok",
+        ReconciliationState::Returned => "badge-err",
+    };
+    html! { span class={ "badge " (class) } { (s.title_ru()) } }
+}
+
+fn tariff_title(code: &str) -> &'static str {
+    match code {
+        "paid_licence" => "Платная лицензия (годовое обслуживание)",
+        "basic_1y" => "Основной (1 год)",
+        "its" => "Информационно-технологическое сопровождение 1С",
+        "bonus" => "Бонус (годовое обслуживание)",
+        "right_choice" => "Верное решение (годовое обслуживание)",
+        "promo_month" => "Промо (1 месяц бесплатно)",
+        _ => "",
+    }
+}
+
+fn period_form(action: &str, p: &str) -> Markup {
+    html! {
+        form.toolbar method="get" action=(action) {
+            label { "Показать данные сверки за месяц" input type="month" name="period" value=(p) required; }
+            button.secondary type="submit" { "Показать" }
+        }
+    }
+}
+
+fn totals_block(t: &Totals) -> Markup {
+    html! {
+        dl.kv.totals {
+            dt { "Стоимость" } dd.num { (t.cost.ru()) }
+            dt { "Отчисления ЦП" } dd.num { (t.sales_center_share.ru()) }
+            dt { "Перечисление в КА" } dd.num { (t.transfer_to_operator.ru()) }
+            dt { "в том числе услуги УЦ" } dd.num { (t.transfer_ca_services.ru()) }
+            dt { "в том числе сертификаты с КриптоПро" } dd.num { (t.transfer_cryptopro.ru()) }
+        }
+    }
+}
+
+fn edit_dialog(user: &CurrentUser, d: &Document, l: &Line) -> Markup {
+    let action = format!("/finance/{}/{}/lines/{}", d.partner_code, d.period, l.id);
+    html! {
+        details.line-edit {
+            summary { "Изменить" }
+            form method="post" action=(action) {
+                (csrf_field(user))
+                input type="hidden" name="version" value=(d.version);
+                p.muted { (l.name) ", ИНН " (l.inn) @if let Some(k) = &l.kpp { ", КПП " (k) } }
+                p { "Период действия с " (date_ru(l.starts_on)) " по " (date_ru(l.ends_on))
+                    " · " (if l.primary { "Первичное подключение" } else { "Продление" }) }
+                @if l.kind == LineKind::Licence {
+                    label { "Тариф"
+                        select name="tariff_code" {
+                            option value="" { "— не менять (" (l.tariff_name) ") —" }
+                            @for code in EDITABLE_TARIFFS {
+                                option value=(code) { (tariff_title(code)) }
+                            }
+                        }
+                    }
+                    label { "Номер спец. разрешения" input type="text" name="special_offer_number" maxlength="32"; }
+                }
+                @if l.revocable && !l.revoked {
+                    fieldset {
+                        legend { "Отзыв лицензии" }
+                        label.option { input type="checkbox" name="revoke" value="1"; " Отозвать (необратимо; без других лицензий абонент будет отключен)" }
+                        label { "Причина" input type="text" name="reason" maxlength="2000"; }
+                    }
+                }
+                button.primary type="submit" { "Сохранить" }
+            }
+        }
+    }
+}
+
+fn lines_table(user: &CurrentUser, d: &Document) -> Markup {
+    let editable = user.role == Role::Partner && d.state.editable();
+    let mut headers = vec![
+        "Идентификатор",
+        "ИНН",
+        "КПП",
+        "Наименование",
+        "Дата регистрации",
+        "Логин",
+        "Тариф",
+        "Зона",
+        "Первичное",
+        "Стоимость",
+        "Отчисления ЦП",
+    ];
+    if editable {
+        headers.push("Изменение");
+    }
+    html! {
+        (table(&headers, d.lines.iter().map(|l| html! {
+            tr class=[l.revoked.then_some("revoked")] {
+                td.small { (l.guid.as_deref().unwrap_or("—")) }
+                td { (l.inn) }
+                td { (l.kpp.as_deref().unwrap_or("—")) }
+                td { (l.name) }
+                td { (l.registered_on.map(date_ru).unwrap_or_default()) }
+                td { (l.its_login.as_deref().unwrap_or("—")) }
+                td {
+                    @if l.kind != LineKind::Licence { "↳ " }
+                    (l.tariff_name)
+                    @if l.revoked { " " span.badge.badge-err { "Отозвана" } }
+                    @if l.edited { " " span.badge.badge-warn { "Изменено в сверке" } }
+                    @if let Some(n) = &l.special_offer_number { br; span.muted { "Спец. разрешение " (n) } }
+                    @if !l.explanation.is_empty() { br; span.muted.small { (l.explanation.join("; ")) } }
+                }
+                td.num { (l.zone) }
+                td { @if l.primary { "Да" } @else { "Нет" } }
+                td.num.nowrap { (l.cost.ru()) }
+                td.num.nowrap { (l.sales_center_share.ru()) }
+                @if editable { td { @if !l.revoked { (edit_dialog(user, d, l)) } } }
+            }
+        })))
+        p { strong { "Итого: " } (d.totals.cost.ru()) " · Отчисления ЦП " (d.totals.sales_center_share.ru()) }
+    }
+}
+
+fn actions(user: &CurrentUser, d: &Document) -> Markup {
+    let base = format!("/finance/{}/{}", d.partner_code, d.period);
+    html! {
+        div.toolbar {
+            @if user.role == Role::Partner && d.state.editable() {
+                @if d.closed {
+                    form method="post" action={ (base) "/approve" } {
+                        (csrf_field(user))
+                        input type="hidden" name="version" value=(d.version);
+                        button.primary type="submit" { "Одобрить" }
+                    }
+                } @else {
+                    span.muted { "Месяц ещё не закончился: это предварительный расчёт, одобрить сверку можно с " (date_ru(Period::parse(&d.period).map(|p| p.next().first_day()).unwrap_or(d.due_on))) "." }
+                }
+            }
+            @if user.role == Role::SalesCenter && d.state == ReconciliationState::ApprovedByPartner {
+                form method="post" action={ (base) "/approve" } {
+                    (csrf_field(user))
+                    input type="hidden" name="version" value=(d.version);
+                    button.primary type="submit" { "Одобрить" }
+                }
+                details.reject {
+                    summary { "Вернуть партнеру" }
+                    form method="post" action={ (base) "/return" } {
+                        (csrf_field(user))
+                        input type="hidden" name="version" value=(d.version);
+                        label { "Что исправить" textarea name="comment" rows="3" maxlength="2000" required {} }
+                        button.primary type="submit" { "Вернуть" }
+                    }
+                }
+            }
+            a.button.secondary href={ (base) "/export.csv" } { "Экспорт CSV" }
+            a.button.secondary href={ (base) "/export.xlsx" } { "Экспорт XLSX" }
+        }
+    }
+}
+
+pub fn document(user: &CurrentUser, d: &Document) -> Markup {
+    let period = Period::parse(&d.period).ok();
+    let title = format!(
+        "Сверка 1С-Отчетность: {} за {}",
+        d.partner_name,
+        period.map(Period::title_ru).unwrap_or_default()
+    );
+    let selector = if user.role == Role::Partner {
+        "/finance".to_owned()
+    } else {
+        format!("/finance?partner={}", d.partner_code)
+    };
+    html! {
+        (layout::page(user, "finance", &title, html! {
+            @if user.role == Role::Partner { (period_form(&selector, &d.period)) }
+            @else { p { a href={ "/finance?period=" (d.period) } { "← Сверки партнеров за период" } } }
+            div.summary {
+                (badge(d.state))
+                span { "Срок одобрения партнером: " strong { (date_ru(d.due_on)) } }
+                @if d.overdue { span.badge.badge-err { "Просрочено" } }
+                span { "Строк: " (d.lines.len()) }
+                @if let Some(h) = &d.snapshot_hash { span.muted.small { "Снимок SHA-256: " (h) } }
+            }
+            @if let Some(c) = &d.comment { div.flash.flash-error { "Центр продаж вернул сверку: " (c) } }
+            div.flash.flash-info { "Во время сверки обязательно проверяйте период действия выданного тарифа!" }
+            h2 { "Основные лицензии" }
+            (lines_table(user, d))
+            (totals_block(&d.totals))
+            (actions(user, d))
+            @if !d.history.is_empty() {
+                h2 { "История" }
+                (table(&["Когда", "Кто", "Действие", "Комментарий"], d.history.iter().map(|h| html! { tr {
+                    td.nowrap { (datetime_ru(h.at)) } td { (h.actor) }
+                    td { (event_title(&h.event)) } td { (h.comment.as_deref().unwrap_or("")) }
+                } })))
+            }
+        }))
+    }
+}
+
+fn event_title(e: &str) -> &'static str {
+    match e {
+        "approve_by_partner" => "Одобрено партнером",
+        "approve" => "Одобрено центром продаж",
+        "return" => "Возвращено партнеру",
+        "edit_line" => "Изменена строка",
+        "revoke_line" => "Отозвана лицензия",
+        _ => "Изменение",
+    }
+}
+
+pub fn list(user: &CurrentUser, p: Period, rows: &[Row], totals: &Totals) -> Markup {
+    let waiting = rows
+        .iter()
+        .filter(|r| r.state == ReconciliationState::ApprovedByPartner)
+        .count();
+    layout::page(
+        user,
+        "finance",
+        &format!("Сверки партнеров за {}", p.title_ru()),
+        html! {
+            (period_form("/finance", &p.to_string()))
+            (table(&["Партнер", "Состояние", "Срок одобрения", "Строк", "Стоимость", "Отчисления ЦП", "Перечисление в КА", ""], rows.iter().map(|r| html! { tr {
+                td { (r.partner_name) br; span.muted.small { (r.partner_code) } }
+                td { (badge(r.state)) @if r.overdue { " " span.badge.badge-err { "Просрочено" } } }
+                td { (date_ru(r.due_on)) }
+                td.num { (r.lines) }
+                td.num.nowrap { (r.totals.cost.ru()) }
+                td.num.nowrap { (r.totals.sales_center_share.ru()) }
+                td.num.nowrap { (r.totals.transfer_to_operator.ru()) }
+                td { a href={ "/finance/" (r.partner_code) "/" (r.period) } { "Открыть" } }
+            } })))
+            h2 { "Общий итог" }
+            dl.kv.totals {
+                dt { "Отчисление от партнёров" } dd.num { (totals.cost.ru()) }
+                dt { "Прибыль ЦП" } dd.num { (totals.sales_center_share.ru()) }
+                dt { "Перечисление в КА" } dd.num { (totals.transfer_to_operator.ru()) }
+                dt { "Перечисление в КА (Услуги УЦ)" } dd.num { (totals.transfer_ca_services.ru()) }
+                dt { "Перечисление в КА (Сертификат с КриптоПро)" } dd.num { (totals.transfer_cryptopro.ru()) }
+            }
+            @if user.role == Role::SalesCenter {
+                form method="post" action={ "/finance/approve-all?period=" (p) } {
+                    (csrf_field(user))
+                    button.primary type="submit" disabled[waiting == 0] { "Одобрить всё за партнёров (" (waiting) ")" }
+                }
+            }
+        },
+    )
+}
+
+/// The document as a table to export.
+pub fn sheet(d: &Document) -> Sheet {
+    let mut rows: Vec<Vec<String>> = d
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.guid.clone().unwrap_or_default(),
+                l.inn.clone(),
+                l.kpp.clone().unwrap_or_default(),
+                l.name.clone(),
+                l.registered_on.map(date_ru).unwrap_or_default(),
+                l.its_login.clone().unwrap_or_default(),
+                l.tariff_name.clone(),
+                l.zone.to_string(),
+                if l.primary { "Да" } else { "Нет" }.to_owned(),
+                l.cost.to_string(),
+                l.sales_center_share.to_string(),
+                if l.revoked { "Отозвана" } else { "" }.to_owned(),
+                l.explanation.join("; "),
+            ]
+        })
+        .collect();
+    let mut total = vec![String::new(); 13];
+    total[3] = "Итого".to_owned();
+    total[9] = d.totals.cost.to_string();
+    total[10] = d.totals.sales_center_share.to_string();
+    rows.push(total);
+    Sheet {
+        title: format!("Сверка {} {}", d.partner_code, d.period),
+        headers: vec![
+            "Идентификатор",
+            "ИНН",
+            "КПП",
+            "Наименование",
+            "Дата регистрации",
+            "Логин",
+            "Тариф",
+            "Тарифная зона",
+            "Первичное подключение",
+            "Стоимость",
+            "Отчисления ЦП",
+            "Отзыв",
+            "Расчёт",
+        ],
+        rows,
+    }
+}
