@@ -372,7 +372,230 @@ pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
         raw: Some(raw),
         rows: report.processed,
     });
+    lines.extend(reconciliations(st).await?);
     Ok(lines)
+}
+
+/// Partners, subscribers and registered licences for the reconciliation figures: one
+/// partner with `big` lines in the month and `partners − 1` more with `small` each, all
+/// under one sales center.
+async fn reconciliation_data(
+    st: &AppState,
+    (big_center, sales_center_id): (i32, i32),
+    period: crate::reconciliation::builder::Period,
+    partners: usize,
+    big: usize,
+    small: usize,
+) -> anyhow::Result<Vec<partner::Model>> {
+    use crate::entities::{licence, subscriber};
+    use sea_orm::ActiveValue::{NotSet, Set};
+    let db = &st.db;
+    let now = st.clock.now();
+    let made: Vec<partner::ActiveModel> = (0..partners)
+        .map(|i| partner::ActiveModel {
+            id: NotSet,
+            code: Set(format!("bench-{i:03}")),
+            name: Set(format!("ООО «Партнер {i:03}»")),
+            region_code: Set("50".to_owned()),
+            // The big one apart, so the period list measures the 199 others.
+            sales_center_id: Set(if i == 0 { big_center } else { sales_center_id }),
+            tariff_zone: Set(2),
+            inn: Set(None),
+            email: Set(None),
+            phone: Set(None),
+        })
+        .collect();
+    partner::Entity::insert_many(made).exec(db).await?;
+    let bench_partners = partner::Entity::find()
+        .filter(sea_orm::ColumnTrait::like(
+            &partner::Column::Code,
+            "bench-%",
+        ))
+        .order_by_asc(partner::Column::Code)
+        .all(db)
+        .await?;
+    let total = big + small * (partners - 1);
+    let pb = bar(total as u64, "reconciliation data");
+    let day = period.first_day() + Duration::days(9);
+    let mut n = 0u64;
+    for (i, p) in bench_partners.iter().enumerate() {
+        let count = if i == 0 { big } else { small };
+        for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+            let subs: Vec<subscriber::ActiveModel> = chunk
+                .iter()
+                .map(|k| {
+                    n += 1;
+                    subscriber::ActiveModel {
+                        id: NotSet,
+                        version: Set(0),
+                        partner_id: Set(p.id),
+                        region_code: Set("50".to_owned()),
+                        legal_form: Set("legal_entity".to_owned()),
+                        inn: Set(generate::inn10(7_000_000 + n)),
+                        kpp: Set(Some("500101001".to_owned())),
+                        ogrn: Set(None),
+                        full_name: Set(format!("Общество «Клиент {i}-{k}»")),
+                        short_name: Set(format!("ООО «Клиент {i}-{k}»")),
+                        search_key: Set(format!("клиент {i}-{k}")),
+                        pfr_number: Set(None),
+                        fss_number: Set(None),
+                        legal_address: Set("Московская область".to_owned()),
+                        actual_address: Set("Московская область".to_owned()),
+                        phone: Set("+7 495 000-00-00".to_owned()),
+                        email: Set("client@example.ru".to_owned()),
+                        note: Set(None),
+                        connected: Set(true),
+                        paid_basis_only: Set(false),
+                        created_at: Set(now),
+                        fax: Set(None),
+                        registration_file: Set(None),
+                        registration_file_at: Set(None),
+                    }
+                })
+                .collect();
+            let inns: Vec<String> = subs
+                .iter()
+                .filter_map(|s| match &s.inn {
+                    Set(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            subscriber::Entity::insert_many(subs).exec(db).await?;
+            let ids: Vec<i64> = subscriber::Entity::find()
+                .filter(sea_orm::ColumnTrait::is_in(&subscriber::Column::Inn, inns))
+                .select_only()
+                .column(subscriber::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            let licences: Vec<licence::ActiveModel> = ids
+                .iter()
+                .map(|id| licence::ActiveModel {
+                    id: NotSet,
+                    version: Set(0),
+                    subscriber_id: Set(*id),
+                    product_account_id: Set(None),
+                    tariff_code: Set("basic_1y".to_owned()),
+                    tariff_name: Set("Основной (1 год)".to_owned()),
+                    kind: Set("tariff".to_owned()),
+                    zone: Set(2),
+                    is_primary: Set(true),
+                    state: Set(crate::tariffs::licence::LicenceState::Registered),
+                    starts_on: Set(day),
+                    ends_on: Set(day + Duration::days(365)),
+                    cost: Set(crate::money::Money::rubles(4900)),
+                    sales_center_share: Set(crate::money::Money::rubles(2450)),
+                    revocable: Set(true),
+                    approved_in_reconciliation: Set(false),
+                    connection_option: Set(Some("basic_1y".to_owned())),
+                    application_id: Set(None),
+                    created_at: Set(now),
+                    registered_on: Set(Some(day)),
+                    special_offer_number: Set(None),
+                })
+                .collect();
+            licence::Entity::insert_many(licences).exec(db).await?;
+            pb.inc(chunk.len() as u64);
+        }
+    }
+    pb.finish_and_clear();
+    st.db.execute_unprepared("ANALYZE").await?;
+    Ok(bench_partners)
+}
+
+/// The reconciliation figures: one partner's month of 10 000 lines built and read, and a
+/// sales center's period list of 200 partners, each beside the same SQL run raw.
+async fn reconciliations(st: &AppState) -> anyhow::Result<Vec<Line>> {
+    use crate::reconciliation::builder::Period;
+    use crate::reconciliation::service;
+    let db = &st.db;
+    let backend = db.get_database_backend();
+    let sc_user = user_named(db, "sc-msk").await?;
+    let Scope::SalesCenter { sales_center_id } = sc_user.scope else {
+        anyhow::bail!("sc-msk is not a sales center");
+    };
+    let big_user = user_named(db, "sc-klg").await?;
+    let Scope::SalesCenter {
+        sales_center_id: big_center,
+    } = big_user.scope
+    else {
+        anyhow::bail!("sc-klg is not a sales center");
+    };
+    let period = Period::of(st.clock.today()).previous();
+    let t = Instant::now();
+    let partners =
+        reconciliation_data(st, (big_center, sales_center_id), period, 200, 10_000, 20).await?;
+    let generated = t.elapsed();
+    let big = &partners[0];
+    let mut out = vec![Line {
+        what: format!(
+            "generate 200 partners and {} registered licences (bulk insert)",
+            10_000 + 20 * 199
+        ),
+        ours: generated,
+        raw: None,
+        rows: 10_000 + 20 * 199,
+    }];
+    let text = period.to_string();
+    let lines_sql = Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT l.*, s.inn, s.kpp, s.short_name, s.region_code FROM licences l JOIN subscribers s ON s.id = l.subscriber_id WHERE s.partner_id = $1 AND l.registered_on BETWEEN $2 AND $3 ORDER BY l.id"
+            }
+            _ => {
+                "SELECT l.*, s.inn, s.kpp, s.short_name, s.region_code FROM licences l JOIN subscribers s ON s.id = l.subscriber_id WHERE s.partner_id = ? AND l.registered_on BETWEEN ? AND ? ORDER BY l.id"
+            }
+        },
+        [
+            big.id.into(),
+            period.first_day().into(),
+            period.last_day().into(),
+        ],
+    );
+    let ours = median(5, || async {
+        let d = service::document(st, &big_user, &big.code, &text).await?;
+        anyhow::ensure!(d.lines.len() == 10_000, "{} lines", d.lines.len());
+        Ok(())
+    })
+    .await?;
+    let raw = median(5, || async { raw_query(db, &lines_sql).await }).await?;
+    out.push(Line {
+        what: "reconciliation of one partner, 10 000 lines: built, priced and read (raw: the lines joined with their subscribers)".to_owned(),
+        ours,
+        raw: Some(raw),
+        rows: 10_000,
+    });
+    let list_sql = Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT s.partner_id, COUNT(*), SUM(l.cost), SUM(l.sales_center_share) FROM licences l JOIN subscribers s ON s.id = l.subscriber_id JOIN partners p ON p.id = s.partner_id WHERE p.sales_center_id = $1 AND l.registered_on BETWEEN $2 AND $3 GROUP BY s.partner_id"
+            }
+            _ => {
+                "SELECT s.partner_id, COUNT(*), SUM(l.cost), SUM(l.sales_center_share) FROM licences l JOIN subscribers s ON s.id = l.subscriber_id JOIN partners p ON p.id = s.partner_id WHERE p.sales_center_id = ? AND l.registered_on BETWEEN ? AND ? GROUP BY s.partner_id"
+            }
+        },
+        [
+            sales_center_id.into(),
+            period.first_day().into(),
+            period.last_day().into(),
+        ],
+    );
+    let ours = median(5, || async {
+        let rows = service::list(st, &sc_user, &text).await?;
+        anyhow::ensure!(rows.len() >= 199, "{} rows", rows.len());
+        Ok(())
+    })
+    .await?;
+    let raw = median(5, || async { raw_query(db, &list_sql).await }).await?;
+    out.push(Line {
+        what: "sales center's period list: 199 partners of 20 lines and the demo ones, with their totals (raw: one GROUP BY)".to_owned(),
+        ours,
+        raw: Some(raw),
+        rows: 200,
+    });
+    Ok(out)
 }
 
 pub fn render(lines: &[Line], backend: &str, applications: u64) -> String {

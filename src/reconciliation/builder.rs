@@ -225,8 +225,30 @@ fn group_priced(item: &str) -> bool {
     matches!(item, "paid_licence" | "basic_1y" | "basic_sole_trader")
 }
 
+/// Quotes already made for this build: lines with the same inputs share one (a month of
+/// 10 000 lines holds a few dozen distinct quotes).
+pub type Quotes = std::collections::HashMap<String, Result<pricing::Quote, pricing::Refusal>>;
+
+fn quote_key(r: &QuoteRequest) -> String {
+    format!(
+        "{}|{}|{:?}|{}|{:?}|{:?}|{:?}|{:?}",
+        r.item,
+        r.date,
+        r.zone,
+        r.primary,
+        r.region_code,
+        r.legal_form,
+        r.special_offer_registered_on,
+        r.active_members
+    )
+}
+
 /// The line of one licence.
 pub fn line(input: &LineInput, catalog: &Catalog<'_>) -> Line {
+    line_with(input, catalog, &mut Quotes::new())
+}
+
+fn line_with(input: &LineInput, catalog: &Catalog<'_>, quotes: &mut Quotes) -> Line {
     let l = &input.licence;
     let kind = LineKind::of(l);
     let edit = input.edit.as_ref();
@@ -265,9 +287,11 @@ pub fn line(input: &LineInput, catalog: &Catalog<'_>) -> Line {
         active_members: members,
         ..QuoteRequest::default()
     };
-    let (tariff_code, tariff_name, cost, share, explanation) = match pricing::quote(
-        &request, catalog,
-    ) {
+    let quoted = quotes
+        .entry(quote_key(&request))
+        .or_insert_with(|| pricing::quote(&request, catalog))
+        .clone();
+    let (tariff_code, tariff_name, cost, share, explanation) = match quoted {
         Ok(q) => {
             let mut why = q.explanation;
             if let Some(m) = members {
@@ -327,7 +351,11 @@ pub fn line(input: &LineInput, catalog: &Catalog<'_>) -> Line {
 
 /// Every line of the month, each extension right under its licence, and the totals.
 pub fn build(inputs: &[LineInput], catalog: &Catalog<'_>) -> (Vec<Line>, Totals) {
-    let mut lines: Vec<Line> = inputs.iter().map(|i| line(i, catalog)).collect();
+    let mut quotes = Quotes::new();
+    let mut lines: Vec<Line> = inputs
+        .iter()
+        .map(|i| line_with(i, catalog, &mut quotes))
+        .collect();
     // Licences by registration, the subscriber's extensions after its licence.
     lines.sort_by(|a, b| {
         (

@@ -1,0 +1,276 @@
+//! Reconciliations as use cases: the document of a partner's month (live until approved,
+//! the stored snapshot after), the period's list for a sales center, the approval chain
+//! with a version check, edits of lines while the partner works on it. Scope is checked
+//! here, so the pages and the API cannot disagree: a partner reads its own, a sales
+//! center its partners', the operator all; anything else is «not found».
+
+mod chain;
+mod edits;
+mod lines;
+
+pub use chain::{approve_all, fire};
+pub use edits::{EDITABLE_TARIFFS, LineEdit, edit_line};
+pub use lines::{inputs_for, lines_for};
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use super::builder::{Line, Period, Totals};
+use super::state::ReconciliationState;
+use crate::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::entities::{
+    partner, promotion, reconciliation, reconciliation_history, special_offer, tariff,
+};
+use crate::error::{AppError, AppResult};
+use crate::tariffs::pricing::Catalog;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub event: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub comment: Option<String>,
+}
+
+/// The reconciliation document (interfaces.md «Reconciliation»).
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub partner_code: String,
+    pub partner_name: String,
+    pub period: String,
+    pub state: ReconciliationState,
+    /// The month has ended: the partner may approve.
+    pub closed: bool,
+    pub due_on: NaiveDate,
+    /// The partner's approval is late (the due day passed, still not approved).
+    pub overdue: bool,
+    pub version: i32,
+    /// The sales center's comment when it returned the reconciliation.
+    pub comment: Option<String>,
+    pub lines: Vec<Line>,
+    pub up_transactions: Vec<serde_json::Value>,
+    pub totals: Totals,
+    /// SHA-256 of the approved snapshot.
+    pub snapshot_hash: Option<String>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// What an approved reconciliation keeps forever.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub(crate) struct Snapshot {
+    pub(crate) lines: Vec<Line>,
+    pub(crate) totals: Totals,
+}
+
+/// One partner's row of a period (the sales center's list).
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub partner_code: String,
+    pub partner_name: String,
+    pub period: String,
+    pub state: ReconciliationState,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub version: i32,
+    pub lines: usize,
+    pub totals: Totals,
+}
+
+/// The partner `code` as the user may see it.
+pub(crate) async fn partner_in_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> AppResult<partner::Model> {
+    if !matches!(
+        user.role,
+        Role::Partner | Role::SalesCenter | Role::Operator
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    partner::Entity::find()
+        .filter(partner::Column::Code.eq(code))
+        .filter(user.scope.partners())
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// # Errors
+/// `Invalid` naming `period`.
+pub fn period(s: &str) -> AppResult<Period> {
+    Period::parse(s).map_err(|m| AppError::invalid("period", m))
+}
+
+/// The partner's approval is due on the 3rd working day of the next month (manual
+/// l.2348, by the production calendar).
+pub(crate) async fn due_on<C: ConnectionTrait>(db: &C, p: Period) -> AppResult<NaiveDate> {
+    Ok(crate::calendar::add_working_days(db, p.last_day(), 3).await?)
+}
+
+pub(crate) fn month_ended(p: Period, today: NaiveDate) -> bool {
+    today > p.last_day()
+}
+
+pub(crate) async fn header<C: ConnectionTrait>(
+    db: &C,
+    partner_id: i32,
+    p: Period,
+) -> AppResult<Option<reconciliation::Model>> {
+    Ok(reconciliation::Entity::find()
+        .filter(reconciliation::Column::PartnerId.eq(partner_id))
+        .filter(reconciliation::Column::Period.eq(p.to_string()))
+        .one(db)
+        .await?)
+}
+
+/// The catalog, read once per document.
+pub struct CatalogRows {
+    tariffs: Vec<tariff::Model>,
+    offers: Vec<special_offer::Model>,
+    promotions: Vec<promotion::Model>,
+}
+
+impl CatalogRows {
+    /// # Errors
+    /// Database errors.
+    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<CatalogRows> {
+        Ok(CatalogRows {
+            tariffs: tariff::Entity::find().all(db).await?,
+            offers: special_offer::Entity::find().all(db).await?,
+            promotions: promotion::Entity::find().all(db).await?,
+        })
+    }
+
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            tariffs: &self.tariffs,
+            special_offers: &self.offers,
+            promotions: &self.promotions,
+        }
+    }
+}
+
+pub(crate) async fn history_of<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Vec<HistoryRow>> {
+    Ok(reconciliation_history::Entity::find()
+        .filter(reconciliation_history::Column::ReconciliationId.eq(id))
+        .order_by_asc(reconciliation_history::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| HistoryRow {
+            at: h.at,
+            actor: h.actor,
+            event: h.event,
+            from: h.from_state,
+            to: h.to_state,
+            comment: h.comment,
+        })
+        .collect())
+}
+
+/// The reconciliation of partner `code` for `period`.
+///
+/// # Errors
+/// `NotFound` outside the caller's scope; `Invalid` for a bad period.
+pub async fn document(
+    st: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period_text: &str,
+) -> AppResult<Document> {
+    let p = period(period_text)?;
+    let partner = partner_in_scope(st, user, code).await?;
+    assemble(st, &partner, p).await
+}
+
+pub(crate) async fn assemble(
+    st: &AppState,
+    partner: &partner::Model,
+    p: Period,
+) -> AppResult<Document> {
+    let head = header(&st.db, partner.id, p).await?;
+    let catalog = CatalogRows::load(&st.db).await?;
+    let heads: HashMap<i32, reconciliation::Model> =
+        head.iter().map(|h| (h.partner_id, h.clone())).collect();
+    let (lines, totals) = lines_for(&st.db, std::slice::from_ref(partner), p, &heads, &catalog)
+        .await?
+        .remove(&partner.id)
+        .unwrap_or_default();
+    let today = st.clock.today();
+    let due = due_on(&st.db, p).await?;
+    let state = head.as_ref().map_or(ReconciliationState::Open, |h| h.state);
+    Ok(Document {
+        partner_code: partner.code.clone(),
+        partner_name: partner.name.clone(),
+        period: p.to_string(),
+        state,
+        closed: month_ended(p, today),
+        due_on: due,
+        overdue: state.editable() && today > due,
+        version: head.as_ref().map_or(0, |h| h.version),
+        comment: head.as_ref().and_then(|h| h.comment.clone()),
+        lines,
+        up_transactions: Vec::new(),
+        totals,
+        snapshot_hash: head.as_ref().and_then(|h| h.snapshot_hash.clone()),
+        history: match &head {
+            Some(h) => history_of(&st.db, h.id).await?,
+            None => Vec::new(),
+        },
+    })
+}
+
+/// Every partner's reconciliation of `period` in the caller's scope, with the totals.
+///
+/// # Errors
+/// `Invalid` for a bad period; `Forbidden` for roles without reconciliations.
+pub async fn list(st: &AppState, user: &CurrentUser, period_text: &str) -> AppResult<Vec<Row>> {
+    let p = period(period_text)?;
+    if !matches!(
+        user.role,
+        Role::Partner | Role::SalesCenter | Role::Operator
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let partners = partner::Entity::find()
+        .filter(user.scope.partners())
+        .order_by_asc(partner::Column::Code)
+        .all(&st.db)
+        .await?;
+    let heads: HashMap<i32, reconciliation::Model> = reconciliation::Entity::find()
+        .filter(reconciliation::Column::Period.eq(p.to_string()))
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|h| (h.partner_id, h))
+        .collect();
+    let catalog = CatalogRows::load(&st.db).await?;
+    let due = due_on(&st.db, p).await?;
+    let today = st.clock.today();
+    let mut built = lines_for(&st.db, &partners, p, &heads, &catalog).await?;
+    let mut rows = Vec::with_capacity(partners.len());
+    for partner in partners {
+        let head = heads.get(&partner.id);
+        let (lines, totals) = built.remove(&partner.id).unwrap_or_default();
+        let state = head.map_or(ReconciliationState::Open, |h| h.state);
+        rows.push(Row {
+            partner_code: partner.code,
+            partner_name: partner.name,
+            period: p.to_string(),
+            state,
+            due_on: due,
+            overdue: state.editable() && today > due,
+            version: head.map_or(0, |h| h.version),
+            lines: lines.len(),
+            totals,
+        });
+    }
+    Ok(rows)
+}
