@@ -144,6 +144,12 @@ const FIELD_TITLES: &[(&[&str], &str)] = &[
     (&["cryptopro_licence"], "Лицензия КриптоПро"),
     (&["owner"], "Владелец сертификата"),
     (&["owner.cloud_signature"], "Облачная подпись"),
+    (&["tariff_code"], "Тариф"),
+    (&["special_offer_number"], "Номер спец. разрешения"),
+    (&["period"], "Период"),
+    (&["revoke"], "Отзыв лицензии"),
+    (&["comment"], "Комментарий"),
+    (&["flags"], "Тарифные признаки"),
 ];
 
 /// A refusal of invalid input as one sentence a person reads: «Причина: укажите причину;

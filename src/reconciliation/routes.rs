@@ -9,7 +9,7 @@ use maud::Markup;
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 
-use super::builder::{Period, Totals};
+use super::builder::Totals;
 use super::service::{self, LineEdit};
 use super::state::ReconciliationEvent;
 use super::views;
@@ -26,7 +26,21 @@ pub fn web_routes() -> Router<AppState> {
         .route("/finance/{code}/{period}", get(page))
         .route("/finance/{code}/{period}/approve", post(approve))
         .route("/finance/{code}/{period}/return", post(give_back))
-        .route("/finance/{code}/{period}/lines/{line}", post(edit))
+        .route(
+            "/finance/{code}/{period}/lines/{line}",
+            get(edit_page).post(edit),
+        )
+        .route(
+            "/finance/{code}/{period}/lines/{line}/revoke",
+            post(
+                |st: State<AppState>,
+                 path: Path<(String, String, i64)>,
+                 Csrf(user, mut f): Csrf<EditForm>| async move {
+                    f.revoke = Some("1".to_owned());
+                    edit(st, path, Csrf(user, f)).await
+                },
+            ),
+        )
         .route("/finance/{code}/{period}/{file}", get(export))
 }
 
@@ -34,11 +48,22 @@ pub fn web_routes() -> Router<AppState> {
 struct PeriodQuery {
     #[serde(default)]
     period: Option<String>,
+    /// The form's month (1–12) and year, instead of `period`.
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    year: Option<String>,
 }
 
-/// The month people reconcile by default: the one just ended.
-fn default_period(st: &AppState) -> Period {
-    Period::of(st.clock.today()).previous()
+impl PeriodQuery {
+    /// `yyyy-mm` from `period`, or from the form's month and year.
+    fn text(&self) -> Option<String> {
+        if let (Some(m), Some(y)) = (&self.month, &self.year) {
+            let m: u32 = m.trim().parse().unwrap_or(0);
+            return Some(format!("{}-{m:02}", y.trim()));
+        }
+        self.period.clone().filter(|p| !p.trim().is_empty())
+    }
 }
 
 fn href(code: &str, p: &str) -> String {
@@ -51,9 +76,9 @@ async fn finance(
     user: CurrentUser,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => service::period(p)?,
-        None => default_period(&st),
+    let period = match q.text() {
+        Some(p) => service::period(&p)?,
+        None => service::default_period(&st, &user).await?,
     };
     match user.scope {
         Scope::Partner { partner_id, .. } => {
@@ -141,6 +166,37 @@ async fn give_back(
     .await
 }
 
+#[derive(Deserialize, Default)]
+struct EditQuery {
+    #[serde(default)]
+    tariff_code: String,
+    #[serde(default)]
+    special_offer_number: String,
+}
+
+/// «Изменить»: the line, and with a proposed tariff or number, its price after the edit.
+async fn edit_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((code, period, line)): Path<(String, String, i64)>,
+    Query(q): Query<EditQuery>,
+) -> AppResult<Markup> {
+    let proposed = (!q.tariff_code.trim().is_empty() || !q.special_offer_number.trim().is_empty())
+        .then(|| LineEdit {
+            tariff_code: Some(q.tariff_code.clone()),
+            special_offer_number: Some(q.special_offer_number.clone()),
+            ..LineEdit::default()
+        });
+    let preview =
+        service::preview_edit(&st, &user, &code, &period, line, proposed.as_ref()).await?;
+    Ok(views::edit_page(
+        &user,
+        &preview,
+        q.tariff_code.trim(),
+        q.special_offer_number.trim(),
+    ))
+}
+
 #[derive(Deserialize)]
 struct EditForm {
     #[serde(default)]
@@ -167,6 +223,19 @@ async fn edit(
         reason: nonempty(f.reason),
     };
     let revoke = e.revoke;
+    // A refused edit returns to its page with what was proposed.
+    let retry = format!(
+        "{}/lines/{line}?{}",
+        href(&code, &period),
+        serde_urlencoded::to_string([
+            ("tariff_code", e.tariff_code.clone().unwrap_or_default()),
+            (
+                "special_offer_number",
+                e.special_offer_number.clone().unwrap_or_default()
+            ),
+        ])
+        .unwrap_or_default()
+    );
     let r = service::edit_line(&st, &user, &code, &period, line, &e, f.version)
         .await
         .map(|_| {
@@ -177,14 +246,11 @@ async fn edit(
                     .to_owned()
             }
         });
-    after_action(
-        &st,
-        &user,
-        &href(&code, &period),
-        Subject::Reconciliation,
-        r,
-    )
-    .await
+    let back = match &r {
+        Ok(_) => href(&code, &period),
+        Err(_) => retry,
+    };
+    after_action(&st, &user, &back, Subject::Reconciliation, r).await
 }
 
 async fn approve_all(

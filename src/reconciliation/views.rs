@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 
 use super::builder::{Line, LineKind, Period, Totals};
-use super::service::{Document, EDITABLE_TARIFFS, Row};
+use super::service::{Document, EDITABLE_TARIFFS, EditPreview, Row};
 use super::state::ReconciliationState;
 use crate::auth::{CurrentUser, Role};
 use crate::export::Sheet;
@@ -33,11 +33,37 @@ fn tariff_title(code: &str) -> &'static str {
     }
 }
 
-fn period_form(action: &str, p: &str) -> Markup {
+const MONTHS: [&str; 12] = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+];
+
+/// «Показать данные сверки»: month and year (the browser's own month picker speaks the
+/// browser's language, not the product's).
+fn period_form(action: &str, p: Period) -> Markup {
+    use chrono::Datelike;
+    let first = p.first_day();
     html! {
         form.toolbar method="get" action=(action) {
-            label { "Показать данные сверки за месяц" input type="month" name="period" value=(p) required; }
-            button.secondary type="submit" { "Показать" }
+            label { "Месяц"
+                select name="month" {
+                    @for (i, m) in MONTHS.iter().enumerate() {
+                        option value=(i + 1) selected[first.month0() as usize == i] { (m) }
+                    }
+                }
+            }
+            label { "Год" input type="number" name="year" value=(first.year()) min="2000" max="2100" required; }
+            button.secondary type="submit" { "Показать данные сверки" }
         }
     }
 }
@@ -54,39 +80,93 @@ fn totals_block(t: &Totals) -> Markup {
     }
 }
 
-fn edit_dialog(user: &CurrentUser, d: &Document, l: &Line) -> Markup {
-    let action = format!("/finance/{}/{}/lines/{}", d.partner_code, d.period, l.id);
+fn line_summary(l: &Line) -> Markup {
     html! {
-        details.line-edit {
-            summary { "Изменить" }
-            form method="post" action=(action) {
-                (csrf_field(user))
-                input type="hidden" name="version" value=(d.version);
-                p.muted { (l.name) ", ИНН " (l.inn) @if let Some(k) = &l.kpp { ", КПП " (k) } }
-                p { "Период действия с " (date_ru(l.starts_on)) " по " (date_ru(l.ends_on))
-                    " · " (if l.primary { "Первичное подключение" } else { "Продление" }) }
-                @if l.kind == LineKind::Licence {
+        dl.kv {
+            dt { "Тариф" } dd { (l.tariff_name) }
+            dt { "Период действия" } dd { "с " (date_ru(l.starts_on)) " по " (date_ru(l.ends_on)) }
+            dt { "Тип подключения" } dd { (if l.primary { "Первичное" } else { "Продление" }) }
+            dt { "Группа компаний" } dd { (l.company_group_id.map_or("—".to_owned(), |g| format!("№ {g}"))) }
+            dt { "Номер спец. разрешения" } dd { (l.special_offer_number.as_deref().unwrap_or("—")) }
+            dt { "Стоимость подключения" } dd { (l.cost.ru()) }
+            dt { "Отчисления ЦП" } dd { (l.sales_center_share.ru()) }
+            dt { "Расчёт" } dd { ul { @for e in &l.explanation { li { (e) } } } }
+        }
+    }
+}
+
+/// «Редактирование параметров подключения» (manual l.560–578, l.1975–1990): the line as
+/// it is, the proposed tariff or permit priced before «Сохранить», and the revocation.
+pub fn edit_page(user: &CurrentUser, p: &EditPreview, tariff_code: &str, number: &str) -> Markup {
+    let d = &p.document;
+    let l = &p.before;
+    let action = format!("/finance/{}/{}/lines/{}", d.partner_code, d.period, l.id);
+    layout::page(
+        user,
+        "finance",
+        "Редактирование параметров подключения",
+        html! {
+            p { a href={ "/finance/" (d.partner_code) "/" (d.period) } { "← К сверке" } }
+            p { strong { (l.name) } ", ИНН " (l.inn) @if let Some(k) = &l.kpp { ", КПП " (k) } }
+            div.columns {
+                div {
+                    h2 { "Сейчас" }
+                    (line_summary(l))
+                }
+                div {
+                    h2 { "После изменения" }
+                    @match &p.after {
+                        None => { p.muted { "Выберите тариф или введите номер спец. разрешения и нажмите «Рассчитать»." } }
+                        Some(Ok(after)) => { (line_summary(after)) }
+                        Some(Err(e)) => {
+                            div.flash.flash-error { (crate::refusals::sentence(&match e {
+                                crate::error::AppError::Invalid(errors) => crate::labels::invalid_text(errors),
+                                other => other.to_string(),
+                            })) }
+                        }
+                    }
+                }
+            }
+            @if d.state.editable() && l.kind == LineKind::Licence && !l.revoked {
+                form.card-form method="get" action=(action) {
                     label { "Тариф"
                         select name="tariff_code" {
                             option value="" { "— не менять (" (l.tariff_name) ") —" }
                             @for code in EDITABLE_TARIFFS {
-                                option value=(code) { (tariff_title(code)) }
+                                option value=(code) selected[tariff_code == code] { (tariff_title(code)) }
                             }
                         }
                     }
-                    label { "Номер спец. разрешения" input type="text" name="special_offer_number" maxlength="32"; }
+                    label { "Номер спец. разрешения" input type="text" name="special_offer_number" value=(number) maxlength="32"; }
+                    button.secondary type="submit" { "Рассчитать" }
                 }
-                @if l.revocable && !l.revoked {
-                    fieldset {
-                        legend { "Отзыв лицензии" }
-                        label.option { input type="checkbox" name="revoke" value="1"; " Отозвать (необратимо; без других лицензий абонент будет отключен)" }
-                        label { "Причина" input type="text" name="reason" maxlength="2000"; }
+                @if matches!(p.after, Some(Ok(_))) {
+                    form method="post" action=(action) {
+                        (csrf_field(user))
+                        input type="hidden" name="version" value=(d.version);
+                        input type="hidden" name="tariff_code" value=(tariff_code);
+                        input type="hidden" name="special_offer_number" value=(number);
+                        p.muted { "Изменение попадет в карточку абонента после одобрения сверки партнером и центром продаж." }
+                        button.primary type="submit" { "Сохранить" }
                     }
                 }
-                button.primary type="submit" { "Сохранить" }
+                @if l.revocable {
+                    details.reject {
+                        summary { "Отозвать лицензию" }
+                        form method="post" action={ (action) "/revoke" } {
+                            (csrf_field(user))
+                            input type="hidden" name="version" value=(d.version);
+                            p { "Отзыв необратим. Если у абонента нет других лицензий, он будет отключен; повторное подключение платного абонента — только на платной основе." }
+                            label { "Причина" input type="text" name="reason" maxlength="2000" required; }
+                            button.primary type="submit" { "Отозвать" }
+                        }
+                    }
+                }
+            } @else {
+                p.muted { "Строка не меняется: сверка в состоянии «" (d.state.title_ru()) "»." }
             }
-        }
-    }
+        },
+    )
 }
 
 fn lines_table(user: &CurrentUser, d: &Document) -> Markup {
@@ -122,13 +202,17 @@ fn lines_table(user: &CurrentUser, d: &Document) -> Markup {
                     @if l.revoked { " " span.badge.badge-err { "Отозвана" } }
                     @if l.edited { " " span.badge.badge-warn { "Изменено в сверке" } }
                     @if let Some(n) = &l.special_offer_number { br; span.muted { "Спец. разрешение " (n) } }
-                    @if !l.explanation.is_empty() { br; span.muted.small { (l.explanation.join("; ")) } }
+                    @if !l.explanation.is_empty() {
+                        details.why { summary { "Расчёт" } ul { @for e in &l.explanation { li { (e) } } } }
+                    }
                 }
                 td.num { (l.zone) }
                 td { @if l.primary { "Да" } @else { "Нет" } }
                 td.num.nowrap { (l.cost.ru()) }
                 td.num.nowrap { (l.sales_center_share.ru()) }
-                @if editable { td { @if !l.revoked { (edit_dialog(user, d, l)) } } }
+                @if editable { td { @if !l.revoked && l.kind == LineKind::Licence {
+                    a.button.secondary href={ "/finance/" (d.partner_code) "/" (d.period) "/lines/" (l.id) } { "Изменить" }
+                } } }
             }
         })))
         p { strong { "Итого: " } (d.totals.cost.ru()) " · Отчисления ЦП " (d.totals.sales_center_share.ru()) }
@@ -179,14 +263,9 @@ pub fn document(user: &CurrentUser, d: &Document) -> Markup {
         d.partner_name,
         period.map(Period::title_ru).unwrap_or_default()
     );
-    let selector = if user.role == Role::Partner {
-        "/finance".to_owned()
-    } else {
-        format!("/finance?partner={}", d.partner_code)
-    };
     html! {
         (layout::page(user, "finance", &title, html! {
-            @if user.role == Role::Partner { (period_form(&selector, &d.period)) }
+            @if user.role == Role::Partner { @if let Some(p) = period { (period_form("/finance", p)) } }
             @else { p { a href={ "/finance?period=" (d.period) } { "← Сверки партнеров за период" } } }
             div.summary {
                 (badge(d.state))
@@ -233,7 +312,7 @@ pub fn list(user: &CurrentUser, p: Period, rows: &[Row], totals: &Totals) -> Mar
         "finance",
         &format!("Сверки партнеров за {}", p.title_ru()),
         html! {
-            (period_form("/finance", &p.to_string()))
+            (period_form("/finance", p))
             (table(&["Партнер", "Состояние", "Срок одобрения", "Строк", "Стоимость", "Отчисления ЦП", "Перечисление в КА", ""], rows.iter().map(|r| html! { tr {
                 td { (r.partner_name) br; span.muted.small { (r.partner_code) } }
                 td { (badge(r.state)) @if r.overdue { " " span.badge.badge-err { "Просрочено" } } }

@@ -16,6 +16,7 @@ use crate::entities::{
     licence, partner, product_account, reconciliation, reconciliation_edit, subscriber,
 };
 use crate::error::{AppError, AppResult};
+use crate::reconciliation::builder::{Line, Period};
 
 /// A line edit (interfaces.md: `{tariff_code?, special_offer_number?, revoke?}`).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -119,37 +120,8 @@ pub async fn edit_line(
         w.commit().await?;
         return assemble(st, &partner, p).await;
     }
-    if l.kind != "tariff" {
-        return Err(AppError::invalid(
-            "tariff_code",
-            "расширение (КриптоПро) не меняется в сверке",
-        ));
-    }
-    let tariff_code = e
-        .tariff_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    let number = e
-        .special_offer_number
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if tariff_code.is_none() && number.is_none() {
-        return Err(AppError::invalid(
-            "tariff_code",
-            "укажите новый тариф или номер специального разрешения",
-        ));
-    }
-    if let Some(c) = tariff_code
-        && !EDITABLE_TARIFFS.contains(&c)
-    {
-        return Err(AppError::invalid(
-            "tariff_code",
-            "выберите тариф из списка: Платная лицензия, Основной (1 год), ИТС, Бонус, Верное решение, Промо",
-        ));
-    }
-    check_edit(st, &partner, &owner, &l, tariff_code, number).await?;
+    let (tariff_code, number) = validated(st, &partner, &owner, &l, e).await?;
+    let (tariff_code, number) = (tariff_code.as_deref(), number.as_deref());
     reconciliation_edit::Entity::delete_many()
         .filter(reconciliation_edit::Column::ReconciliationId.eq(h.id))
         .filter(reconciliation_edit::Column::LicenceId.eq(l.id))
@@ -183,6 +155,132 @@ pub async fn edit_line(
     .await?;
     w.commit().await?;
     assemble(st, &partner, p).await
+}
+
+/// The tariff and permit number of an edit, checked by the rules (without saving).
+async fn validated(
+    st: &AppState,
+    partner: &partner::Model,
+    owner: &subscriber::Model,
+    l: &licence::Model,
+    e: &LineEdit,
+) -> AppResult<(Option<String>, Option<String>)> {
+    if l.kind != "tariff" {
+        return Err(AppError::invalid(
+            "tariff_code",
+            "расширение (КриптоПро) не меняется в сверке",
+        ));
+    }
+    let tariff_code = e
+        .tariff_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let number = e
+        .special_offer_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if tariff_code.is_none() && number.is_none() {
+        return Err(AppError::invalid(
+            "tariff_code",
+            "укажите новый тариф или номер специального разрешения",
+        ));
+    }
+    if let Some(c) = tariff_code
+        && !EDITABLE_TARIFFS.contains(&c)
+    {
+        return Err(AppError::invalid(
+            "tariff_code",
+            "выберите тариф из списка: Платная лицензия, Основной (1 год), ИТС, Бонус, Верное решение, Промо",
+        ));
+    }
+    check_edit(st, partner, owner, l, tariff_code, number).await?;
+    Ok((tariff_code.map(str::to_owned), number.map(str::to_owned)))
+}
+
+/// A line as it is and, for a proposed edit, as it would be — priced by the same
+/// builder, or the rule that refuses it (manual §12: «Стоимость подключения» recomputed
+/// before «Сохранить»).
+pub struct EditPreview {
+    pub document: Document,
+    pub before: Line,
+    pub after: Option<Result<Line, AppError>>,
+}
+
+/// The preview of editing line `line_id` with `e` (nothing is saved).
+///
+/// # Errors
+/// `NotFound` outside the scope or for a line not in the month; `Forbidden` for roles
+/// other than the partner.
+pub async fn preview_edit(
+    st: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    period_text: &str,
+    line_id: i64,
+    e: Option<&LineEdit>,
+) -> AppResult<EditPreview> {
+    let p = period(period_text)?;
+    let partner = partner_in_scope(st, user, code).await?;
+    user.require(&[Role::Partner])?;
+    let document = assemble(st, &partner, p).await?;
+    let before = document
+        .lines
+        .iter()
+        .find(|l| l.id == line_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let after = match e {
+        None => None,
+        Some(e) => Some(priced_after(st, &partner, p, line_id, e).await?),
+    };
+    Ok(EditPreview {
+        document,
+        before,
+        after,
+    })
+}
+
+async fn priced_after(
+    st: &AppState,
+    partner: &partner::Model,
+    p: Period,
+    line_id: i64,
+    e: &LineEdit,
+) -> AppResult<Result<Line, AppError>> {
+    let l = licence::Entity::find_by_id(line_id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = subscriber::Entity::find_by_id(l.subscriber_id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (tariff_code, number) = match validated(st, partner, &owner, &l, e).await {
+        Ok(v) => v,
+        Err(refusal @ AppError::Invalid(_)) => return Ok(Err(refusal)),
+        Err(other) => return Err(other),
+    };
+    let proposed = reconciliation_edit::Model {
+        id: 0,
+        reconciliation_id: 0,
+        licence_id: l.id,
+        tariff_code,
+        special_offer_number: number,
+        edited_by: String::new(),
+        edited_at: st.clock.now(),
+    };
+    let inputs = super::inputs_for(&st.db, std::slice::from_ref(partner), p, &[proposed])
+        .await?
+        .remove(&partner.id)
+        .unwrap_or_default();
+    let catalog = CatalogRows::load(&st.db).await?;
+    Ok(inputs
+        .iter()
+        .find(|i| i.licence.id == line_id)
+        .map(|i| crate::reconciliation::builder::line(i, &catalog.catalog()))
+        .ok_or(AppError::NotFound))
 }
 
 /// An edit moves the reconciliation's version (so a page opened before fails its next

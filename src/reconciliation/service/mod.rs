@@ -9,7 +9,7 @@ mod edits;
 mod lines;
 
 pub use chain::{approve_all, fire};
-pub use edits::{EDITABLE_TARIFFS, LineEdit, edit_line};
+pub use edits::{EDITABLE_TARIFFS, EditPreview, LineEdit, edit_line, preview_edit};
 pub use lines::{inputs_for, lines_for};
 
 use std::collections::HashMap;
@@ -225,6 +225,47 @@ pub(crate) async fn assemble(
             None => Vec::new(),
         },
     })
+}
+
+/// The month «Финансы» opens on: the one just ended while its approval is due and it
+/// has lines in the caller's scope (that is the work of the first working days), else
+/// the running month's live preview.
+///
+/// # Errors
+/// Database errors.
+pub async fn default_period(st: &AppState, user: &CurrentUser) -> AppResult<Period> {
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let today = st.clock.today();
+    let current = Period::of(today);
+    let previous = current.previous();
+    if today > due_on(&st.db, previous).await? {
+        return Ok(current);
+    }
+    let partners: Vec<i32> = partner::Entity::find()
+        .filter(user.scope.partners())
+        .select_only()
+        .column(partner::Column::Id)
+        .into_tuple()
+        .all(&st.db)
+        .await?;
+    let of_partners = sea_orm::sea_query::Query::select()
+        .column(crate::entities::subscriber::Column::Id)
+        .from(crate::entities::subscriber::Entity)
+        .and_where(
+            sea_orm::sea_query::Expr::col(crate::entities::subscriber::Column::PartnerId)
+                .is_in(partners),
+        )
+        .to_owned();
+    let lines = crate::entities::licence::Entity::find()
+        .filter(crate::entities::licence::Column::SubscriberId.in_subquery(of_partners))
+        .filter(
+            crate::entities::licence::Column::RegisteredOn
+                .between(previous.first_day(), previous.last_day()),
+        )
+        .count(&st.db)
+        .await?;
+    Ok(if lines > 0 { previous } else { current })
 }
 
 /// Every partner's reconciliation of `period` in the caller's scope, with the totals.
