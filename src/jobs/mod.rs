@@ -10,6 +10,7 @@ pub mod deferred_its;
 pub mod distribution;
 pub mod identification_no_show;
 pub mod outbox;
+pub mod reconciliation_notices;
 pub mod sessions;
 pub mod test_clock;
 
@@ -78,6 +79,10 @@ pub fn registry() -> Vec<Job> {
         Job {
             name: sessions::NAME,
             run: |st, t| Box::pin(sessions::run(st, t)),
+        },
+        Job {
+            name: reconciliation_notices::NAME,
+            run: |st, t| Box::pin(reconciliation_notices::run(st, t)),
         },
         Job {
             name: outbox::NAME,

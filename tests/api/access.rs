@@ -245,6 +245,7 @@ async fn the_operator_runs_jobs_through_the_api() {
             "certificate_revocations",
             "audit_verify",
             "sessions",
+            "reconciliation_notices",
             "outbox"
         ]
     );

@@ -502,3 +502,40 @@ async fn two_simultaneous_approvals_one_wins() {
         .await;
     assert_eq!(all["approved"], 0);
 }
+
+async fn notices(app: &TestApp) -> Vec<registrar::entities::outbox::Model> {
+    app.outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.related_type.as_deref() == Some("reconciliation_notice"))
+        .collect()
+}
+
+/// Manual §12.9: on the first working day the partner is told its month is ready and
+/// by when to approve; after the due day the sales center gets one digest with the
+/// overdue partner; nothing is sent twice, and nothing before the month has ended.
+#[tokio::test]
+async fn the_partner_is_reminded_and_the_sales_center_told_of_the_overdue() {
+    let app = TestApp::spawn().await;
+    register(&app, "4027291410", "402701001", "40", json!({})).await;
+    app.run_jobs().await;
+    assert!(notices(&app).await.is_empty(), "March is still running");
+
+    app.advance(Duration::days(29)); // Tuesday 1 April: the first working day
+    app.run_jobs().await;
+    app.run_jobs().await;
+    let sent = notices(&app).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to_address, "p-klg-1@registrar.example");
+    assert!(sent[0].subject.contains("март 2025"));
+    assert!(sent[0].body.contains("03.04.2025"), "{}", sent[0].body);
+
+    app.advance(Duration::days(3)); // 4 April: the due day passed
+    app.run_jobs().await;
+    app.run_jobs().await;
+    let sent = notices(&app).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1].to_address, "sc-klg@registrar.example");
+    assert!(sent[1].body.contains("просрочено"), "{}", sent[1].body);
+    assert!(sent[1].body.contains("p-klg-1"));
+}
