@@ -279,6 +279,7 @@ pub fn document(user: &CurrentUser, d: &Document) -> Markup {
             h2 { "Основные лицензии" }
             (lines_table(user, d))
             (totals_block(&d.totals))
+            (comparison(d))
             (actions(user, d))
             @if !d.history.is_empty() {
                 h2 { "История" }
@@ -288,6 +289,35 @@ pub fn document(user: &CurrentUser, d: &Document) -> Markup {
                 } })))
             }
         }))
+    }
+}
+
+/// This month beside the last approved one (what changed, what was revoked since).
+fn comparison(d: &Document) -> Markup {
+    let Some(c) = &d.compared_with else {
+        return html! {};
+    };
+    let then = Period::parse(&c.period)
+        .map(Period::title_ru)
+        .unwrap_or_default();
+    let delta = d.totals.cost - c.totals.cost;
+    html! {
+        h2 { "Сравнение со сверкой за " (then) " (одобрена)" }
+        p {
+            "Строк: " (d.lines.iter().filter(|l| !l.revoked).count()) " (было " (c.lines) ") · "
+            "стоимость: " (d.totals.cost.ru()) " (было " (c.totals.cost.ru()) ", "
+            @if delta >= crate::money::Money::ZERO { "+" } (delta.ru()) ")"
+        }
+        (table(&["Тариф", "Сейчас", "Было"], c.by_tariff.iter().map(|(name, now, was)| html! { tr {
+            td { (name) } td.num { (now) } td.num { (was) }
+        } })))
+        @if !c.revoked_since.is_empty() {
+            div.flash.flash-error {
+                "После одобрения сверки за " (then) " отозваны лицензии: "
+                (c.revoked_since.iter().map(|l| format!("{} ({}, {})", l.name, l.tariff_name, l.cost.ru())).collect::<Vec<_>>().join("; "))
+                ". Корректировку оформляет центр продаж."
+            }
+        }
     }
 }
 

@@ -539,3 +539,50 @@ async fn the_partner_is_reminded_and_the_sales_center_told_of_the_overdue() {
     assert!(sent[1].body.contains("просрочено"), "{}", sent[1].body);
     assert!(sent[1].body.contains("p-klg-1"));
 }
+
+/// The next month beside the last approved one: lines and money by tariff, and a
+/// licence the sales center revoked after the approval named as a correction.
+#[tokio::test]
+async fn a_month_is_compared_with_the_last_approved_one() {
+    let app = TestApp::spawn().await;
+    register(&app, "4027291410", "402701001", "40", json!({})).await;
+    app.advance(Duration::days(29));
+    app.as_("p-klg-1")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    app.as_("sc-klg")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    register(&app, "7707083893", "770701001", "40", json!({})).await;
+    register(&app, "4025442625", "402501001", "40", json!({})).await;
+    let april = app
+        .as_("p-klg-1")
+        .get_ok("/reconciliations/p-klg-1/2025-04")
+        .await;
+    let c = &april["compared_with"];
+    assert_eq!(c["period"], "2025-03");
+    assert_eq!(c["lines"], 1);
+    assert_eq!(c["totals"]["cost"], "4900.00");
+    assert_eq!(c["by_tariff"][0], json!(["Основной (1 год)", 2, 1]));
+    assert!(c["revoked_since"].as_array().unwrap().is_empty());
+
+    // The sales center revokes the approved licence: April names it.
+    let march_licence = 1;
+    app.as_("sc-klg")
+        .post_ok(
+            &format!("/licences/{march_licence}/revoke"),
+            json!({"reason": "Расторжение договора"}),
+        )
+        .await;
+    let april = app
+        .as_("p-klg-1")
+        .get_ok("/reconciliations/p-klg-1/2025-04")
+        .await;
+    let revoked = april["compared_with"]["revoked_since"].as_array().unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["licence_id"], march_licence);
+    // The approved month itself does not change.
+    let march = app.as_("p-klg-1").get_ok(MARCH).await;
+    assert_eq!(march["lines"][0]["revoked"], false);
+    assert_eq!(march["totals"]["cost"], "4900.00");
+}

@@ -59,6 +59,100 @@ pub struct Document {
     /// SHA-256 of the approved snapshot.
     pub snapshot_hash: Option<String>,
     pub history: Vec<HistoryRow>,
+    /// Beside the partner's last approved reconciliation before this month.
+    pub compared_with: Option<Comparison>,
+}
+
+/// This month beside the last approved one: lines and money, by tariff, and what was
+/// revoked since that approval (a correction for the sales center to settle).
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub period: String,
+    pub lines: usize,
+    pub totals: Totals,
+    /// `(tariff name, lines now, lines then)`.
+    pub by_tariff: Vec<(String, usize, usize)>,
+    /// Lines of that approved month whose licence has been revoked since.
+    pub revoked_since: Vec<Line>,
+}
+
+/// The comparison with the last approved month before `p`, if there is one.
+async fn comparison(
+    st: &AppState,
+    partner: &partner::Model,
+    p: Period,
+    lines: &[Line],
+) -> AppResult<Option<Comparison>> {
+    use sea_orm::QuerySelect;
+    let Some(last) = reconciliation::Entity::find()
+        .filter(reconciliation::Column::PartnerId.eq(partner.id))
+        .filter(reconciliation::Column::State.eq(ReconciliationState::Approved.as_str()))
+        .filter(reconciliation::Column::Period.lt(p.to_string()))
+        .order_by_desc(reconciliation::Column::Period)
+        .limit(1)
+        .one(&st.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(snapshot) = last.snapshot.as_deref() else {
+        return Ok(None);
+    };
+    let then: Snapshot = serde_json::from_str(snapshot)?;
+    let mut by_tariff: Vec<(String, usize, usize)> = Vec::new();
+    let mut count = |name: &str, now: bool| {
+        let i = match by_tariff.iter().position(|(n, _, _)| n == name) {
+            Some(i) => i,
+            None => {
+                by_tariff.push((name.to_owned(), 0, 0));
+                by_tariff.len() - 1
+            }
+        };
+        if now {
+            by_tariff[i].1 += 1;
+        } else {
+            by_tariff[i].2 += 1;
+        }
+    };
+    for l in lines.iter().filter(|l| !l.revoked) {
+        count(&l.tariff_name, true);
+    }
+    for l in then.lines.iter().filter(|l| !l.revoked) {
+        count(&l.tariff_name, false);
+    }
+    let ids: Vec<i64> = then
+        .lines
+        .iter()
+        .filter(|l| !l.revoked)
+        .map(|l| l.licence_id)
+        .collect();
+    let mut revoked: Vec<i64> = Vec::new();
+    for chunk in ids.chunks(900) {
+        revoked.extend(
+            crate::entities::licence::Entity::find()
+                .filter(crate::entities::licence::Column::Id.is_in(chunk.to_vec()))
+                .filter(
+                    crate::entities::licence::Column::State
+                        .eq(crate::tariffs::licence::LicenceState::Revoked.as_str()),
+                )
+                .select_only()
+                .column(crate::entities::licence::Column::Id)
+                .into_tuple::<i64>()
+                .all(&st.db)
+                .await?,
+        );
+    }
+    Ok(Some(Comparison {
+        period: last.period,
+        lines: then.lines.iter().filter(|l| !l.revoked).count(),
+        totals: then.totals,
+        by_tariff,
+        revoked_since: then
+            .lines
+            .into_iter()
+            .filter(|l| revoked.contains(&l.licence_id))
+            .collect(),
+    }))
 }
 
 /// What an approved reconciliation keeps forever.
@@ -206,6 +300,7 @@ pub(crate) async fn assemble(
     let today = st.clock.today();
     let due = due_on(&st.db, p).await?;
     let state = head.as_ref().map_or(ReconciliationState::Open, |h| h.state);
+    let compared_with = comparison(st, partner, p, &lines).await?;
     Ok(Document {
         partner_code: partner.code.clone(),
         partner_name: partner.name.clone(),
@@ -224,6 +319,7 @@ pub(crate) async fn assemble(
             Some(h) => history_of(&st.db, h.id).await?,
             None => Vec::new(),
         },
+        compared_with,
     })
 }
 
