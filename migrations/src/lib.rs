@@ -22,6 +22,7 @@ mod m20261124_100000_hardening;
 mod m20261124_110000_audit_chain;
 mod m20261201_100000_region_zones;
 mod m20261202_100000_reconciliation;
+mod m20261202_120000_reconciliation_its_login;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_110000_audit_chain::Migration),
             Box::new(m20261201_100000_region_zones::Migration),
             Box::new(m20261202_100000_reconciliation::Migration),
+            Box::new(m20261202_120000_reconciliation_its_login::Migration),
         ]
     }
 }

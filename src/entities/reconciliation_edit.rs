@@ -13,6 +13,8 @@ pub struct Model {
     pub special_offer_number: Option<String>,
     pub edited_by: String,
     pub edited_at: DateTimeUtc,
+    /// A new ITS portal login for the line's product account.
+    pub its_login: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -172,6 +172,8 @@ struct EditQuery {
     tariff_code: String,
     #[serde(default)]
     special_offer_number: String,
+    #[serde(default)]
+    its_login: String,
 }
 
 /// «Изменить»: the line, and with a proposed tariff or number, its price after the edit.
@@ -181,10 +183,13 @@ async fn edit_page(
     Path((code, period, line)): Path<(String, String, i64)>,
     Query(q): Query<EditQuery>,
 ) -> AppResult<Markup> {
-    let proposed = (!q.tariff_code.trim().is_empty() || !q.special_offer_number.trim().is_empty())
+    let proposed = [&q.tariff_code, &q.special_offer_number, &q.its_login]
+        .iter()
+        .any(|v| !v.trim().is_empty())
         .then(|| LineEdit {
             tariff_code: Some(q.tariff_code.clone()),
             special_offer_number: Some(q.special_offer_number.clone()),
+            its_login: Some(q.its_login.clone()),
             ..LineEdit::default()
         });
     let preview =
@@ -192,13 +197,18 @@ async fn edit_page(
     Ok(views::edit_page(
         &user,
         &preview,
-        q.tariff_code.trim(),
-        q.special_offer_number.trim(),
+        views::Proposed {
+            tariff_code: q.tariff_code.trim(),
+            number: q.special_offer_number.trim(),
+            its_login: q.its_login.trim(),
+        },
     ))
 }
 
 #[derive(Deserialize)]
 struct EditForm {
+    #[serde(default)]
+    its_login: String,
     #[serde(default)]
     tariff_code: String,
     #[serde(default)]
@@ -219,6 +229,7 @@ async fn edit(
     let e = LineEdit {
         tariff_code: nonempty(f.tariff_code),
         special_offer_number: nonempty(f.special_offer_number),
+        its_login: nonempty(f.its_login),
         revoke: f.revoke.is_some(),
         reason: nonempty(f.reason),
     };

@@ -88,6 +88,7 @@ fn line_summary(l: &Line) -> Markup {
             dt { "Тип подключения" } dd { (if l.primary { "Первичное" } else { "Продление" }) }
             dt { "Группа компаний" } dd { (l.company_group_id.map_or("—".to_owned(), |g| format!("№ {g}"))) }
             dt { "Номер спец. разрешения" } dd { (l.special_offer_number.as_deref().unwrap_or("—")) }
+            dt { "Логин ИТС" } dd { (l.its_login.as_deref().unwrap_or("—")) }
             dt { "Стоимость подключения" } dd { (l.cost.ru()) }
             dt { "Отчисления ЦП" } dd { (l.sales_center_share.ru()) }
             dt { "Расчёт" } dd { ul { @for e in &l.explanation { li { (e) } } } }
@@ -97,7 +98,19 @@ fn line_summary(l: &Line) -> Markup {
 
 /// «Редактирование параметров подключения» (manual l.560–578, l.1975–1990): the line as
 /// it is, the proposed tariff or permit priced before «Сохранить», and the revocation.
-pub fn edit_page(user: &CurrentUser, p: &EditPreview, tariff_code: &str, number: &str) -> Markup {
+/// The edit proposed on the page (empty strings: not changed).
+pub struct Proposed<'a> {
+    pub tariff_code: &'a str,
+    pub number: &'a str,
+    pub its_login: &'a str,
+}
+
+pub fn edit_page(user: &CurrentUser, p: &EditPreview, proposed: Proposed<'_>) -> Markup {
+    let Proposed {
+        tariff_code,
+        number,
+        its_login,
+    } = proposed;
     let d = &p.document;
     let l = &p.before;
     let action = format!("/finance/{}/{}/lines/{}", d.partner_code, d.period, l.id);
@@ -138,6 +151,7 @@ pub fn edit_page(user: &CurrentUser, p: &EditPreview, tariff_code: &str, number:
                         }
                     }
                     label { "Номер спец. разрешения" input type="text" name="special_offer_number" value=(number) maxlength="32"; }
+                    label { "Логин ИТС (сейчас: " (l.its_login.as_deref().unwrap_or("не указан")) ")" input type="text" name="its_login" value=(its_login) maxlength="100"; }
                     button.secondary type="submit" { "Рассчитать" }
                 }
                 @if matches!(p.after, Some(Ok(_))) {
@@ -146,6 +160,7 @@ pub fn edit_page(user: &CurrentUser, p: &EditPreview, tariff_code: &str, number:
                         input type="hidden" name="version" value=(d.version);
                         input type="hidden" name="tariff_code" value=(tariff_code);
                         input type="hidden" name="special_offer_number" value=(number);
+                        input type="hidden" name="its_login" value=(its_login);
                         p.muted { "Изменение попадет в карточку абонента после одобрения сверки партнером и центром продаж." }
                         button.primary type="submit" { "Сохранить" }
                     }

@@ -586,3 +586,59 @@ async fn a_month_is_compared_with_the_last_approved_one() {
     assert_eq!(march["lines"][0]["revoked"], false);
     assert_eq!(march["totals"]["cost"], "4900.00");
 }
+
+/// §12.1 with the login (manual l.1998–2006): the line's ITS login changed in the
+/// reconciliation makes ITS usable (0,00 ₽) and reaches the product account with the
+/// approvals; a login without a usable PROF subscription is refused by field.
+#[tokio::test]
+async fn the_its_login_changed_in_the_reconciliation_makes_its_usable() {
+    let app = TestApp::spawn().await;
+    register(&app, "4027291410", "402701001", "40", json!({})).await;
+    let p = problem(
+        patch(
+            &app,
+            "p-klg-1",
+            1,
+            json!({"tariff_code": "its", "its_login": "its-nobody"}),
+            0,
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "tariff_code");
+    let p = problem(
+        patch(&app, "p-klg-1", 1, json!({"its_login": "a b"}), 0).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "its_login");
+    let r = patch(
+        &app,
+        "p-klg-1",
+        1,
+        json!({"tariff_code": "its", "its_login": "its-active"}),
+        0,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["lines"][0]["cost"], "0.00");
+    assert_eq!(d["lines"][0]["its_login"], "its-active");
+    assert_eq!(
+        card_of(&app, "4027291410").await["products"][0]["its_login"],
+        "its-nobody"
+    );
+
+    app.advance(Duration::days(29));
+    app.as_("p-klg-1")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    app.as_("sc-klg")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    let c = card_of(&app, "4027291410").await;
+    assert_eq!(c["products"][0]["its_login"], "its-active");
+    assert_eq!(c["licences"][0]["tariff_code"], "its");
+    assert_eq!(c["licences"][0]["cost"], "0.00");
+}

@@ -247,10 +247,20 @@ async fn settle(w: &mut Write, h: &reconciliation::Model, lines: &[Line]) -> App
             .filter(licence::Column::Id.eq(l.licence_id))
             .exec(&**w)
             .await?;
+        if let (Some(guid), Some(login)) = (&l.guid, &l.its_login) {
+            crate::entities::product_account::Entity::update_many()
+                .col_expr(
+                    crate::entities::product_account::Column::ItsLogin,
+                    Expr::value(Some(login.clone())),
+                )
+                .filter(crate::entities::product_account::Column::Guid.eq(guid.clone()))
+                .exec(&**w)
+                .await?;
+        }
         w.record(
             Change::new("licence.reconciled", "licence", l.licence_id).after(json!({
                 "reconciliation": h.id, "tariff": l.tariff_code, "cost": l.cost,
-                "special_offer_number": l.special_offer_number,
+                "special_offer_number": l.special_offer_number, "its_login": l.its_login,
             })),
         );
     }

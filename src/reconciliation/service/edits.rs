@@ -28,6 +28,9 @@ pub struct LineEdit {
     /// Номер специального разрешения (УСН, Нулевка), зарегистрированный центром продаж
     #[serde(default)]
     pub special_offer_number: Option<String>,
+    /// Новый логин пользователя портала ИТС для учётной записи строки
+    #[serde(default)]
+    pub its_login: Option<String>,
     /// Отозвать лицензию (необратимо)
     #[serde(default)]
     pub revoke: bool,
@@ -120,7 +123,7 @@ pub async fn edit_line(
         w.commit().await?;
         return assemble(st, &partner, p).await;
     }
-    let (tariff_code, number) = validated(st, &partner, &owner, &l, e).await?;
+    let (tariff_code, number, its_login) = validated(st, &partner, &owner, &l, e).await?;
     let (tariff_code, number) = (tariff_code.as_deref(), number.as_deref());
     reconciliation_edit::Entity::delete_many()
         .filter(reconciliation_edit::Column::ReconciliationId.eq(h.id))
@@ -135,12 +138,14 @@ pub async fn edit_line(
         special_offer_number: Set(number.map(str::to_owned)),
         edited_by: Set(user.login.clone()),
         edited_at: Set(w.at()),
+        its_login: Set(its_login.clone()),
     }
     .insert(&*w)
     .await?;
     let what = [
         tariff_code.map(|c| format!("тариф {c}")),
         number.map(|n| format!("спец. разрешение {n}")),
+        its_login.as_ref().map(|n| format!("логин ИТС {n}")),
     ]
     .into_iter()
     .flatten()
@@ -164,7 +169,7 @@ async fn validated(
     owner: &subscriber::Model,
     l: &licence::Model,
     e: &LineEdit,
-) -> AppResult<(Option<String>, Option<String>)> {
+) -> AppResult<(Option<String>, Option<String>, Option<String>)> {
     if l.kind != "tariff" {
         return Err(AppError::invalid(
             "tariff_code",
@@ -181,10 +186,21 @@ async fn validated(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    if tariff_code.is_none() && number.is_none() {
+    let its_login = e
+        .its_login
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if its_login.is_some_and(|l| l.chars().count() > 100 || l.contains(char::is_whitespace)) {
+        return Err(AppError::invalid(
+            "its_login",
+            "логин пользователя портала ИТС: до 100 знаков, без пробелов",
+        ));
+    }
+    if tariff_code.is_none() && number.is_none() && its_login.is_none() {
         return Err(AppError::invalid(
             "tariff_code",
-            "укажите новый тариф или номер специального разрешения",
+            "укажите новый тариф, номер специального разрешения или логин ИТС",
         ));
     }
     if let Some(c) = tariff_code
@@ -195,8 +211,12 @@ async fn validated(
             "выберите тариф из списка: Платная лицензия, Основной (1 год), ИТС, Бонус, Верное решение, Промо",
         ));
     }
-    check_edit(st, partner, owner, l, tariff_code, number).await?;
-    Ok((tariff_code.map(str::to_owned), number.map(str::to_owned)))
+    check_edit(st, partner, owner, l, (tariff_code, number, its_login)).await?;
+    Ok((
+        tariff_code.map(str::to_owned),
+        number.map(str::to_owned),
+        its_login.map(str::to_owned),
+    ))
 }
 
 /// A line as it is and, for a proposed edit, as it would be — priced by the same
@@ -257,7 +277,7 @@ async fn priced_after(
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (tariff_code, number) = match validated(st, partner, &owner, &l, e).await {
+    let (tariff_code, number, its_login) = match validated(st, partner, &owner, &l, e).await {
         Ok(v) => v,
         Err(refusal @ AppError::Invalid(_)) => return Ok(Err(refusal)),
         Err(other) => return Err(other),
@@ -270,6 +290,7 @@ async fn priced_after(
         special_offer_number: number,
         edited_by: String::new(),
         edited_at: st.clock.now(),
+        its_login,
     };
     let inputs = super::inputs_for(&st.db, std::slice::from_ref(partner), p, &[proposed])
         .await?
@@ -320,8 +341,7 @@ async fn check_edit(
     partner: &partner::Model,
     owner: &subscriber::Model,
     l: &licence::Model,
-    tariff_code: Option<&str>,
-    number: Option<&str>,
+    (tariff_code, number, its_login): (Option<&str>, Option<&str>, Option<&str>),
 ) -> AppResult<()> {
     use crate::tariffs::pricing::{QuoteRequest, quote};
     let catalog = CatalogRows::load(&st.db).await?;
@@ -368,10 +388,14 @@ async fn check_edit(
     }
     match req.item.as_str() {
         "its" => {
-            let its = its_usable(st, owner, l).await?;
+            let its = its_usable(st, owner, l, its_login).await?;
             if !its {
                 return Err(AppError::invalid(
-                    "tariff_code",
+                    if tariff_code.is_some() {
+                        "tariff_code"
+                    } else {
+                        "its_login"
+                    },
                     "у абонента нет действующей подписки ИТС ПРОФ, зарегистрированной на портале ИТС: тариф ИТС недоступен",
                 ));
             }
@@ -429,14 +453,16 @@ async fn its_usable(
     st: &AppState,
     owner: &subscriber::Model,
     l: &licence::Model,
+    new_login: Option<&str>,
 ) -> AppResult<bool> {
     use crate::entities::its_subscription as its;
-    let login = match l.product_account_id {
-        Some(id) => product_account::Entity::find_by_id(id)
+    let login = match (new_login, l.product_account_id) {
+        (Some(login), _) => Some(login.to_owned()),
+        (None, Some(id)) => product_account::Entity::find_by_id(id)
             .one(&st.db)
             .await?
             .and_then(|p| p.its_login),
-        None => None,
+        (None, None) => None,
     };
     let day = l.registered_on.unwrap_or(l.starts_on);
     let mut cond =

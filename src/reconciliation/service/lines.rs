@@ -138,7 +138,11 @@ pub async fn inputs_for<C: ConnectionTrait>(
             region_code: s.region_code.clone(),
             legal_form: s.legal_form.clone(),
             guid: product.map(|p| p.guid.clone()),
-            its_login: product.and_then(|p| p.its_login.clone()),
+            // A login changed in the reconciliation shows on its line.
+            its_login: edits
+                .get(&l.id)
+                .and_then(|e| e.its_login.clone())
+                .or_else(|| product.and_then(|p| p.its_login.clone())),
         };
         let offer = l.special_offer_number.as_ref().and_then(permit);
         let edit = edits.get(&l.id).map(|e| Edit {
