@@ -72,7 +72,9 @@ pub async fn register(
     if !inn.is_empty() {
         crate::requisites::inn(inn).map_err(|m| AppError::invalid("inn", m))?;
     }
-    if find(&st.db, Some(sales_center_id), number).await?.is_some() {
+    // Numbers are unique across centers (the column is): a number another center holds
+    // is refused the same way, without saying whose it is.
+    if find(&st.db, None, number).await?.is_some() {
         return Err(AppError::invalid(
             "number",
             "такой номер уже зарегистрирован",

@@ -567,3 +567,27 @@ async fn a_regional_offer_number_serves_any_client_of_the_region() {
     assert_eq!(c["licences"][0]["tariff_code"], "usn_mo");
     assert_eq!(c["licences"][0]["cost"], "3700.00");
 }
+
+/// A number another sales center registered is refused as taken (422 naming the field,
+/// not a database error), without saying whose it is.
+#[tokio::test]
+async fn a_number_taken_by_another_center_is_refused_by_field() {
+    let app = TestApp::spawn().await;
+    app.sql(
+        "INSERT INTO special_offer_permits (sales_center_id, offer_code, number, client_inn, registered_by, registered_at) \
+         SELECT id, 'usn_so', 'Promo50', '', 'sc-other', '2025-03-01T00:00:00Z' FROM sales_centers WHERE code = 'sc-klg'",
+    )
+    .await;
+    let token = app.token("sc-msk").await;
+    let r = app
+        .api_json(
+            &token,
+            Method::POST,
+            "/special-offers",
+            Some(json!({"offer": "usn_mo", "number": "Promo50"})),
+        )
+        .await;
+    let p = problem(r, 422).await;
+    assert_eq!(p["errors"][0]["field"], "number");
+    assert!(!p.to_string().contains("sc-klg"), "{p}");
+}
