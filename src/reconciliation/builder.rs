@@ -220,6 +220,12 @@ impl Totals {
     }
 }
 
+/// The day an offer is priced on: the line's, or — for a number registered later and
+/// applied in the reconciliation — the day the number became usable.
+pub fn offer_date(line_day: NaiveDate, registered: NaiveDate) -> NaiveDate {
+    line_day.max(registered + chrono::Duration::days(1))
+}
+
 /// Paid tariffs a group's tier replaces (free and special tariffs keep their price).
 fn group_priced(item: &str) -> bool {
     matches!(item, "paid_licence" | "basic_1y" | "basic_sole_trader")
@@ -273,7 +279,11 @@ fn line_with(input: &LineInput, catalog: &Catalog<'_>, quotes: &mut Quotes) -> L
         item = tier.to_owned();
         members = Some(active);
     }
-    let date = l.registered_on.unwrap_or(l.starts_on);
+    let line_day = l.registered_on.unwrap_or(l.starts_on);
+    let date = match &offer {
+        Some((_, registered)) => offer_date(line_day, *registered),
+        None => line_day,
+    };
     let request = QuoteRequest {
         item: item.clone(),
         date,

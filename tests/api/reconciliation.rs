@@ -642,3 +642,59 @@ async fn the_its_login_changed_in_the_reconciliation_makes_its_usable() {
     assert_eq!(c["licences"][0]["tariff_code"], "its");
     assert_eq!(c["licences"][0]["cost"], "0.00");
 }
+
+/// Manual l.549: an offer applied in the reconciliation to a licence sold before its
+/// number existed — usable a day after the sales center registered it, then priced.
+#[tokio::test]
+async fn an_offer_number_registered_after_the_sale_applies_from_the_next_day() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["partner_code"] = json!("p-msk-1");
+    doc["inn"] = json!("5036065113");
+    doc["kpp"] = json!("503601001");
+    doc["region_code"] = json!("50");
+    doc["its_login"] = json!("its-nobody");
+    doc["directions"] = json!([{ "authority": "fns", "code": "5036", "kpp": "503601001" }]);
+    let id = app.submit(&doc).await;
+    app.attach_required("p-msk-1", id).await;
+    app.act(
+        "p-msk-1",
+        &format!("/applications/{id}/process"),
+        json!({"option": "basic_1y"}),
+    )
+    .await;
+    app.run_ca_processing().await;
+    app.act("intake", &format!("/applications/{id}/receipt"), json!({}))
+        .await;
+    let sc = app.token("sc-msk").await;
+    let r = app
+        .api_json(
+            &sc,
+            Method::POST,
+            "/special-offers",
+            Some(json!({"offer": "nulevka_2020", "number": "Нулевка2020"})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let path = "/reconciliations/p-msk-1/2025-03/lines/1";
+    let token = app.token("p-msk-1").await;
+    let edit = json!({"special_offer_number": "Нулевка2020"});
+    let r = app
+        .api_json(&token, Method::PATCH, path, Some(edit.clone()))
+        .await;
+    let p = problem(r, 422).await;
+    assert_eq!(p["errors"][0]["field"], "special_offer_number");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("через сутки"),
+        "{p}"
+    );
+    app.advance(Duration::days(1));
+    let r = app.api_json(&token, Method::PATCH, path, Some(edit)).await;
+    assert_eq!(r.status(), 200);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["lines"][0]["cost"], "500.00");
+    assert_eq!(d["lines"][0]["sales_center_share"], "250.00");
+}

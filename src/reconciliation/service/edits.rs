@@ -358,48 +358,72 @@ async fn check_edit(
         ..QuoteRequest::default()
     };
     if let Some(n) = number {
-        let permit = crate::tariffs::permits::find(&st.db, Some(partner.sales_center_id), n)
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "special_offer_number",
-                    "номер специального разрешения не зарегистрирован центром продаж",
-                )
-            })?;
-        if !permit.client_inn.is_empty() && permit.client_inn != owner.inn {
-            return Err(AppError::invalid(
-                "special_offer_number",
-                "номер специального разрешения выдан для другого клиента",
-            ));
-        }
-        req.item = permit.offer_code.clone();
-        req.primary = true;
-        req.special_offer_registered_on = Some(
-            permit
-                .registered_at
-                .with_timezone(&crate::clock::moscow())
-                .date_naive(),
-        );
-        // The offer priced at the line's date, not before its permit was usable.
-        let usable = crate::tariffs::permits::usable_from(permit.registered_at)
-            .with_timezone(&crate::clock::moscow())
-            .date_naive();
-        req.date = std::cmp::Ord::max(req.date, usable);
+        apply_permit(st, partner, owner, n, &mut req).await?;
     }
-    match req.item.as_str() {
-        "its" => {
-            let its = its_usable(st, owner, l, its_login).await?;
-            if !its {
-                return Err(AppError::invalid(
-                    if tariff_code.is_some() {
-                        "tariff_code"
-                    } else {
-                        "its_login"
-                    },
-                    "у абонента нет действующей подписки ИТС ПРОФ, зарегистрированной на портале ИТС: тариф ИТС недоступен",
-                ));
+    if req.item == "its" && !its_usable(st, owner, l, its_login).await? {
+        return Err(AppError::invalid(
+            if tariff_code.is_some() {
+                "tariff_code"
+            } else {
+                "its_login"
+            },
+            "у абонента нет действующей подписки ИТС ПРОФ, зарегистрированной на портале ИТС: тариф ИТС недоступен",
+        ));
+    }
+    rule_facts(st, partner, owner, l, &mut req).await?;
+    quote(&req, &catalog.catalog()).map_err(|r| {
+        let field = match r.field {
+            "special_offer_registered_on" | "region_code" | "date" if number.is_some() => {
+                "special_offer_number"
             }
-        }
+            _ => "tariff_code",
+        };
+        AppError::invalid(field, r.message)
+    })?;
+    Ok(())
+}
+
+/// The offer a permit number names, for its client or any client of its region, priced
+/// from the day the number became usable (manual l.549: an offer may be applied in the
+/// reconciliation to a licence sold before).
+async fn apply_permit(
+    st: &AppState,
+    partner: &partner::Model,
+    owner: &subscriber::Model,
+    number: &str,
+    req: &mut crate::tariffs::pricing::QuoteRequest,
+) -> AppResult<()> {
+    let permit = crate::tariffs::permits::find(&st.db, Some(partner.sales_center_id), number)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "special_offer_number",
+                "номер специального разрешения не зарегистрирован центром продаж",
+            )
+        })?;
+    crate::tariffs::permits::check(Some(&permit), &owner.inn, st.clock.now())
+        .map_err(|m| AppError::invalid("special_offer_number", m))?;
+    let registered = permit
+        .registered_at
+        .with_timezone(&crate::clock::moscow())
+        .date_naive();
+    req.item = permit.offer_code.clone();
+    req.primary = true;
+    req.special_offer_registered_on = Some(registered);
+    req.date = crate::reconciliation::builder::offer_date(req.date, registered);
+    Ok(())
+}
+
+/// The facts the chosen tariff's rules read: Верное решение — a primary connection, the
+/// ФНС directions and the group; Бонус — the partner's other licences (§2.3).
+async fn rule_facts(
+    st: &AppState,
+    partner: &partner::Model,
+    owner: &subscriber::Model,
+    l: &licence::Model,
+    req: &mut crate::tariffs::pricing::QuoteRequest,
+) -> AppResult<()> {
+    match req.item.as_str() {
         "right_choice" => {
             req.primary = true;
             req.previously_connected = !l.is_primary;
@@ -428,22 +452,13 @@ async fn check_edit(
                 )
                 .all(&st.db)
                 .await?;
-            let facts = crate::tariffs::bonus::facts(&licences, date);
+            let facts = crate::tariffs::bonus::facts(&licences, req.date);
             req.bonus_held = facts.held;
             req.previous_bonus_ended = Some(facts.previous_ended);
             req.current_subscribers = Some(facts.current_subscribers);
         }
         _ => {}
     }
-    quote(&req, &catalog.catalog()).map_err(|r| {
-        let field = match r.field {
-            "special_offer_registered_on" | "region_code" | "date" if number.is_some() => {
-                "special_offer_number"
-            }
-            _ => "tariff_code",
-        };
-        AppError::invalid(field, r.message)
-    })?;
     Ok(())
 }
 

@@ -63,54 +63,8 @@ pub async fn inputs_for<C: ConnectionTrait>(
         .order_by_asc(licence::Column::Id)
         .all(db)
         .await?;
-    let product_ids: Vec<i64> = licences
-        .iter()
-        .filter_map(|l| l.product_account_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let to_licence = subscriber::Entity::belongs_to(licence::Entity)
-        .from(subscriber::Column::Id)
-        .to(licence::Column::SubscriberId)
-        .into();
-    let subscribers: HashMap<i64, HolderRow> = subscriber::Entity::find()
-        .select_only()
-        .columns([
-            subscriber::Column::Id,
-            subscriber::Column::PartnerId,
-            subscriber::Column::Inn,
-            subscriber::Column::Kpp,
-            subscriber::Column::ShortName,
-            subscriber::Column::RegionCode,
-            subscriber::Column::LegalForm,
-        ])
-        .distinct()
-        .join(JoinType::InnerJoin, to_licence)
-        .filter(subscriber::Column::PartnerId.is_in(ids.clone()))
-        .filter(licence::Column::RegisteredOn.between(p.first_day(), p.last_day()))
-        .into_model::<HolderRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let mut products: HashMap<i64, ProductRow> = HashMap::new();
-    for chunk in product_ids.chunks(900) {
-        for a in product_account::Entity::find()
-            .select_only()
-            .columns([
-                product_account::Column::Id,
-                product_account::Column::Guid,
-                product_account::Column::ItsLogin,
-            ])
-            .filter(product_account::Column::Id.is_in(chunk.to_vec()))
-            .into_model::<ProductRow>()
-            .all(db)
-            .await?
-        {
-            products.insert(a.id, a);
-        }
-    }
+    let subscribers = holders(db, &ids, p).await?;
+    let products = accounts(db, &licences).await?;
     let subscriber_ids: Vec<i64> = subscribers.keys().copied().collect();
     let groups = group_tiers(db, &subscriber_ids, p.last_day()).await?;
     let numbers: Vec<String> = licences
@@ -157,6 +111,72 @@ pub async fn inputs_for<C: ConnectionTrait>(
             offer,
             licence: l,
         });
+    }
+    Ok(out)
+}
+
+/// The subscribers with licences in the month, the columns a line shows.
+async fn holders<C: ConnectionTrait>(
+    db: &C,
+    partners: &[i32],
+    p: Period,
+) -> AppResult<HashMap<i64, HolderRow>> {
+    use sea_orm::{JoinType, QuerySelect};
+    let to_licence = subscriber::Entity::belongs_to(licence::Entity)
+        .from(subscriber::Column::Id)
+        .to(licence::Column::SubscriberId)
+        .into();
+    Ok(subscriber::Entity::find()
+        .select_only()
+        .columns([
+            subscriber::Column::Id,
+            subscriber::Column::PartnerId,
+            subscriber::Column::Inn,
+            subscriber::Column::Kpp,
+            subscriber::Column::ShortName,
+            subscriber::Column::RegionCode,
+            subscriber::Column::LegalForm,
+        ])
+        .distinct()
+        .join(JoinType::InnerJoin, to_licence)
+        .filter(subscriber::Column::PartnerId.is_in(partners.to_vec()))
+        .filter(licence::Column::RegisteredOn.between(p.first_day(), p.last_day()))
+        .into_model::<HolderRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+/// The product accounts of `licences`: GUID and ITS login.
+async fn accounts<C: ConnectionTrait>(
+    db: &C,
+    licences: &[licence::Model],
+) -> AppResult<HashMap<i64, ProductRow>> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i64> = licences
+        .iter()
+        .filter_map(|l| l.product_account_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(900) {
+        for a in product_account::Entity::find()
+            .select_only()
+            .columns([
+                product_account::Column::Id,
+                product_account::Column::Guid,
+                product_account::Column::ItsLogin,
+            ])
+            .filter(product_account::Column::Id.is_in(chunk.to_vec()))
+            .into_model::<ProductRow>()
+            .all(db)
+            .await?
+        {
+            out.insert(a.id, a);
+        }
     }
     Ok(out)
 }
