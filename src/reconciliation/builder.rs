@@ -295,6 +295,10 @@ fn line_with(input: &LineInput, catalog: &Catalog<'_>, quotes: &mut Quotes) -> L
         legal_form: Some(input.holder.legal_form.clone()),
         special_offer_registered_on: offer.as_ref().map(|(_, on)| *on),
         active_members: members,
+        // The tariff's own rules were decided when it was sold or edited (with the
+        // partner's facts); here the line is only priced.
+        previous_bonus_ended: Some(true),
+        current_subscribers: Some(u32::MAX),
         ..QuoteRequest::default()
     };
     let quoted = quotes

@@ -98,6 +98,33 @@ pub async fn licence_action(
         .ok_or(AppError::NotFound)
 }
 
+/// [`licence_action`] inside the caller's transaction (the reconciliation revokes a line
+/// and moves its own version in one commit).
+///
+/// # Errors
+/// As [`licence_action`].
+pub async fn licence_action_in(
+    w: &mut Write,
+    st: &AppState,
+    user: &CurrentUser,
+    licence_id: i64,
+    event: LicenceEvent,
+    reason: Option<String>,
+) -> AppResult<()> {
+    let l = licence::Entity::find_by_id(licence_id)
+        .one(&**w)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    find(st, user, l.subscriber_id).await?;
+    rules::decide(&facts(&l, user.role)?, event)?;
+    if !licence_transition_in(w, &l, event, reason).await? {
+        return Err(AppError::Stale {
+            current_state: Some(l.state.as_str().to_owned()),
+        });
+    }
+    Ok(())
+}
+
 async fn stale(st: &AppState, id: i64) -> AppResult<AppError> {
     let current = licence::Entity::find_by_id(id)
         .one(&st.db)

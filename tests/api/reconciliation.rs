@@ -698,3 +698,47 @@ async fn an_offer_number_registered_after_the_sale_applies_from_the_next_day() {
     assert_eq!(d["lines"][0]["cost"], "500.00");
     assert_eq!(d["lines"][0]["sales_center_share"], "250.00");
 }
+
+/// What the partner approved is what its sales center approves: a catalog change in
+/// between does not slip in; a partial edit keeps an earlier one of the line; a login
+/// edit alone does not rewrite the licence's tariff.
+#[tokio::test]
+async fn the_sales_center_approves_the_figures_the_partner_approved() {
+    let app = TestApp::spawn().await;
+    register(&app, "4027291410", "402701001", "40", json!({})).await;
+    let r = patch(
+        &app,
+        "p-klg-1",
+        1,
+        json!({"tariff_code": "right_choice"}),
+        0,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = patch(&app, "p-klg-1", 1, json!({"its_login": "its-active"}), 1).await;
+    assert_eq!(r.status(), 200);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(
+        d["lines"][0]["tariff_code"], "right_choice",
+        "the tariff edit is kept"
+    );
+    assert_eq!(d["lines"][0]["its_login"], "its-active");
+
+    app.advance(Duration::days(29));
+    let approved = app
+        .as_("p-klg-1")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    assert_eq!(approved["totals"]["cost"], "1200.00");
+    app.sql("UPDATE tariffs SET primary_price = 999900 WHERE code = 'right_choice'")
+        .await;
+    let d = app
+        .as_("sc-klg")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    assert_eq!(d["totals"]["cost"], "1200.00");
+    assert_eq!(d["snapshot_hash"], approved["snapshot_hash"]);
+    let c = card_of(&app, "4027291410").await;
+    assert_eq!(c["licences"][0]["cost"], "1200.00");
+    assert_eq!(c["products"][0]["its_login"], "its-active");
+}

@@ -16,7 +16,9 @@ use super::{
 use crate::AppState;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{licence, partner, reconciliation, reconciliation_history};
+use crate::entities::{
+    licence, partner, reconciliation, reconciliation_edit, reconciliation_history,
+};
 use crate::error::{AppError, AppResult};
 use crate::reconciliation::builder::{Line, Period};
 use crate::reconciliation::state::{self, ReconciliationEvent, ReconciliationState};
@@ -153,13 +155,10 @@ pub async fn fire(
         Expr::value(comment.clone()),
     )];
     match event {
-        ReconciliationEvent::ApproveByPartner => {
-            extra.push((
-                reconciliation::Column::PartnerApprovedAt,
-                Expr::value(Some(now)),
-            ));
-        }
-        ReconciliationEvent::Approve => {
+        ReconciliationEvent::ApproveByPartner | ReconciliationEvent::Approve => {
+            // The partner approves the figures it sees: they are frozen then, and the
+            // sales center approves exactly those (a catalog or card change meanwhile
+            // does not slip in under its approval).
             let catalog = CatalogRows::load(&*w).await?;
             let heads = HashMap::from([(partner.id, h.clone())]);
             let (lines, totals) =
@@ -180,15 +179,32 @@ pub async fn fire(
                 reconciliation::Column::SnapshotHash,
                 Expr::value(Some(hash.clone())),
             ));
-            extra.push((reconciliation::Column::ApprovedAt, Expr::value(Some(now))));
-            extra[0] = (reconciliation::Column::Comment, Expr::value(None::<String>));
-            settle(&mut w, &h, &lines).await?;
+            if event == ReconciliationEvent::ApproveByPartner {
+                extra.push((
+                    reconciliation::Column::PartnerApprovedAt,
+                    Expr::value(Some(now)),
+                ));
+            } else {
+                extra.push((reconciliation::Column::ApprovedAt, Expr::value(Some(now))));
+                extra[0] = (reconciliation::Column::Comment, Expr::value(None::<String>));
+                settle(&mut w, &h, &lines).await?;
+            }
             w.record(
                 Change::new("reconciliation.snapshot", "reconciliation", h.id)
-                    .after(json!({"lines": lines.len(), "hash": hash})),
+                    .after(json!({"lines": lines.len(), "hash": hash, "event": event})),
             );
         }
-        ReconciliationEvent::Return => {}
+        ReconciliationEvent::Return => {
+            // Back to the partner: the month is live again until it approves anew.
+            extra.push((
+                reconciliation::Column::Snapshot,
+                Expr::value(None::<String>),
+            ));
+            extra.push((
+                reconciliation::Column::SnapshotHash,
+                Expr::value(None::<String>),
+            ));
+        }
     }
     if !save_state(&w, &h, to, extra).await? {
         return Err(AppError::Stale {
@@ -221,33 +237,45 @@ async fn settle(w: &mut Write, h: &reconciliation::Model, lines: &[Line]) -> App
             .exec(&**w)
             .await?;
     }
+    let edits: HashMap<i64, reconciliation_edit::Model> = reconciliation_edit::Entity::find()
+        .filter(reconciliation_edit::Column::ReconciliationId.eq(h.id))
+        .all(&**w)
+        .await?
+        .into_iter()
+        .map(|e| (e.licence_id, e))
+        .collect();
     for l in lines.iter().filter(|l| l.edited && !l.revoked) {
-        licence::Entity::update_many()
-            .col_expr(
-                licence::Column::TariffCode,
-                Expr::value(l.tariff_code.clone()),
-            )
-            .col_expr(
-                licence::Column::TariffName,
-                Expr::value(l.tariff_name.clone()),
-            )
-            .col_expr(licence::Column::Cost, Expr::value(l.cost))
-            .col_expr(
-                licence::Column::SalesCenterShare,
-                Expr::value(l.sales_center_share),
-            )
-            .col_expr(
-                licence::Column::SpecialOfferNumber,
-                Expr::value(l.special_offer_number.clone()),
-            )
-            .col_expr(
-                licence::Column::Version,
-                Expr::col(licence::Column::Version).add(1),
-            )
-            .filter(licence::Column::Id.eq(l.licence_id))
-            .exec(&**w)
-            .await?;
-        if let (Some(guid), Some(login)) = (&l.guid, &l.its_login) {
+        let Some(e) = edits.get(&l.licence_id) else {
+            continue;
+        };
+        if e.tariff_code.is_some() || e.special_offer_number.is_some() {
+            licence::Entity::update_many()
+                .col_expr(
+                    licence::Column::TariffCode,
+                    Expr::value(l.tariff_code.clone()),
+                )
+                .col_expr(
+                    licence::Column::TariffName,
+                    Expr::value(l.tariff_name.clone()),
+                )
+                .col_expr(licence::Column::Cost, Expr::value(l.cost))
+                .col_expr(
+                    licence::Column::SalesCenterShare,
+                    Expr::value(l.sales_center_share),
+                )
+                .col_expr(
+                    licence::Column::SpecialOfferNumber,
+                    Expr::value(l.special_offer_number.clone()),
+                )
+                .col_expr(
+                    licence::Column::Version,
+                    Expr::col(licence::Column::Version).add(1),
+                )
+                .filter(licence::Column::Id.eq(l.licence_id))
+                .exec(&**w)
+                .await?;
+        }
+        if let (Some(guid), Some(login)) = (&l.guid, &e.its_login) {
             crate::entities::product_account::Entity::update_many()
                 .col_expr(
                     crate::entities::product_account::Column::ItsLogin,
@@ -259,8 +287,8 @@ async fn settle(w: &mut Write, h: &reconciliation::Model, lines: &[Line]) -> App
         }
         w.record(
             Change::new("licence.reconciled", "licence", l.licence_id).after(json!({
-                "reconciliation": h.id, "tariff": l.tariff_code, "cost": l.cost,
-                "special_offer_number": l.special_offer_number, "its_login": l.its_login,
+                "reconciliation": h.id, "tariff": e.tariff_code, "cost": l.cost,
+                "special_offer_number": e.special_offer_number, "its_login": e.its_login,
             })),
         );
     }

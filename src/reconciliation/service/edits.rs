@@ -96,23 +96,22 @@ pub async fn edit_line(
         ));
     }
     if e.revoke {
-        drop(w);
+        // One transaction: the state and version checked above, the revocation by the
+        // card's rules, and the reconciliation's new version.
         let reason = e
             .reason
             .clone()
             .filter(|r| !r.trim().is_empty())
             .unwrap_or_else(|| format!("Отозвано в сверке за {}", p.title_ru()));
-        crate::subscribers::licences::licence_action(
+        crate::subscribers::licences::licence_action_in(
+            &mut w,
             st,
             user,
             l.id,
             crate::tariffs::licence::LicenceEvent::Revoke,
-            None,
             Some(reason),
         )
         .await?;
-        let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
-        let h = header_for_write(&w, &partner, p).await?;
         bump(
             &mut w,
             &h,
@@ -123,7 +122,34 @@ pub async fn edit_line(
         w.commit().await?;
         return assemble(st, &partner, p).await;
     }
-    let (tariff_code, number, its_login) = validated(st, &partner, &owner, &l, e).await?;
+    // A partial edit keeps what an earlier one of this line proposed.
+    let earlier = reconciliation_edit::Entity::find()
+        .filter(reconciliation_edit::Column::ReconciliationId.eq(h.id))
+        .filter(reconciliation_edit::Column::LicenceId.eq(l.id))
+        .one(&*w)
+        .await?;
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let merged = LineEdit {
+        tariff_code: if given(&e.tariff_code) {
+            e.tariff_code.clone()
+        } else {
+            earlier.as_ref().and_then(|x| x.tariff_code.clone())
+        },
+        special_offer_number: if given(&e.special_offer_number) {
+            e.special_offer_number.clone()
+        } else {
+            earlier
+                .as_ref()
+                .and_then(|x| x.special_offer_number.clone())
+        },
+        its_login: if given(&e.its_login) {
+            e.its_login.clone()
+        } else {
+            earlier.as_ref().and_then(|x| x.its_login.clone())
+        },
+        ..LineEdit::default()
+    };
+    let (tariff_code, number, its_login) = validated(st, &partner, &owner, &l, &merged).await?;
     let (tariff_code, number) = (tariff_code.as_deref(), number.as_deref());
     reconciliation_edit::Entity::delete_many()
         .filter(reconciliation_edit::Column::ReconciliationId.eq(h.id))

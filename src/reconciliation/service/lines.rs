@@ -71,6 +71,8 @@ pub async fn inputs_for<C: ConnectionTrait>(
         .iter()
         .filter_map(|l| l.special_offer_number.clone())
         .chain(edits.iter().filter_map(|e| e.special_offer_number.clone()))
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
     let centers: HashSet<i32> = partners.iter().map(|p| p.sales_center_id).collect();
     let permits = permits_named(db, &centers, &numbers).await?;
@@ -187,23 +189,22 @@ async fn permits_named<C: ConnectionTrait>(
     centers: &HashSet<i32>,
     numbers: &[String],
 ) -> AppResult<HashMap<(i32, String), (String, NaiveDate)>> {
-    if numbers.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(special_offer_permit::Entity::find()
-        .filter(special_offer_permit::Column::SalesCenterId.is_in(centers.iter().copied()))
-        .filter(special_offer_permit::Column::Number.is_in(numbers.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| {
+    let mut out = HashMap::new();
+    for chunk in numbers.chunks(900) {
+        for p in special_offer_permit::Entity::find()
+            .filter(special_offer_permit::Column::SalesCenterId.is_in(centers.iter().copied()))
+            .filter(special_offer_permit::Column::Number.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
             let on = p
                 .registered_at
                 .with_timezone(&crate::clock::moscow())
                 .date_naive();
-            ((p.sales_center_id, p.number), (p.offer_code, on))
-        })
-        .collect())
+            out.insert((p.sales_center_id, p.number), (p.offer_code, on));
+        }
+    }
+    Ok(out)
 }
 
 /// For each of `subscribers` in a company group: the group and
@@ -240,13 +241,19 @@ async fn group_tiers<C: ConnectionTrait>(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    // Every member of those groups, the heads among them.
+    // Every member of those groups on that day (joined by its end), the heads among
+    // them: one who joins later does not change the month's tier.
+    let day_end = (day + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(crate::clock::moscow()).single())
+        .map(|t| t.with_timezone(&chrono::Utc));
     let mut members: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for m in company_group_member::Entity::find()
-        .filter(company_group_member::Column::GroupId.is_in(group_ids.clone()))
-        .all(db)
-        .await?
-    {
+    let mut joined = company_group_member::Entity::find()
+        .filter(company_group_member::Column::GroupId.is_in(group_ids.clone()));
+    if let Some(end) = day_end {
+        joined = joined.filter(company_group_member::Column::JoinedAt.lt(end));
+    }
+    for m in joined.all(db).await? {
         members
             .entry(m.group_id)
             .or_default()
