@@ -409,11 +409,37 @@ pub fn sheet(d: &Document) -> Sheet {
             ]
         })
         .collect();
-    let mut total = vec![String::new(); 13];
-    total[3] = "Итого".to_owned();
-    total[9] = d.totals.cost.to_string();
-    total[10] = d.totals.sales_center_share.to_string();
-    rows.push(total);
+    // The totals under the lines: cost and share in their columns, then the transfer to
+    // the operator and its parts (domain.md §5) in the cost column.
+    let t = &d.totals;
+    for (label, cost, share) in [
+        (
+            "Итого",
+            t.cost.to_string(),
+            t.sales_center_share.to_string(),
+        ),
+        (
+            "Перечисление в КА",
+            t.transfer_to_operator.to_string(),
+            String::new(),
+        ),
+        (
+            "в том числе услуги УЦ",
+            t.transfer_ca_services.to_string(),
+            String::new(),
+        ),
+        (
+            "в том числе сертификаты с КриптоПро",
+            t.transfer_cryptopro.to_string(),
+            String::new(),
+        ),
+    ] {
+        let mut row = vec![String::new(); 13];
+        row[3] = label.to_owned();
+        row[9] = cost;
+        row[10] = share;
+        rows.push(row);
+    }
     Sheet {
         title: format!("Сверка {} {}", d.partner_code, d.period),
         headers: vec![

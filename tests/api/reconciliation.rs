@@ -474,7 +474,9 @@ async fn a_reconciliation_is_seen_only_in_scope() {
     assert_eq!(r.status(), 200);
     let body = r.bytes().await.unwrap();
     assert!(body.starts_with(b"\xEF\xBB\xBF"));
-    assert!(String::from_utf8_lossy(&body).contains("4900.00"));
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("4900.00"));
+    assert!(text.contains("Перечисление в КА;;;;;;2450.00"), "{text}");
 }
 
 /// Two approvals at once: one wins, the other is told someone was first.
