@@ -223,6 +223,8 @@ pub struct ProcessFacts {
 /// it (manual §3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Connected {
+    /// The GUID of the account the application is about (named, or the only one).
+    pub guid: Option<String>,
     /// The application's product GUID names one of its product accounts.
     pub product_known: bool,
     /// How many active product accounts it has.
@@ -590,6 +592,7 @@ mod tests {
 
     fn connected() -> Connected {
         Connected {
+            guid: None,
             product_known: true,
             products: 1,
             licence: Some((today(), "2026-03-03".parse().unwrap())),

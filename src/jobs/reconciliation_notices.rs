@@ -4,16 +4,16 @@
 //! the due day has passed, each sales center gets one digest of its partners' states with
 //! the overdue ones first. Each message goes once: the outbox row names what it is about.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::JobReport;
 use crate::AppState;
 use crate::audit::{Actor, Change, Write};
-use crate::entities::{outbox, partner, reconciliation, sales_center};
+use crate::entities::{licence, outbox, partner, reconciliation, sales_center, subscriber};
 use crate::error::AppError;
 use crate::notify::{self, Message};
 use crate::reconciliation::builder::{Period, Totals};
@@ -22,13 +22,39 @@ use crate::reconciliation::state::ReconciliationState;
 pub const NAME: &str = "reconciliation_notices";
 const RELATED: &str = "reconciliation_notice";
 
-async fn sent(st: &AppState, key: &str) -> Result<bool, AppError> {
+/// The notices of `month` already queued (their outbox keys), read once per run.
+async fn sent(st: &AppState, month: Period) -> Result<HashSet<String>, AppError> {
     Ok(outbox::Entity::find()
         .filter(outbox::Column::RelatedType.eq(RELATED))
-        .filter(outbox::Column::RelatedId.eq(key))
-        .count(&st.db)
+        .filter(outbox::Column::RelatedId.like(format!("%:{month}")))
+        .select_only()
+        .column(outbox::Column::RelatedId)
+        .into_tuple::<Option<String>>()
+        .all(&st.db)
         .await?
-        > 0)
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// How many licences each partner registered in `month` (its lines), one query.
+async fn lines_per_partner(st: &AppState, month: Period) -> Result<HashMap<i32, i64>, AppError> {
+    let to_subscriber = licence::Entity::belongs_to(subscriber::Entity)
+        .from(licence::Column::SubscriberId)
+        .to(subscriber::Column::Id)
+        .into();
+    Ok(licence::Entity::find()
+        .select_only()
+        .column(subscriber::Column::PartnerId)
+        .column_as(licence::Column::Id.count(), "n")
+        .join(JoinType::InnerJoin, to_subscriber)
+        .filter(licence::Column::RegisteredOn.between(month.first_day(), month.last_day()))
+        .group_by(subscriber::Column::PartnerId)
+        .into_tuple::<(i32, i64)>()
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// # Errors
@@ -41,33 +67,35 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         return Ok(report(0, 0));
     }
     let due = crate::calendar::add_working_days(&st.db, month.last_day(), 3).await?;
+    // A run is cheap once everything is sent: counts and keys only; pricing is done for
+    // a sales center whose digest is actually due.
+    let sent = sent(&st, month).await?;
+    let counts = lines_per_partner(&st, month).await?;
     let partners = partner::Entity::find()
         .order_by_asc(partner::Column::Code)
         .all(&st.db)
         .await?;
-    let catalog = crate::reconciliation::service::CatalogRows::load(&st.db).await?;
-    let heads_full: HashMap<i32, reconciliation::Model> = reconciliation::Entity::find()
+    let heads: HashMap<i32, reconciliation::Model> = reconciliation::Entity::find()
         .filter(reconciliation::Column::Period.eq(month.to_string()))
         .all(&st.db)
         .await?
         .into_iter()
         .map(|h| (h.partner_id, h))
         .collect();
-    let heads: HashMap<i32, ReconciliationState> =
-        heads_full.iter().map(|(p, h)| (*p, h.state)).collect();
-    let built =
-        crate::reconciliation::service::lines_for(&st.db, &partners, month, &heads_full, &catalog)
-            .await?;
+    let state_of = |p: &partner::Model| {
+        heads
+            .get(&p.id)
+            .map_or(ReconciliationState::Open, |h| h.state)
+    };
+    let lines_of = |p: &partner::Model| {
+        usize::try_from(counts.get(&p.id).copied().unwrap_or(0)).unwrap_or(usize::MAX)
+    };
     let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
     let (mut ready, mut digests) = (0u64, 0u64);
     for p in &partners {
-        let lines = built.get(&p.id).map_or(0, |(l, _)| l.len());
-        let state = heads
-            .get(&p.id)
-            .copied()
-            .unwrap_or(ReconciliationState::Open);
         let key = format!("ready:{}:{month}", p.id);
-        if lines == 0 || !state.editable() || sent(&st, &key).await? {
+        let lines = lines_of(p);
+        if lines == 0 || !state_of(p).editable() || sent.contains(&key) {
             continue;
         }
         if let Some(to) = &p.email {
@@ -83,27 +111,30 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         for sc in sales_center::Entity::find().all(&st.db).await? {
             let key = format!("digest:{}:{month}", sc.id);
             let Some(to) = &sc.email else { continue };
-            let mine: Vec<(&partner::Model, ReconciliationState, usize, Totals)> = partners
+            let mine: Vec<partner::Model> = partners
                 .iter()
-                .filter(|p| p.sales_center_id == sc.id)
+                .filter(|p| p.sales_center_id == sc.id && lines_of(p) > 0)
+                .cloned()
+                .collect();
+            let overdue = mine.iter().filter(|p| state_of(p).editable()).count();
+            if overdue == 0 || sent.contains(&key) {
+                continue;
+            }
+            let catalog = crate::reconciliation::service::CatalogRows::load(&st.db).await?;
+            let built =
+                crate::reconciliation::service::lines_for(&st.db, &mine, month, &heads, &catalog)
+                    .await?;
+            let rows: Vec<(&partner::Model, ReconciliationState, usize, Totals)> = mine
+                .iter()
                 .map(|p| {
                     let (lines, totals) = built
                         .get(&p.id)
                         .map(|(l, t)| (l.len(), t.clone()))
                         .unwrap_or_default();
-                    let state = heads
-                        .get(&p.id)
-                        .copied()
-                        .unwrap_or(ReconciliationState::Open);
-                    (p, state, lines, totals)
+                    (p, state_of(p), lines, totals)
                 })
-                .filter(|(_, _, lines, _)| *lines > 0)
                 .collect();
-            let overdue = mine.iter().filter(|(_, s, _, _)| s.editable()).count();
-            if overdue == 0 || sent(&st, &key).await? {
-                continue;
-            }
-            notify::enqueue(&*w, as_of, digest_message(to, month, due, &mine, &key)).await?;
+            notify::enqueue(&*w, as_of, digest_message(to, month, due, &rows, &key)).await?;
             w.record(
                 Change::new("reconciliation.notice", "sales_center", sc.id).after(
                     json!({"period": month.to_string(), "notice": "overdue", "overdue": overdue, "to": to}),

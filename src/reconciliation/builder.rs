@@ -14,6 +14,22 @@ use crate::money::Money;
 use crate::tariffs::licence::LicenceState;
 use crate::tariffs::pricing::{self, Catalog, QuoteRequest};
 
+/// The months as the UI names them.
+pub const MONTHS: [&str; 12] = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+];
+
 /// A calendar month, `yyyy-mm`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
@@ -68,20 +84,6 @@ impl Period {
 
     /// «ноябрь 2026».
     pub fn title_ru(self) -> String {
-        const MONTHS: [&str; 12] = [
-            "январь",
-            "февраль",
-            "март",
-            "апрель",
-            "май",
-            "июнь",
-            "июль",
-            "август",
-            "сентябрь",
-            "октябрь",
-            "ноябрь",
-            "декабрь",
-        ];
         format!(
             "{} {}",
             MONTHS[self.first.month0() as usize],

@@ -3,8 +3,8 @@
 
 use maud::{Markup, html};
 
-use super::builder::{Line, LineKind, Period, Totals};
-use super::service::{Document, EDITABLE_TARIFFS, EditPreview, Row};
+use super::builder::{Line, LineKind, MONTHS, Period, Totals};
+use super::service::{Document, EditPreview, Row};
 use super::state::ReconciliationState;
 use crate::auth::{CurrentUser, Role};
 use crate::export::Sheet;
@@ -20,33 +20,6 @@ fn badge(s: ReconciliationState) -> Markup {
     };
     html! { span class={ "badge " (class) } { (s.title_ru()) } }
 }
-
-fn tariff_title(code: &str) -> &'static str {
-    match code {
-        "paid_licence" => "Платная лицензия (годовое обслуживание)",
-        "basic_1y" => "Основной (1 год)",
-        "its" => "Информационно-технологическое сопровождение 1С",
-        "bonus" => "Бонус (годовое обслуживание)",
-        "right_choice" => "Верное решение (годовое обслуживание)",
-        "promo_month" => "Промо (1 месяц бесплатно)",
-        _ => "",
-    }
-}
-
-const MONTHS: [&str; 12] = [
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-];
 
 /// «Показать данные сверки»: month and year (the browser's own month picker speaks the
 /// browser's language, not the product's).
@@ -145,8 +118,8 @@ pub fn edit_page(user: &CurrentUser, p: &EditPreview, proposed: Proposed<'_>) ->
                     label { "Тариф"
                         select name="tariff_code" {
                             option value="" { "— не менять (" (l.tariff_name) ") —" }
-                            @for code in EDITABLE_TARIFFS {
-                                option value=(code) selected[tariff_code == code] { (tariff_title(code)) }
+                            @for (code, name) in &p.choices {
+                                option value=(code) selected[tariff_code == *code] { (name) }
                             }
                         }
                     }

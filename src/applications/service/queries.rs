@@ -224,6 +224,7 @@ pub async fn connected(
     )
     .await?
     .map(|s| processing::Connected {
+        guid: s.product.as_ref().map(|p| p.guid.clone()),
         product_known: s.product_known,
         products: s.products.len(),
         licence: s.period(),
@@ -275,23 +276,15 @@ pub async fn preview_processing(
     }
     let facts = process_facts(st, app, req).await?;
     let refusals = processing::guard(req, &facts).err().unwrap_or_default();
-    let standing = crate::subscribers::standing::of(
-        &st.db,
-        &app.inn,
-        app.kpp.as_deref(),
-        app.product_guid.as_deref(),
-    )
-    .await?;
+    // Where the organisation stands was read with the facts: not again.
+    let connected = facts.connected.as_ref();
     let guid = match req.action {
-        Some(SecondaryAction::Renewal | SecondaryAction::Change) => standing
-            .as_ref()
-            .and_then(|s| s.product.as_ref())
-            .map(|p| p.guid.clone()),
+        Some(SecondaryAction::Renewal | SecondaryAction::Change) => {
+            connected.and_then(|c| c.guid.clone())
+        }
         _ => app.product_guid.clone(),
     };
-    let current = standing
-        .as_ref()
-        .and_then(crate::subscribers::standing::Standing::period);
+    let current = connected.and_then(|c| c.licence);
     let (tariff, period) = match (&app.partner_id, req.connects_licence()) {
         (Some(pid), true) if refusals.is_empty() => {
             let partner = partner::Entity::find_by_id(*pid)
@@ -307,7 +300,7 @@ pub async fn preview_processing(
                 req,
                 &partner,
                 permit.as_ref(),
-                standing.is_some(),
+                connected.is_some(),
                 today,
             )
             .await?

@@ -249,6 +249,8 @@ async fn validated(
 /// builder, or the rule that refuses it (manual §12: «Стоимость подключения» recomputed
 /// before «Сохранить»).
 pub struct EditPreview {
+    /// The tariffs the line may be switched to, `(code, the catalog's name)`.
+    pub choices: Vec<(&'static str, String)>,
     pub document: Document,
     pub before: Line,
     pub after: Option<Result<Line, AppError>>,
@@ -281,7 +283,13 @@ pub async fn preview_edit(
         None => None,
         Some(e) => Some(priced_after(st, &partner, p, line_id, e).await?),
     };
+    let catalog = CatalogRows::load(&st.db).await?;
+    let choices = EDITABLE_TARIFFS
+        .iter()
+        .map(|c| (*c, catalog.catalog().name_of(c)))
+        .collect();
     Ok(EditPreview {
+        choices,
         document,
         before,
         after,
