@@ -46,6 +46,12 @@ async fn the_sales_center_registers_a_special_offer_number() {
         b.click("Зарегистрировать").await;
         b.sees("Номер MSK-0042 зарегистрирован.").await;
         b.sees("MSK-0042").await;
+        // The manual's own number, for every client of the region (no ИНН).
+        b.fill("number", "УСН_МО").await;
+        b.fill("inn", "").await;
+        b.click("Зарегистрировать").await;
+        b.sees("Номер УСН_МО зарегистрирован.").await;
+        b.sees("любой клиент региона").await;
         b
     })
     .await;
