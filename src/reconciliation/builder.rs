@@ -105,6 +105,9 @@ pub enum LineKind {
     Licence,
     Cryptopro,
     CaService,
+    /// A correction of an approved month: the reversal of a line whose licence was
+    /// revoked after that month's approval, in the month of the revocation.
+    Adjustment,
 }
 
 impl LineKind {
@@ -179,6 +182,9 @@ pub struct Line {
     pub edited: bool,
     /// How the cost was arrived at, line by line.
     pub explanation: Vec<String>,
+    /// For an adjustment: the approved month (`yyyy-mm`) it corrects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusts: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +210,7 @@ impl Totals {
             match l.kind {
                 LineKind::CaService => t.transfer_ca_services = t.transfer_ca_services + transfer,
                 LineKind::Cryptopro => t.transfer_cryptopro = t.transfer_cryptopro + transfer,
-                LineKind::Licence => {}
+                LineKind::Licence | LineKind::Adjustment => {}
             }
         }
         t
@@ -362,11 +368,40 @@ fn line_with(input: &LineInput, catalog: &Catalog<'_>, quotes: &mut Quotes) -> L
         revocable: l.revocable && kind == LineKind::Licence,
         edited: edit.is_some(),
         explanation,
+        adjusts: None,
     }
 }
 
-/// Every line of the month, each extension right under its licence, and the totals.
-pub fn build(inputs: &[LineInput], catalog: &Catalog<'_>) -> (Vec<Line>, Totals) {
+/// The correction of `approved` — a line of the approved month `of` whose licence was
+/// revoked on `revoked_on`, after that approval: the same line with its cost and share
+/// reversed, in the month of the revocation. The approved month itself never changes.
+pub fn adjustment(approved: &Line, of: Period, revoked_on: NaiveDate) -> Line {
+    Line {
+        kind: LineKind::Adjustment,
+        cost: Money::ZERO - approved.cost,
+        sales_center_share: Money::ZERO - approved.sales_center_share,
+        revoked: false,
+        revocable: false,
+        edited: false,
+        adjusts: Some(of.to_string()),
+        explanation: vec![format!(
+            "Корректировка сверки за {}: лицензия отозвана {} после одобрения — стоимость {} и отчисления ЦП {} сторнируются",
+            of.title_ru(),
+            revoked_on.format("%d.%m.%Y"),
+            approved.cost.ru(),
+            approved.sales_center_share.ru()
+        )],
+        ..approved.clone()
+    }
+}
+
+/// Every line of the month, each extension right under its licence, the corrections of
+/// approved months after them, and the totals.
+pub fn build(
+    inputs: &[LineInput],
+    adjustments: Vec<Line>,
+    catalog: &Catalog<'_>,
+) -> (Vec<Line>, Totals) {
     let mut quotes = Quotes::new();
     let mut lines: Vec<Line> = inputs
         .iter()
@@ -387,6 +422,7 @@ pub fn build(inputs: &[LineInput], catalog: &Catalog<'_>) -> (Vec<Line>, Totals)
                 b.id,
             ))
     });
+    lines.extend(adjustments);
     let totals = Totals::of(&lines);
     (lines, totals)
 }
@@ -474,6 +510,7 @@ mod tests {
         let offers: Vec<special_offer::Model> = Vec::new();
         build(
             inputs,
+            Vec::new(),
             &Catalog {
                 tariffs: &tariffs,
                 special_offers: &offers,
@@ -560,6 +597,34 @@ mod tests {
         let (lines, t) = build_of(&[input(l, None)]);
         assert!(lines[0].revoked);
         assert_eq!(t.cost, Money::ZERO);
+    }
+
+    /// A licence revoked after its month was approved: the approved line reversed in the
+    /// month of the revocation, counted in that month's totals (a refund of 4 900 / 2 450).
+    #[test]
+    fn a_revocation_after_approval_is_reversed_by_an_adjustment() {
+        let (approved, _) = build_of(&[input(licence(1, "paid_licence", "tariff", 2), None)]);
+        let march = Period::parse("2025-03").unwrap();
+        let fix = adjustment(&approved[0], march, d("2025-04-07"));
+        assert_eq!(fix.kind, LineKind::Adjustment);
+        assert_eq!(fix.adjusts.as_deref(), Some("2025-03"));
+        assert!(
+            fix.explanation[0].contains("март 2025") && fix.explanation[0].contains("07.04.2025")
+        );
+        let tariffs = catalog();
+        let (lines, t) = build(
+            &[input(licence(2, "right_choice", "tariff", 2), None)],
+            vec![fix],
+            &Catalog {
+                tariffs: &tariffs,
+                special_offers: &[],
+                promotions: &[],
+            },
+        );
+        assert_eq!(lines.last().unwrap().kind, LineKind::Adjustment);
+        assert_eq!(t.cost, money("-3700.00"));
+        assert_eq!(t.sales_center_share, money("-1850.00"));
+        assert_eq!(t.transfer_to_operator, money("-1850.00"));
     }
 
     #[test]

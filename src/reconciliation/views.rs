@@ -185,7 +185,9 @@ fn lines_table(user: &CurrentUser, d: &Document) -> Markup {
                 td { (l.registered_on.map(date_ru).unwrap_or_default()) }
                 td { (l.its_login.as_deref().unwrap_or("—")) }
                 td {
-                    @if l.kind != LineKind::Licence { "↳ " }
+                    @if let Some(month) = l.adjusts.as_deref().and_then(|m| Period::parse(m).ok()) {
+                        span.badge.badge-warn { "Корректировка за " (month.title_ru()) } " "
+                    } @else if l.kind != LineKind::Licence { "↳ " }
                     (l.tariff_name)
                     @if l.revoked { " " span.badge.badge-err { "Отозвана" } }
                     @if l.edited { " " span.badge.badge-warn { "Изменено в сверке" } }
@@ -303,7 +305,7 @@ fn comparison(d: &Document) -> Markup {
             div.flash.flash-error {
                 "После одобрения сверки за " (then) " отозваны лицензии: "
                 (c.revoked_since.iter().map(|l| format!("{} ({}, {})", l.name, l.tariff_name, l.cost.ru())).collect::<Vec<_>>().join("; "))
-                ". Корректировку оформляет центр продаж."
+                ". Их стоимость сторнируется строкой «Корректировка» в сверке месяца отзыва; одобренная сверка не меняется."
             }
         }
     }
@@ -377,7 +379,11 @@ pub fn sheet(d: &Document) -> Sheet {
                 if l.primary { "Да" } else { "Нет" }.to_owned(),
                 l.cost.to_string(),
                 l.sales_center_share.to_string(),
-                if l.revoked { "Отозвана" } else { "" }.to_owned(),
+                match (l.revoked, &l.adjusts) {
+                    (true, _) => "Отозвана".to_owned(),
+                    (false, Some(month)) => format!("Корректировка за {month}"),
+                    (false, None) => String::new(),
+                },
                 l.explanation.join("; "),
             ]
         })
@@ -427,7 +433,7 @@ pub fn sheet(d: &Document) -> Sheet {
             "Первичное подключение",
             "Стоимость",
             "Отчисления ЦП",
-            "Отзыв",
+            "Отзыв / корректировка",
             "Расчёт",
         ],
         rows,

@@ -543,7 +543,8 @@ async fn the_partner_is_reminded_and_the_sales_center_told_of_the_overdue() {
 }
 
 /// The next month beside the last approved one: lines and money by tariff, and a
-/// licence the sales center revoked after the approval named as a correction.
+/// licence the sales center revoked after the approval named — and reversed by an
+/// adjustment line in the month of the revocation, the approved month untouched.
 #[tokio::test]
 async fn a_month_is_compared_with_the_last_approved_one() {
     let app = TestApp::spawn().await;
@@ -583,10 +584,46 @@ async fn a_month_is_compared_with_the_last_approved_one() {
     let revoked = april["compared_with"]["revoked_since"].as_array().unwrap();
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["licence_id"], march_licence);
+    // April carries the correction: the approved line reversed, in April's totals.
+    let fix = april["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "adjustment")
+        .expect("an adjustment line");
+    assert_eq!(fix["licence_id"], march_licence);
+    assert_eq!(fix["adjusts"], "2025-03");
+    assert_eq!(fix["cost"], "-4900.00");
+    assert_eq!(fix["sales_center_share"], "-2450.00");
+    assert_eq!(
+        april["totals"]["cost"], "4900.00",
+        "two of 4 900, one reversed"
+    );
+    assert_eq!(april["totals"]["transfer_to_operator"], "2450.00");
     // The approved month itself does not change.
     let march = app.as_("p-klg-1").get_ok(MARCH).await;
     assert_eq!(march["lines"][0]["revoked"], false);
     assert_eq!(march["totals"]["cost"], "4900.00");
+    assert!(
+        march["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["kind"] != "adjustment")
+    );
+    // The correction is not a line the partner edits.
+    let token = app.token("p-klg-1").await;
+    let r = reqwest::Client::new()
+        .patch(app.url(&format!(
+            "/api/v1/reconciliations/p-klg-1/2025-04/lines/{march_licence}"
+        )))
+        .bearer_auth(token)
+        .header("If-Match", format!("\"{}\"", april["version"]))
+        .json(&json!({"tariff_code": "its"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 /// §12.1 with the login (manual l.1998–2006): the line's ITS login changed in the

@@ -229,7 +229,12 @@ pub async fn fire(
 /// sales center may revoke it, manual l.1118), and the tariff or offer chosen in the
 /// reconciliation reaches it with the line's price (l.2353).
 async fn settle(w: &mut Write, h: &reconciliation::Model, lines: &[Line]) -> AppResult<()> {
-    let ids: Vec<i64> = lines.iter().map(|l| l.licence_id).collect();
+    // An adjustment's licence belongs to the approved month it corrects.
+    let ids: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.adjusts.is_none())
+        .map(|l| l.licence_id)
+        .collect();
     for chunk in ids.chunks(500) {
         licence::Entity::update_many()
             .col_expr(licence::Column::ApprovedInReconciliation, Expr::value(true))

@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{CatalogRows, Snapshot};
 use crate::entities::{
-    company_group, company_group_member, licence, partner, product_account, reconciliation,
-    reconciliation_edit, special_offer_permit, subscriber,
+    company_group, company_group_member, licence, licence_history, partner, product_account,
+    reconciliation, reconciliation_edit, special_offer_permit, subscriber,
 };
 use crate::error::AppResult;
 use crate::reconciliation::builder::{self, Edit, Holder, Line, LineInput, Period, Totals};
@@ -334,10 +334,109 @@ pub async fn lines_for<C: ConnectionTrait>(
             .await?
     };
     let mut inputs = inputs_for(db, &live, p, &edits).await?;
+    let mut corrections = adjustments_for(db, &live, p).await?;
     let catalog = catalog.catalog();
     for partner in &live {
         let mine = inputs.remove(&partner.id).unwrap_or_default();
-        out.insert(partner.id, builder::build(&mine, &catalog));
+        let fixes = corrections.remove(&partner.id).unwrap_or_default();
+        out.insert(partner.id, builder::build(&mine, fixes, &catalog));
+    }
+    Ok(out)
+}
+
+/// The midnight (Moscow) that starts `day`, in UTC.
+fn day_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(crate::clock::moscow()).single())
+        .map_or(chrono::DateTime::UNIX_EPOCH, |t| {
+            t.with_timezone(&chrono::Utc)
+        })
+}
+
+/// The corrections month `p` carries for each of `partners`: every licence revoked in
+/// `p` that an approved reconciliation of an earlier month holds as not revoked — that
+/// line reversed (`builder::adjustment`). The approved snapshot itself never changes.
+async fn adjustments_for<C: ConnectionTrait>(
+    db: &C,
+    partners: &[partner::Model],
+    p: Period,
+) -> AppResult<HashMap<i32, Vec<Line>>> {
+    use sea_orm::QuerySelect;
+    let revoked = crate::tariffs::licence::LicenceState::Revoked.as_str();
+    let revocations: Vec<(i64, chrono::DateTime<chrono::Utc>)> = licence_history::Entity::find()
+        .select_only()
+        .column(licence_history::Column::LicenceId)
+        .column(licence_history::Column::At)
+        .filter(licence_history::Column::ToState.eq(revoked))
+        .filter(licence_history::Column::At.gte(day_start(p.first_day())))
+        .filter(licence_history::Column::At.lt(day_start(p.next().first_day())))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if revocations.is_empty() || partners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let revoked_on: HashMap<i64, NaiveDate> = revocations
+        .iter()
+        .map(|(id, at)| (*id, at.with_timezone(&crate::clock::moscow()).date_naive()))
+        .collect();
+    let ids: Vec<i64> = revoked_on.keys().copied().collect();
+    let mut earlier = Vec::new();
+    for chunk in ids.chunks(900) {
+        earlier.extend(
+            licence::Entity::find()
+                .filter(licence::Column::Id.is_in(chunk.to_vec()))
+                .filter(licence::Column::RegisteredOn.lt(p.first_day()))
+                .all(db)
+                .await?,
+        );
+    }
+    let owners: HashMap<i64, i32> = subscriber::Entity::find()
+        .select_only()
+        .column(subscriber::Column::Id)
+        .column(subscriber::Column::PartnerId)
+        .filter(subscriber::Column::Id.is_in(earlier.iter().map(|l| l.subscriber_id)))
+        .filter(subscriber::Column::PartnerId.is_in(partners.iter().map(|p| p.id)))
+        .into_tuple::<(i64, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    // The approved months those licences belong to, each snapshot read once.
+    let mut snapshots: HashMap<(i32, Period), Option<Snapshot>> = HashMap::new();
+    let mut out: HashMap<i32, Vec<Line>> = HashMap::new();
+    for l in earlier {
+        let (Some(&partner_id), Some(on)) = (owners.get(&l.subscriber_id), l.registered_on) else {
+            continue;
+        };
+        let month = Period::of(on);
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            snapshots.entry((partner_id, month))
+        {
+            let approved = super::header(db, partner_id, month)
+                .await?
+                .filter(|h| h.state == crate::reconciliation::state::ReconciliationState::Approved)
+                .and_then(|h| h.snapshot);
+            slot.insert(match approved {
+                Some(text) => Some(serde_json::from_str::<Snapshot>(&text)?),
+                None => None,
+            });
+        }
+        let Some(Some(snapshot)) = snapshots.get(&(partner_id, month)) else {
+            continue;
+        };
+        let Some(line) = snapshot
+            .lines
+            .iter()
+            .find(|x| x.licence_id == l.id && x.kind == builder::LineKind::Licence && !x.revoked)
+        else {
+            continue;
+        };
+        out.entry(partner_id).or_default().push(builder::adjustment(
+            line,
+            month,
+            revoked_on[&l.id],
+        ));
     }
     Ok(out)
 }
