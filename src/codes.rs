@@ -13,7 +13,7 @@ macro_rules! code_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $code:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $code:tt ),+ $(,)?
         }
     ) => {
         $(#[$meta])*

@@ -44,6 +44,9 @@ async fn the_document_lists_the_contracts_operations() {
         ("post", "/company-groups/{id}/members"),
         ("delete", "/company-groups/{id}/members/{subscriber}"),
         ("post", "/pricing/quote"),
+        ("get", "/reconciliations"),
+        ("get", "/reconciliations/{partner_code}/{period}"),
+        ("post", "/up-transactions"),
         ("get", "/openapi.json"),
         ("post", "/jobs/run"),
     ] {
@@ -62,6 +65,12 @@ async fn the_document_lists_the_contracts_operations() {
         assert!(intake[field].is_object(), "IntakeDocument.{field}");
     }
     assert!(d["components"]["schemas"]["Problem"]["properties"]["errors"].is_object());
+    // Codes are the wire's (a client generated from the document sends `basic_1y`, not
+    // the Rust variant `Basic1y`).
+    let schemas = &d["components"]["schemas"];
+    assert_eq!(schemas["ConnectionOption"]["enum"][0], "basic_1y");
+    assert_eq!(schemas["Category"]["enum"][0], "taxpayer");
+    assert_eq!(schemas["Authority"]["enum"][0], "fns");
 }
 
 /// Every documented operation exists in the router: called with placeholder parameters,
