@@ -98,6 +98,24 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Authorized representatives' transactions (the reconciliation's second tab).
+    UpTransactions {
+        #[command(subcommand)]
+        command: UpCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UpCommand {
+    /// Import counts from a CSV (`;`, header
+    /// quarter;representative_inn;representative_kpp;client_inn;client_kpp;client_name;authority;count):
+    /// all rows or none, as the operator user named.
+    Import {
+        file: PathBuf,
+        /// The operator's login the journal names.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -448,6 +466,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("user {login} created");
         }
         Command::Token { command } => token_command(command).await?,
+        Command::UpTransactions {
+            command: UpCommand::Import { file, user },
+        } => up_import(&file, &user).await?,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -468,6 +489,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `registrar up-transactions import FILE --user LOGIN`.
+async fn up_import(file: &std::path::Path, login: &str) -> anyhow::Result<()> {
+    use registrar::reconciliation::{import, service};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let text =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let reports = import::parse(&text).map_err(|errors| anyhow::anyhow!(errors.join("\n")))?;
+    let state = state(Arc::new(SystemClock)).await?;
+    let u = registrar::entities::user::Entity::find()
+        .filter(registrar::entities::user::Column::Login.eq(login))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with login {login:?}"))?;
+    let user = auth::CurrentUser::load(&state.db, u, None).await?;
+    let done = service::record_all(&state, &user, &reports)
+        .await
+        .map_err(|e| match e {
+            registrar::error::AppError::Forbidden => {
+                anyhow::anyhow!(
+                    "{login} is not an operator: only the operator records transactions"
+                )
+            }
+            registrar::error::AppError::Invalid(errors) => anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            other => anyhow::anyhow!(other.to_string()),
+        })?;
+    for d in &done {
+        println!(
+            "{} {:<12} representative {:>6}  added {:>5}  updated {:>5}",
+            d.quarter, d.partner_code, d.representative_id, d.added, d.updated
+        );
+    }
+    println!("{} reports imported", done.len());
     Ok(())
 }
 

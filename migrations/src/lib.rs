@@ -23,6 +23,7 @@ mod m20261124_110000_audit_chain;
 mod m20261201_100000_region_zones;
 mod m20261202_100000_reconciliation;
 mod m20261202_120000_reconciliation_its_login;
+mod m20261202_140000_up_transactions_invoices;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_100000_region_zones::Migration),
             Box::new(m20261202_100000_reconciliation::Migration),
             Box::new(m20261202_120000_reconciliation_its_login::Migration),
+            Box::new(m20261202_140000_up_transactions_invoices::Migration),
         ]
     }
 }

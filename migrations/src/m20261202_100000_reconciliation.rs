@@ -172,7 +172,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Reconciliations {
+pub enum Reconciliations {
     Table,
     Id,
     PartnerId,

@@ -129,7 +129,7 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
                 .map(|p| {
                     let (lines, totals) = built
                         .get(&p.id)
-                        .map(|(l, t)| (l.len(), t.clone()))
+                        .map(|m| (m.lines.len(), m.totals.clone()))
                         .unwrap_or_default();
                     (p, state_of(p), lines, totals)
                 })

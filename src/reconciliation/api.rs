@@ -28,6 +28,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(give_back))
         .routes(routes!(export))
+        .routes(routes!(up_transactions))
+}
+
+#[utoipa::path(post, path = "/up-transactions", tag = "Сверка", summary = "Транзакции уполномоченного представителя за квартал (оператор, со стороны документооборота): по организациям и органам; повторная отправка уточняет количество («Новое количество»). После одобрения сверки квартала — 409", request_body = service::UpReport, responses((status = 200, description = "Что записано", body = service::Recorded), crate::openapi::Refusals))]
+async fn up_transactions(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<service::UpReport>,
+) -> AppResult<Json<service::Recorded>> {
+    Ok(Json(service::record(&st, &user, &b).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

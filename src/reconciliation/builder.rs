@@ -216,6 +216,17 @@ impl Totals {
         t
     }
 
+    /// With the authorized representatives' tab: its cost and share count like a line's.
+    #[must_use]
+    pub fn with_up(mut self, up: &[super::up::UpLine]) -> Totals {
+        for l in up {
+            self.cost = self.cost + l.cost;
+            self.sales_center_share = self.sales_center_share + l.sales_center_share;
+            self.transfer_to_operator = self.transfer_to_operator + (l.cost - l.sales_center_share);
+        }
+        self
+    }
+
     /// The sum of several partners' totals (the sales center's «Общий итог»).
     pub fn sum<'a>(all: impl IntoIterator<Item = &'a Totals>) -> Totals {
         all.into_iter().fold(Totals::default(), |a, t| Totals {

@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod builder;
+pub mod import;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod up;
 mod views;

@@ -97,13 +97,24 @@ async fn finance(
     }
 }
 
+#[derive(Deserialize, Default)]
+struct TabQuery {
+    #[serde(default)]
+    tab: Option<String>,
+}
+
 async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
     Path((code, period)): Path<(String, String)>,
+    Query(q): Query<TabQuery>,
 ) -> AppResult<Markup> {
     let d = service::document(&st, &user, &code, &period).await?;
-    Ok(views::document(&user, &d))
+    Ok(views::document(
+        &user,
+        &d,
+        views::Tab::parse(q.tab.as_deref()),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -304,15 +315,42 @@ pub async fn export_file(
     period: &str,
     file: &str,
 ) -> AppResult<Response> {
-    let format = match file {
-        "export.csv" => "csv",
-        "export.xlsx" => "xlsx",
-        _ => return Err(AppError::NotFound),
-    };
+    let (stem, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    if !matches!(format, "csv" | "xlsx") {
+        return Err(AppError::NotFound);
+    }
     let d = service::document(st, user, code, period).await?;
-    crate::export::respond(
-        &views::sheet(&d),
-        format,
-        &format!("sverka-{}-{}", d.partner_code, d.period),
-    )
+    let name = format!("sverka-{}-{}", d.partner_code, d.period);
+    match stem {
+        "export" => crate::export::respond(&views::sheet(&d), format, &name),
+        "up" => {
+            let rows: Vec<(&str, &super::up::UpLine)> = d
+                .up_transactions
+                .iter()
+                .map(|l| (d.partner_code.as_str(), l))
+                .collect();
+            let title = format!("УП {} {}", d.partner_code, d.period);
+            crate::export::respond(
+                &views::up_sheet(title, &rows),
+                format,
+                &format!("{name}-up"),
+            )
+        }
+        _ => {
+            let id: i64 = stem
+                .strip_prefix("up-")
+                .and_then(|id| id.parse().ok())
+                .ok_or(AppError::NotFound)?;
+            let line = d
+                .up_transactions
+                .iter()
+                .find(|l| l.representative_id == id)
+                .ok_or(AppError::NotFound)?;
+            crate::export::respond(
+                &views::up_detail_sheet(line),
+                format,
+                &format!("{name}-up-{}", line.inn),
+            )
+        }
+    }
 }

@@ -246,7 +246,61 @@ fn actions(user: &CurrentUser, d: &Document) -> Markup {
     }
 }
 
-pub fn document(user: &CurrentUser, d: &Document) -> Markup {
+/// The document's tabs (manual l.1951–1955).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Licences,
+    Up,
+}
+
+impl Tab {
+    pub fn parse(s: Option<&str>) -> Tab {
+        match s {
+            Some("up") => Tab::Up,
+            _ => Tab::Licences,
+        }
+    }
+}
+
+/// «Транзакции уполномоченных представителей» (manual l.2300): one line per
+/// representative for the quarter, «Подробнее в Excel» by client organisation.
+fn up_table(d: &Document) -> Markup {
+    let period = Period::parse(&d.period).ok();
+    let quarter = period.map(super::up::Quarter::of);
+    let base = format!("/finance/{}/{}", d.partner_code, d.period);
+    html! {
+        @match quarter {
+            Some(q) if q.last_month() != period.unwrap_or(q.last_month()) => {
+                p.muted {
+                    "Транзакции уполномоченных представителей сверяются поквартально: "
+                    (q.title_ru()) " — в сверке за " (q.last_month().title_ru()) "."
+                }
+            }
+            _ => {
+                @if d.up_transactions.is_empty() {
+                    p.muted { "Нет записей для просмотра." }
+                } @else {
+                    (table(&["ИНН", "КПП", "Наименование", "Дата регистрации", "Тариф", "Тарифная зона", "Количество", "Новое количество", "Стоимость", "Отчисление партнёра", "Отчисление ЦП", "Подробнее"], d.up_transactions.iter().map(|l| html! { tr {
+                        td { (l.inn) } td { (l.kpp.as_deref().unwrap_or("—")) } td { (l.name) }
+                        td.nowrap { (l.registered_on.map(date_ru).unwrap_or_default()) }
+                        td { (l.tariff_name) details.why { summary { "Расчёт" } ul { @for e in &l.explanation { li { (e) } } } } }
+                        td.num { (l.zone) } td.num { (l.count) }
+                        td.num { @if l.new_count != l.count { strong { (l.new_count) } } @else { (l.new_count) } }
+                        td.num.nowrap { (l.cost.ru()) } td.num.nowrap { (l.partner_share.ru()) } td.num.nowrap { (l.sales_center_share.ru()) }
+                        td { a href={ (base) "/up-" (l.representative_id) ".xlsx" } { "Подробнее в Excel" } }
+                    } })))
+                    p {
+                        a.button.secondary href={ (base) "/up.csv" } { "Экспорт CSV" } " "
+                        a.button.secondary href={ (base) "/up.xlsx" } { "Экспорт XLSX" }
+                    }
+                }
+                p.muted { "Если вы не согласны с количеством транзакций, сообщите в ваш центр продаж и одобряйте сверку после решения разногласия: «Одобрить» одобряет обе вкладки." }
+            }
+        }
+    }
+}
+
+pub fn document(user: &CurrentUser, d: &Document, tab: Tab) -> Markup {
     let period = Period::parse(&d.period).ok();
     let title = format!(
         "Сверка 1С-Отчетность: {} за {}",
@@ -266,8 +320,17 @@ pub fn document(user: &CurrentUser, d: &Document) -> Markup {
             }
             @if let Some(c) = &d.comment { div.flash.flash-error { "Центр продаж вернул сверку: " (c) } }
             div.flash.flash-info { "Во время сверки обязательно проверяйте период действия выданного тарифа!" }
-            h2 { "Основные лицензии" }
-            (lines_table(user, d))
+            nav.tabs {
+                a href={ "/finance/" (d.partner_code) "/" (d.period) } class=[(tab == Tab::Licences).then_some("active")] { "Основные лицензии" }
+                a href={ "/finance/" (d.partner_code) "/" (d.period) "?tab=up" } class=[(tab == Tab::Up).then_some("active")] {
+                    "Транзакции уполномоченных представителей"
+                    @if !d.up_transactions.is_empty() { " (" (d.up_transactions.len()) ")" }
+                }
+            }
+            @match tab {
+                Tab::Licences => (lines_table(user, d)),
+                Tab::Up => (up_table(d)),
+            }
             (totals_block(&d.totals))
             (comparison(d))
             (actions(user, d))
@@ -435,6 +498,103 @@ pub fn sheet(d: &Document) -> Sheet {
             "Отчисления ЦП",
             "Отзыв / корректировка",
             "Расчёт",
+        ],
+        rows,
+    }
+}
+
+/// The representatives' tab as a table to export («… по УП»).
+pub fn up_sheet(title: String, rows: &[(&str, &super::up::UpLine)]) -> Sheet {
+    Sheet {
+        title,
+        headers: vec![
+            "Партнер",
+            "ИНН",
+            "КПП",
+            "Наименование",
+            "Дата регистрации",
+            "Квартал",
+            "Тариф",
+            "Тарифная зона",
+            "Количество",
+            "Новое количество",
+            "Стоимость",
+            "Отчисление партнёра",
+            "Отчисление ЦП",
+        ],
+        rows: rows
+            .iter()
+            .map(|(partner, l)| {
+                vec![
+                    (*partner).to_owned(),
+                    l.inn.clone(),
+                    l.kpp.clone().unwrap_or_default(),
+                    l.name.clone(),
+                    l.registered_on.map(date_ru).unwrap_or_default(),
+                    l.quarter.clone(),
+                    l.tariff_name.clone(),
+                    l.zone.to_string(),
+                    l.count.to_string(),
+                    l.new_count.to_string(),
+                    l.cost.to_string(),
+                    l.partner_share.to_string(),
+                    l.sales_center_share.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// «Подробнее в Excel» (manual l.2308–2311): a representative's sends by client
+/// organisation and authority.
+pub fn up_detail_sheet(l: &super::up::UpLine) -> Sheet {
+    let mut rows: Vec<Vec<String>> = l
+        .clients
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.inn.clone(),
+                c.kpp.clone().unwrap_or_default(),
+                c.total.to_string(),
+                c.fns.to_string(),
+                c.pfr.to_string(),
+                c.rosstat.to_string(),
+                c.fss.to_string(),
+                c.rar.to_string(),
+                c.rpn.to_string(),
+                c.fts.to_string(),
+            ]
+        })
+        .collect();
+    let sum = |f: fn(&super::up::UpClient) -> i64| l.clients.iter().map(f).sum::<i64>().to_string();
+    rows.push(vec![
+        "Итого".to_owned(),
+        String::new(),
+        String::new(),
+        sum(|c| c.total),
+        sum(|c| c.fns),
+        sum(|c| c.pfr),
+        sum(|c| c.rosstat),
+        sum(|c| c.fss),
+        sum(|c| c.rar),
+        sum(|c| c.rpn),
+        sum(|c| c.fts),
+    ]);
+    Sheet {
+        title: format!("УП {} {}", l.inn, l.quarter),
+        headers: vec![
+            "Наименование",
+            "ИНН",
+            "КПП",
+            "Общее количество отправок",
+            "ФНС",
+            "ПФР",
+            "Росстат",
+            "ФСС",
+            "ФС РАР",
+            "РПН",
+            "ФТС",
         ],
         rows,
     }

@@ -25,3 +25,4 @@ mod special_offers;
 mod subscriber_card;
 mod subscribers;
 mod test_clock;
+mod up_transactions;

@@ -12,7 +12,7 @@ use crate::helpers::*;
 const MARCH: &str = "/reconciliations/p-klg-1/2025-03";
 
 /// An organisation of p-klg-1 registered today through the real pipeline.
-async fn register(app: &TestApp, inn: &str, kpp: &str, region: &str, extra: Value) {
+pub(crate) async fn register(app: &TestApp, inn: &str, kpp: &str, region: &str, extra: Value) {
     let mut doc = sample_application();
     doc["inn"] = json!(inn);
     doc["kpp"] = json!(kpp);

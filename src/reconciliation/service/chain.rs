@@ -10,8 +10,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{
-    CatalogRows, Document, Snapshot, assemble, header, lines_for, list, month_ended,
-    partner_in_scope, period,
+    CatalogRows, Document, assemble, header, lines_for, list, month_ended, partner_in_scope, period,
 };
 use crate::AppState;
 use crate::audit::{Change, Write};
@@ -161,15 +160,12 @@ pub async fn fire(
             // does not slip in under its approval).
             let catalog = CatalogRows::load(&*w).await?;
             let heads = HashMap::from([(partner.id, h.clone())]);
-            let (lines, totals) =
-                lines_for(&*w, std::slice::from_ref(&partner), p, &heads, &catalog)
-                    .await?
-                    .remove(&partner.id)
-                    .unwrap_or_default();
-            let snapshot = serde_json::to_string(&Snapshot {
-                lines: lines.clone(),
-                totals,
-            })?;
+            let month = lines_for(&*w, std::slice::from_ref(&partner), p, &heads, &catalog)
+                .await?
+                .remove(&partner.id)
+                .unwrap_or_default();
+            let snapshot = serde_json::to_string(&month)?;
+            let lines = month.lines;
             let hash = hex::encode(Sha256::digest(snapshot.as_bytes()));
             extra.push((
                 reconciliation::Column::Snapshot,

@@ -340,7 +340,7 @@ async fn priced_after(
 
 /// An edit moves the reconciliation's version (so a page opened before fails its next
 /// write) and is kept in its history and the journal.
-async fn bump(
+pub(super) async fn bump(
     w: &mut Write,
     h: &reconciliation::Model,
     event: &str,

@@ -14,7 +14,7 @@ use crate::entities::{
     reconciliation, reconciliation_edit, special_offer_permit, subscriber,
 };
 use crate::error::AppResult;
-use crate::reconciliation::builder::{self, Edit, Holder, Line, LineInput, Period, Totals};
+use crate::reconciliation::builder::{self, Edit, Holder, Line, LineInput, Period};
 
 /// The columns of a subscriber a line shows.
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]
@@ -298,8 +298,9 @@ async fn group_tiers<C: ConnectionTrait>(
         .collect())
 }
 
-/// The lines and totals of each of `partners` for month `p`: the stored snapshot of an
-/// approved reconciliation, the month built now for the others.
+/// The lines, the representatives' tab and the totals of each of `partners` for month
+/// `p`: the stored snapshot of an approved reconciliation, the month built now for the
+/// others.
 ///
 /// # Errors
 /// Database errors; a corrupt snapshot.
@@ -309,14 +310,13 @@ pub async fn lines_for<C: ConnectionTrait>(
     p: Period,
     heads: &HashMap<i32, reconciliation::Model>,
     catalog: &CatalogRows,
-) -> AppResult<HashMap<i32, (Vec<Line>, Totals)>> {
+) -> AppResult<HashMap<i32, Snapshot>> {
     let mut out = HashMap::new();
     let mut live = Vec::new();
     for partner in partners {
         match heads.get(&partner.id).and_then(|h| h.snapshot.as_deref()) {
             Some(snapshot) => {
-                let s: Snapshot = serde_json::from_str(snapshot)?;
-                out.insert(partner.id, (s.lines, s.totals));
+                out.insert(partner.id, serde_json::from_str::<Snapshot>(snapshot)?);
             }
             None => live.push(partner.clone()),
         }
@@ -335,11 +335,21 @@ pub async fn lines_for<C: ConnectionTrait>(
     };
     let mut inputs = inputs_for(db, &live, p, &edits).await?;
     let mut corrections = adjustments_for(db, &live, p).await?;
+    let mut tabs = super::up::up_lines_for(db, &live, p, catalog).await?;
     let catalog = catalog.catalog();
     for partner in &live {
         let mine = inputs.remove(&partner.id).unwrap_or_default();
         let fixes = corrections.remove(&partner.id).unwrap_or_default();
-        out.insert(partner.id, builder::build(&mine, fixes, &catalog));
+        let (lines, totals) = builder::build(&mine, fixes, &catalog);
+        let up = tabs.remove(&partner.id).unwrap_or_default();
+        out.insert(
+            partner.id,
+            Snapshot {
+                totals: totals.with_up(&up),
+                lines,
+                up,
+            },
+        );
     }
     Ok(out)
 }

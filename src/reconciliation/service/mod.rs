@@ -7,10 +7,14 @@
 mod chain;
 mod edits;
 mod lines;
+mod up;
 
 pub use chain::{approve_all, fire};
 pub use edits::{EDITABLE_TARIFFS, EditPreview, LineEdit, edit_line, preview_edit};
 pub use lines::{inputs_for, lines_for};
+pub use up::{
+    ClientSends, Recorded, RepresentativeRef, UpReport, record, record_all, up_lines_for,
+};
 
 use std::collections::HashMap;
 
@@ -20,6 +24,7 @@ use serde::Serialize;
 
 use super::builder::{Line, Period, Totals};
 use super::state::ReconciliationState;
+use super::up::UpLine;
 use crate::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{
@@ -54,7 +59,8 @@ pub struct Document {
     /// The sales center's comment when it returned the reconciliation.
     pub comment: Option<String>,
     pub lines: Vec<Line>,
-    pub up_transactions: Vec<serde_json::Value>,
+    /// «Транзакции уполномоченных представителей»: the quarter's, in its last month.
+    pub up_transactions: Vec<UpLine>,
     pub totals: Totals,
     /// SHA-256 of the approved snapshot.
     pub snapshot_hash: Option<String>,
@@ -155,11 +161,14 @@ async fn comparison(
     }))
 }
 
-/// What an approved reconciliation keeps forever.
-#[derive(Debug, Serialize, serde::Deserialize)]
-pub(crate) struct Snapshot {
-    pub(crate) lines: Vec<Line>,
-    pub(crate) totals: Totals,
+/// A month's figures; what an approved reconciliation keeps forever.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    pub lines: Vec<Line>,
+    /// The representatives' tab (a snapshot from before the tab has none).
+    #[serde(default)]
+    pub up: Vec<UpLine>,
+    pub totals: Totals,
 }
 
 /// One partner's row of a period (the sales center's list).
@@ -293,10 +302,11 @@ pub(crate) async fn assemble(
     let catalog = CatalogRows::load(&st.db).await?;
     let heads: HashMap<i32, reconciliation::Model> =
         head.iter().map(|h| (h.partner_id, h.clone())).collect();
-    let (lines, totals) = lines_for(&st.db, std::slice::from_ref(partner), p, &heads, &catalog)
-        .await?
-        .remove(&partner.id)
-        .unwrap_or_default();
+    let Snapshot { lines, up, totals } =
+        lines_for(&st.db, std::slice::from_ref(partner), p, &heads, &catalog)
+            .await?
+            .remove(&partner.id)
+            .unwrap_or_default();
     let today = st.clock.today();
     let due = due_on(&st.db, p).await?;
     let state = head.as_ref().map_or(ReconciliationState::Open, |h| h.state);
@@ -312,7 +322,7 @@ pub(crate) async fn assemble(
         version: head.as_ref().map_or(0, |h| h.version),
         comment: head.as_ref().and_then(|h| h.comment.clone()),
         lines,
-        up_transactions: Vec::new(),
+        up_transactions: up,
         totals,
         snapshot_hash: head.as_ref().and_then(|h| h.snapshot_hash.clone()),
         history: match &head {
@@ -395,7 +405,7 @@ pub async fn list(st: &AppState, user: &CurrentUser, period_text: &str) -> AppRe
     let mut rows = Vec::with_capacity(partners.len());
     for partner in partners {
         let head = heads.get(&partner.id);
-        let (lines, totals) = built.remove(&partner.id).unwrap_or_default();
+        let Snapshot { lines, totals, .. } = built.remove(&partner.id).unwrap_or_default();
         let state = head.map_or(ReconciliationState::Open, |h| h.state);
         rows.push(Row {
             partner_code: partner.code,
