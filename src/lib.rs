@@ -26,6 +26,7 @@ pub mod notify;
 pub mod openapi;
 pub mod organisation;
 pub mod params;
+pub mod pdf;
 pub mod reconciliation;
 pub mod reference;
 pub mod refusals;

@@ -118,6 +118,14 @@ pub struct SalesCenterFx {
     pub name: String,
     pub region_code: String,
     pub email: Option<String>,
+    #[serde(default)]
+    pub inn: Option<String>,
+    #[serde(default)]
+    pub kpp: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub bank_account: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -392,6 +400,10 @@ pub async fn apply(
                             name: Set(s.name.clone()),
                             region_code: Set(s.region_code.clone()),
                             email: Set(s.email.clone()),
+                            inn: Set(s.inn.clone()),
+                            kpp: Set(s.kpp.clone()),
+                            address: Set(s.address.clone()),
+                            bank_account: Set(s.bank_account.clone()),
                         },
                     )
                 })

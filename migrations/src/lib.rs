@@ -24,6 +24,7 @@ mod m20261201_100000_region_zones;
 mod m20261202_100000_reconciliation;
 mod m20261202_120000_reconciliation_its_login;
 mod m20261202_140000_up_transactions_invoices;
+mod m20261202_150000_sales_center_requisites;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100000_reconciliation::Migration),
             Box::new(m20261202_120000_reconciliation_its_login::Migration),
             Box::new(m20261202_140000_up_transactions_invoices::Migration),
+            Box::new(m20261202_150000_sales_center_requisites::Migration),
         ]
     }
 }

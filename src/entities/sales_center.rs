@@ -11,6 +11,12 @@ pub struct Model {
     pub name: String,
     pub region_code: String,
     pub email: Option<String>,
+    /// Requisites printed on the invoices it issues.
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub address: Option<String>,
+    /// «р/с … в …, БИК …, к/с …».
+    pub bank_account: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

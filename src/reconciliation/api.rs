@@ -29,6 +29,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(give_back))
         .routes(routes!(export))
         .routes(routes!(up_transactions))
+        .routes(routes!(invoices))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct InvoiceQuery {
+    /// Месяц сверки, ГГГГ-ММ (без него — все)
+    #[serde(default)]
+    period: Option<String>,
+    /// Код партнера (без него — все в пределах организации вызывающего)
+    #[serde(default)]
+    partner_code: Option<String>,
+}
+
+#[utoipa::path(get, path = "/invoices", tag = "Сверка", summary = "Список счетов в пределах организации вызывающего, новые первыми: номер, дата, сумма, НДС, печатные формы", params(InvoiceQuery), responses((status = 200, description = "`{items}`", body = Object), crate::openapi::Refusals))]
+async fn invoices(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<InvoiceQuery>,
+) -> AppResult<Json<Value>> {
+    let items =
+        service::invoices(&st, &user, q.partner_code.as_deref(), q.period.as_deref()).await?;
+    Ok(Json(json!({"items": items})))
 }
 
 #[utoipa::path(post, path = "/up-transactions", tag = "Сверка", summary = "Транзакции уполномоченного представителя за квартал (оператор, со стороны документооборота): по организациям и органам; повторная отправка уточняет количество («Новое количество»). После одобрения сверки квартала — 409", request_body = service::UpReport, responses((status = 200, description = "Что записано", body = service::Recorded), crate::openapi::Refusals))]
@@ -143,7 +166,7 @@ async fn give_back(
     document(&d)
 }
 
-#[utoipa::path(get, path = "/reconciliations/{partner_code}/{period}/{file}", tag = "Сверка", summary = "Выгрузка сверки: `export.csv` или `export.xlsx`", params(("partner_code" = String, Path, description = "Код партнера"), ("period" = String, Path, description = "Месяц, ГГГГ-ММ"), ("file" = String, Path, description = "`export.csv` или `export.xlsx`")), responses((status = 200, description = "Файл", body = Object), crate::openapi::Refusals))]
+#[utoipa::path(get, path = "/reconciliations/{partner_code}/{period}/{file}", tag = "Сверка", summary = "Выгрузка сверки и счёт: `export.csv`, `export.xlsx`; вкладка УП `up.csv`, `up.xlsx`, по представителю `up-{id}.xlsx`; `invoice` — счёт в PDF (выставляется при первом запросе по одобренной центром продаж сверке), `act.pdf`, `act-vat.pdf`, `factura.pdf`, `factura-vat.pdf`", params(("partner_code" = String, Path, description = "Код партнера"), ("period" = String, Path, description = "Месяц, ГГГГ-ММ"), ("file" = String, Path, description = "Имя файла: `export.csv`, `export.xlsx`, `up.csv`, `up.xlsx`, `up-{id}.xlsx`, `invoice`, `invoice.pdf`, `act.pdf`, `act-vat.pdf`, `factura.pdf`, `factura-vat.pdf`")), responses((status = 200, description = "Файл", body = Object), crate::openapi::Refusals))]
 async fn export(
     State(st): State<AppState>,
     user: CurrentUser,

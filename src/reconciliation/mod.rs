@@ -5,6 +5,7 @@
 pub mod api;
 pub mod builder;
 pub mod import;
+pub mod invoice;
 pub mod routes;
 pub mod service;
 pub mod state;

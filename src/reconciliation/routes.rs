@@ -23,6 +23,8 @@ pub fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/finance", get(finance))
         .route("/finance/approve-all", post(approve_all))
+        .route("/finance/{file}", get(export_period))
+        .route("/finance/{code}/{period}/invoice", post(issue_invoice))
         .route("/finance/{code}/{period}", get(page))
         .route("/finance/{code}/{period}/approve", post(approve))
         .route("/finance/{code}/{period}/return", post(give_back))
@@ -53,6 +55,9 @@ struct PeriodQuery {
     month: Option<String>,
     #[serde(default)]
     year: Option<String>,
+    /// The sales center's filter (`views::FILTERS`).
+    #[serde(default)]
+    state: Option<String>,
 }
 
 impl PeriodQuery {
@@ -89,9 +94,19 @@ async fn finance(
             Ok(Redirect::to(&href(&partner.code, &period.to_string())).into_response())
         }
         Scope::SalesCenter { .. } | Scope::Operator => {
-            let rows = service::list(&st, &user, &period.to_string()).await?;
+            let filter = q
+                .state
+                .as_deref()
+                .filter(|f| views::FILTERS.iter().any(|(code, _)| code == f))
+                .unwrap_or("");
+            let rows: Vec<_> = service::list(&st, &user, &period.to_string())
+                .await?
+                .into_iter()
+                .filter(|r| views::passes(r, filter))
+                .collect();
             let totals = Totals::sum(rows.iter().map(|r| &r.totals));
-            Ok(views::list(&user, period, &rows, &totals).into_response())
+            let invoices = service::invoices(&st, &user, None, Some(&period.to_string())).await?;
+            Ok(views::list(&user, period, (&rows, filter), &totals, &invoices).into_response())
         }
         _ => Err(AppError::Forbidden),
     }
@@ -110,11 +125,68 @@ async fn page(
     Query(q): Query<TabQuery>,
 ) -> AppResult<Markup> {
     let d = service::document(&st, &user, &code, &period).await?;
+    let invoices = service::invoices(&st, &user, Some(&code), None).await?;
     Ok(views::document(
         &user,
         &d,
         views::Tab::parse(q.tab.as_deref()),
+        &invoices,
     ))
+}
+
+/// «Получить счёт».
+async fn issue_invoice(
+    State(st): State<AppState>,
+    Path((code, period)): Path<(String, String)>,
+    Csrf(user, _): Csrf<VersionForm>,
+) -> AppResult<Response> {
+    let r = service::issue_invoice(&st, &user, &code, &period)
+        .await
+        .map(|i| {
+            format!(
+                "Счёт № {} от {} на сумму {} выставлен.",
+                i.number,
+                crate::web::components::date_ru(i.issued_on),
+                i.amount.ru()
+            )
+        });
+    after_action(
+        &st,
+        &user,
+        &href(&code, &period),
+        Subject::Reconciliation,
+        r,
+    )
+    .await
+}
+
+/// «Экспортировать все данные» (`export.csv`, `export.xlsx`) and «… по УП»
+/// (`export-up.csv`, `export-up.xlsx`) of a period, every partner in the caller's scope.
+async fn export_period(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let (stem, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    if !matches!(format, "csv" | "xlsx") || !matches!(stem, "export" | "export-up") {
+        return Err(AppError::NotFound);
+    }
+    let text = q
+        .text()
+        .ok_or_else(|| AppError::invalid("period", "укажите месяц"))?;
+    let p = service::period(&text)?;
+    let months = service::months(&st, &user, &p.to_string()).await?;
+    let sheet = if stem == "export" {
+        views::all_sheet(p, &months)
+    } else {
+        let rows: Vec<(&str, &super::up::UpLine)> = months
+            .iter()
+            .flat_map(|(r, m)| m.up.iter().map(move |l| (r.partner_code.as_str(), l)))
+            .collect();
+        views::up_sheet(format!("УП {p}"), &rows)
+    };
+    crate::export::respond(&sheet, format, &format!("sverka-{p}-{stem}"))
 }
 
 #[derive(Deserialize)]
@@ -315,6 +387,15 @@ pub async fn export_file(
     period: &str,
     file: &str,
 ) -> AppResult<Response> {
+    // The invoice's printable documents; the API's `invoice` issues it on first call.
+    if file == "invoice" || file.ends_with(".pdf") {
+        let (pdf, name) = if file == "invoice" {
+            service::printable(st, user, code, period, "invoice.pdf", true).await?
+        } else {
+            service::printable(st, user, code, period, file, false).await?
+        };
+        return Ok(crate::web::files::download(pdf, "application/pdf", &name));
+    }
     let (stem, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     if !matches!(format, "csv" | "xlsx") {
         return Err(AppError::NotFound);

@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 
 use super::builder::{Line, LineKind, MONTHS, Period, Totals};
-use super::service::{Document, EditPreview, Row};
+use super::service::{Document, EditPreview, InvoiceRow, Row};
 use super::state::ReconciliationState;
 use crate::auth::{CurrentUser, Role};
 use crate::export::Sheet;
@@ -300,7 +300,7 @@ fn up_table(d: &Document) -> Markup {
     }
 }
 
-pub fn document(user: &CurrentUser, d: &Document, tab: Tab) -> Markup {
+pub fn document(user: &CurrentUser, d: &Document, tab: Tab, invoices: &[InvoiceRow]) -> Markup {
     let period = Period::parse(&d.period).ok();
     let title = format!(
         "Сверка 1С-Отчетность: {} за {}",
@@ -334,6 +334,7 @@ pub fn document(user: &CurrentUser, d: &Document, tab: Tab) -> Markup {
             (totals_block(&d.totals))
             (comparison(d))
             (actions(user, d))
+            (invoice_block(user, d, invoices))
             @if !d.history.is_empty() {
                 h2 { "История" }
                 (table(&["Когда", "Кто", "Действие", "Комментарий"], d.history.iter().map(|h| html! { tr {
@@ -342,6 +343,57 @@ pub fn document(user: &CurrentUser, d: &Document, tab: Tab) -> Markup {
                 } })))
             }
         }))
+    }
+}
+
+/// «Счета»: «Получить счёт» once the sales center approved, and «Список счетов» (manual
+/// §12: Номер, Дата, Сумма, Акт с НДС, Счёт-фактура с НДС, Акт без НДС, Счёт-фактура без
+/// НДС).
+fn invoice_block(user: &CurrentUser, d: &Document, invoices: &[InvoiceRow]) -> Markup {
+    let may_issue = matches!(user.role, Role::Partner | Role::SalesCenter)
+        && d.state == ReconciliationState::Approved
+        && d.totals.cost > crate::money::Money::ZERO
+        && !invoices.iter().any(|i| i.period == d.period);
+    html! {
+        h2 { "Счета" }
+        @if may_issue {
+            form method="post" action={ "/finance/" (d.partner_code) "/" (d.period) "/invoice" } {
+                (csrf_field(user))
+                button.primary type="submit" { "Получить счёт" }
+            }
+        } @else if d.state != ReconciliationState::Approved {
+            p.muted { "Счёт выставляется после одобрения сверки центром продаж." }
+        }
+        (invoice_table(invoices))
+    }
+}
+
+/// «Список счетов».
+pub fn invoice_table(invoices: &[InvoiceRow]) -> Markup {
+    let link = |i: &InvoiceRow, file: &'static str| -> Markup {
+        html! {
+            @if i.documents.contains(&file) {
+                a href={ "/finance/" (i.partner_code) "/" (i.period) "/" (file) } { "PDF" }
+            } @else { span.muted { "—" } }
+        }
+    };
+    html! {
+        @if invoices.is_empty() {
+            p.muted { "Счетов пока нет." }
+        } @else {
+            (table(&["Номер счёта", "Дата счёта", "Партнер", "Сверка за", "Сумма счёта", "В том числе НДС", "Акт с НДС", "Счёт-фактура с НДС", "Акт без НДС", "Счёт-фактура без НДС"], invoices.iter().map(|i| html! { tr {
+                td { a href={ "/finance/" (i.partner_code) "/" (i.period) "/invoice.pdf" } { "№ " (i.number) } }
+                td.nowrap { (date_ru(i.issued_on)) }
+                td { (i.partner_name) }
+                td.nowrap { (Period::parse(&i.period).map(Period::title_ru).unwrap_or_default()) }
+                td.num.nowrap { (i.amount.ru()) }
+                td.num.nowrap { @if i.vat_amount == crate::money::Money::ZERO { "без НДС" } @else { (i.vat_amount.ru()) " (" (i.vat_rate) " %)" } }
+                td { (link(i, "act-vat.pdf")) }
+                td { (link(i, "factura-vat.pdf")) }
+                td { (link(i, "act.pdf")) }
+                td { (link(i, "factura.pdf")) }
+            } })))
+        }
     }
 }
 
@@ -385,28 +437,75 @@ fn event_title(e: &str) -> &'static str {
     }
 }
 
-pub fn list(user: &CurrentUser, p: Period, rows: &[Row], totals: &Totals) -> Markup {
+/// The sales center's filter of its partners' reconciliations.
+pub const FILTERS: [(&str, &str); 6] = [
+    ("", "Все"),
+    ("open", "Открыта"),
+    ("returned", "Возвращена партнеру"),
+    ("approved_by_partner", "Одобрена партнером"),
+    ("approved", "Одобрено центром продаж"),
+    ("overdue", "Просрочено"),
+];
+
+/// Whether `r` passes the filter `f` (a code of [`FILTERS`]).
+pub fn passes(r: &Row, f: &str) -> bool {
+    match f {
+        "" => true,
+        "overdue" => r.overdue,
+        state => r.state.as_str() == state,
+    }
+}
+
+/// The sales center's period: its partners' reconciliations, «Общий итог», bulk
+/// approval, exports of everything and of the УП tabs, the period's invoices.
+pub fn list(
+    user: &CurrentUser,
+    p: Period,
+    (rows, filter): (&[Row], &str),
+    totals: &Totals,
+    invoices: &[InvoiceRow],
+) -> Markup {
+    use chrono::Datelike;
     let waiting = rows
         .iter()
         .filter(|r| r.state == ReconciliationState::ApprovedByPartner)
         .count();
-    layout::page(
-        user,
-        "finance",
-        &format!("Сверки партнеров за {}", p.title_ru()),
-        html! {
-            (period_form("/finance", p))
-            (table(&["Партнер", "Состояние", "Срок одобрения", "Строк", "Стоимость", "Отчисления ЦП", "Перечисление в КА", ""], rows.iter().map(|r| html! { tr {
-                td { (r.partner_name) br; span.muted.small { (r.partner_code) } }
-                td { (badge(r.state)) @if r.overdue { " " span.badge.badge-err { "Просрочено" } } }
-                td { (date_ru(r.due_on)) }
-                td.num { (r.lines) }
-                td.num.nowrap { (r.totals.cost.ru()) }
-                td.num.nowrap { (r.totals.sales_center_share.ru()) }
-                td.num.nowrap { (r.totals.transfer_to_operator.ru()) }
-                td { a href={ "/finance/" (r.partner_code) "/" (r.period) } { "Открыть" } }
-            } })))
-            h2 { "Общий итог" }
+    let first = p.first_day();
+    html! {
+        (layout::page(user, "finance", &format!("Сверки партнеров за {}", p.title_ru()), html! {
+            form.toolbar method="get" action="/finance" {
+                label { "Месяц"
+                    select name="month" {
+                        @for (i, m) in MONTHS.iter().enumerate() {
+                            option value=(i + 1) selected[first.month0() as usize == i] { (m) }
+                        }
+                    }
+                }
+                label { "Год" input type="number" name="year" value=(first.year()) min="2000" max="2100" required; }
+                label { "Состояние"
+                    select name="state" {
+                        @for (code, title) in FILTERS {
+                            option value=(code) selected[code == filter] { (title) }
+                        }
+                    }
+                }
+                button.secondary type="submit" { "Показать данные сверки" }
+            }
+            @if rows.is_empty() {
+                p.muted { "Нет сверок для показа." }
+            } @else {
+                (table(&["Партнер", "Состояние", "Срок одобрения", "Строк", "Стоимость", "Отчисления ЦП", "Перечисление в КА", ""], rows.iter().map(|r| html! { tr {
+                    td { (r.partner_name) br; span.muted.small { (r.partner_code) } }
+                    td { (badge(r.state)) @if r.overdue { " " span.badge.badge-err { "Просрочено" } } }
+                    td { (date_ru(r.due_on)) }
+                    td.num { (r.lines) }
+                    td.num.nowrap { (r.totals.cost.ru()) }
+                    td.num.nowrap { (r.totals.sales_center_share.ru()) }
+                    td.num.nowrap { (r.totals.transfer_to_operator.ru()) }
+                    td { a href={ "/finance/" (r.partner_code) "/" (r.period) } { "Открыть" } }
+                } })))
+            }
+            h2 { "Общий итог" @if !filter.is_empty() { " (по показанным партнерам)" } }
             dl.kv.totals {
                 dt { "Отчисление от партнёров" } dd.num { (totals.cost.ru()) }
                 dt { "Прибыль ЦП" } dd.num { (totals.sales_center_share.ru()) }
@@ -414,20 +513,53 @@ pub fn list(user: &CurrentUser, p: Period, rows: &[Row], totals: &Totals) -> Mar
                 dt { "Перечисление в КА (Услуги УЦ)" } dd.num { (totals.transfer_ca_services.ru()) }
                 dt { "Перечисление в КА (Сертификат с КриптоПро)" } dd.num { (totals.transfer_cryptopro.ru()) }
             }
-            @if user.role == Role::SalesCenter {
-                form method="post" action={ "/finance/approve-all?period=" (p) } {
-                    (csrf_field(user))
-                    button.primary type="submit" disabled[waiting == 0] { "Одобрить всё за партнёров (" (waiting) ")" }
+            div.toolbar {
+                @if user.role == Role::SalesCenter {
+                    form method="post" action={ "/finance/approve-all?period=" (p) } {
+                        (csrf_field(user))
+                        button.primary type="submit" disabled[waiting == 0] { "Одобрить всё за партнёров (" (waiting) ")" }
+                    }
                 }
+                a.button.secondary href={ "/finance/export.xlsx?period=" (p) } { "Экспортировать все данные" }
+                a.button.secondary href={ "/finance/export-up.xlsx?period=" (p) } { "Экспортировать все данные по УП" }
+                a.button.secondary href={ "/finance/export.csv?period=" (p) } { "CSV" }
             }
-        },
-    )
+            h2 { "Счета за " (p.title_ru()) }
+            (invoice_table(invoices))
+        }))
+    }
+}
+
+/// Every partner's lines of a period in one table («Экспортировать все данные»).
+pub fn all_sheet(p: Period, months: &[(Row, super::service::Snapshot)]) -> Sheet {
+    let mut rows = Vec::new();
+    for (r, m) in months {
+        for mut line in sheet_rows(&m.lines, &m.totals) {
+            line.insert(0, r.partner_code.clone());
+            line.insert(1, r.state.title_ru().to_owned());
+            rows.push(line);
+        }
+    }
+    let mut headers = vec!["Партнер", "Состояние сверки"];
+    headers.extend(sheet_headers());
+    Sheet {
+        title: format!("Сверка {p}"),
+        headers,
+        rows,
+    }
 }
 
 /// The document as a table to export.
 pub fn sheet(d: &Document) -> Sheet {
-    let mut rows: Vec<Vec<String>> = d
-        .lines
+    Sheet {
+        title: format!("Сверка {} {}", d.partner_code, d.period),
+        headers: sheet_headers(),
+        rows: sheet_rows(&d.lines, &d.totals),
+    }
+}
+
+fn sheet_rows(lines: &[Line], t: &Totals) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
             vec![
@@ -453,7 +585,6 @@ pub fn sheet(d: &Document) -> Sheet {
         .collect();
     // The totals under the lines: cost and share in their columns, then the transfer to
     // the operator and its parts (domain.md §5) in the cost column.
-    let t = &d.totals;
     for (label, cost, share) in [
         (
             "Итого",
@@ -482,25 +613,25 @@ pub fn sheet(d: &Document) -> Sheet {
         row[10] = share;
         rows.push(row);
     }
-    Sheet {
-        title: format!("Сверка {} {}", d.partner_code, d.period),
-        headers: vec![
-            "Идентификатор",
-            "ИНН",
-            "КПП",
-            "Наименование",
-            "Дата регистрации",
-            "Логин",
-            "Тариф",
-            "Тарифная зона",
-            "Первичное подключение",
-            "Стоимость",
-            "Отчисления ЦП",
-            "Отзыв / корректировка",
-            "Расчёт",
-        ],
-        rows,
-    }
+    rows
+}
+
+fn sheet_headers() -> Vec<&'static str> {
+    vec![
+        "Идентификатор",
+        "ИНН",
+        "КПП",
+        "Наименование",
+        "Дата регистрации",
+        "Логин",
+        "Тариф",
+        "Тарифная зона",
+        "Первичное подключение",
+        "Стоимость",
+        "Отчисления ЦП",
+        "Отзыв / корректировка",
+        "Расчёт",
+    ]
 }
 
 /// The representatives' tab as a table to export («… по УП»).

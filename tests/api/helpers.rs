@@ -577,8 +577,13 @@ impl TestApp {
     }
 
     pub async fn register_submitted(&self, id: i64, process: Value) {
-        self.attach_required("p-klg-1", id).await;
-        self.act("p-klg-1", &format!("/applications/{id}/process"), process)
+        self.register_submitted_as("p-klg-1", id, process).await;
+    }
+
+    /// [`Self::register_submitted`] for the application of `partner`.
+    pub async fn register_submitted_as(&self, partner: &str, id: i64, process: Value) {
+        self.attach_required(partner, id).await;
+        self.act(partner, &format!("/applications/{id}/process"), process)
             .await;
         self.run_ca_processing().await;
         let a = self

@@ -6,11 +6,13 @@
 
 mod chain;
 mod edits;
+mod invoices;
 mod lines;
 mod up;
 
 pub use chain::{approve_all, fire};
 pub use edits::{EDITABLE_TARIFFS, EditPreview, LineEdit, edit_line, preview_edit};
+pub use invoices::{InvoiceRow, issue as issue_invoice, list as invoices, printable};
 pub use lines::{inputs_for, lines_for};
 pub use up::{
     ClientSends, Recorded, RepresentativeRef, UpReport, record, record_all, up_lines_for,
@@ -379,6 +381,22 @@ pub async fn default_period(st: &AppState, user: &CurrentUser) -> AppResult<Peri
 /// # Errors
 /// `Invalid` for a bad period; `Forbidden` for roles without reconciliations.
 pub async fn list(st: &AppState, user: &CurrentUser, period_text: &str) -> AppResult<Vec<Row>> {
+    Ok(months(st, user, period_text)
+        .await?
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect())
+}
+
+/// [`list`] with each partner's figures (the exports of the whole period).
+///
+/// # Errors
+/// As [`list`].
+pub async fn months(
+    st: &AppState,
+    user: &CurrentUser,
+    period_text: &str,
+) -> AppResult<Vec<(Row, Snapshot)>> {
     let p = period(period_text)?;
     if !matches!(
         user.role,
@@ -405,19 +423,22 @@ pub async fn list(st: &AppState, user: &CurrentUser, period_text: &str) -> AppRe
     let mut rows = Vec::with_capacity(partners.len());
     for partner in partners {
         let head = heads.get(&partner.id);
-        let Snapshot { lines, totals, .. } = built.remove(&partner.id).unwrap_or_default();
+        let month = built.remove(&partner.id).unwrap_or_default();
         let state = head.map_or(ReconciliationState::Open, |h| h.state);
-        rows.push(Row {
-            partner_code: partner.code,
-            partner_name: partner.name,
-            period: p.to_string(),
-            state,
-            due_on: due,
-            overdue: state.editable() && today > due,
-            version: head.map_or(0, |h| h.version),
-            lines: lines.len(),
-            totals,
-        });
+        rows.push((
+            Row {
+                partner_code: partner.code,
+                partner_name: partner.name,
+                period: p.to_string(),
+                state,
+                due_on: due,
+                overdue: state.editable() && today > due,
+                version: head.map_or(0, |h| h.version),
+                lines: month.lines.len(),
+                totals: month.totals.clone(),
+            },
+            month,
+        ));
     }
     Ok(rows)
 }
