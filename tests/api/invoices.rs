@@ -140,3 +140,48 @@ async fn invoice_numbers_run_per_sales_center() {
     assert!(numbers.contains(&("p-klg-2".to_owned(), 1)), "{numbers:?}");
     assert!(numbers.contains(&("p-klg-1".to_owned(), 2)), "{numbers:?}");
 }
+
+/// «Экспортировать все данные» and «… по УП»: every partner of the sales center's in one
+/// file, nothing of another sales center's.
+#[tokio::test]
+async fn the_sales_center_exports_the_whole_period() {
+    let app = TestApp::spawn().await;
+    approved_march(&app).await;
+    app.as_("operator")
+        .post_ok(
+            "/up-transactions",
+            json!({
+                "quarter": "2025-Q1",
+                "representative": {"inn": "7707083893", "kpp": "770701001"},
+                "clients": [{"inn": "4027291410", "kpp": "402701001", "name": "ООО Ромашка", "sends": {"fns": 4}}]
+            }),
+        )
+        .await;
+    let sc = app.signed_in("sc-klg").await;
+    let all = app.html(&sc, "/finance/export.csv?period=2025-03").await;
+    assert!(all.starts_with('\u{feff}'));
+    assert!(all.contains("p-klg-1;Открыта;"), "{all}");
+    assert!(all.contains("5900.00") && all.contains("590.00"), "{all}");
+    let up = app.html(&sc, "/finance/export-up.csv?period=2025-03").await;
+    assert!(up.contains("p-klg-1;7707083893;770701001;"), "{up}");
+    let xlsx = sc
+        .get(app.url("/finance/export-up.xlsx?period=2025-03"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // Another sales center's export holds none of it.
+    let other = app.signed_in("sc-msk").await;
+    let theirs = app.html(&other, "/finance/export.csv?period=2025-03").await;
+    assert!(!theirs.contains("p-klg-1"), "{theirs}");
+    assert_eq!(
+        other
+            .get(app.url("/finance/export.pdf?period=2025-03"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -60,8 +60,14 @@ async fn the_partner_edits_a_line_and_approves_the_month() {
         b.click_refused_by_browser(&format!("{line}/revoke"), "Отозвать")
             .await;
         b.goto(MARCH).await;
+        // The second tab: quarterly, March closes the first quarter.
+        b.click("Транзакции уполномоченных представителей").await;
+        b.sees("Нет записей для просмотра.").await;
+        b.click("Основные лицензии").await;
         b.click("Одобрить").await;
         b.sees("Сверка одобрена: Одобрено партнером.").await;
+        b.sees("Счёт выставляется после одобрения сверки центром продаж.")
+            .await;
         // Another month through the period form: April's live preview.
         b.select(Some("/finance"), "month", "4").await;
         b.fill_in("/finance", "year", "2025").await;
@@ -109,9 +115,29 @@ async fn the_sales_center_returns_with_a_comment_and_approves_in_bulk() {
         b.goto("/finance?period=2025-03").await;
         b.click("Одобрить всё за партнёров (1)").await;
         b.sees("Одобрено сверок: 1.").await;
+        // The filter: approved ones shown, none returned.
+        b.select(Some("/finance"), "state", "returned").await;
+        b.click("Показать данные сверки").await;
+        b.sees("Нет сверок для показа.").await;
+        b.sees("по показанным партнерам").await;
+        b.select(Some("/finance"), "state", "approved").await;
+        b.click("Показать данные сверки").await;
+        b.sees("ООО «Калуга-Софт»").await;
+        // «Получить счёт» on the approved month: numbered, listed, a PDF behind it.
+        b.click("Открыть").await;
+        b.click("Получить счёт").await;
+        b.sees("Счёт № 1 от 01.04.2025 на сумму 4\u{a0}900,00\u{a0}₽ выставлен.")
+            .await;
+        b.sees("Счёт-фактура без НДС").await;
+        b.goto("/finance?period=2025-03").await;
+        b.sees("Счета за март 2025").await;
+        b.sees("№ 1").await;
         b
     })
     .await;
     let d = partner.get_ok("/reconciliations/p-klg-1/2025-03").await;
     assert_eq!(d["state"], "approved");
+    let invoices = partner.get_ok("/invoices").await;
+    assert_eq!(invoices["items"][0]["number"], 1);
+    assert_eq!(invoices["items"][0]["amount"], "4900.00");
 }
