@@ -280,15 +280,15 @@ fn up_table(d: &Document) -> Markup {
                 @if d.up_transactions.is_empty() {
                     p.muted { "Нет записей для просмотра." }
                 } @else {
-                    (table(&["ИНН", "КПП", "Наименование", "Дата регистрации", "Тариф", "Тарифная зона", "Количество", "Новое количество", "Стоимость", "Отчисление партнёра", "Отчисление ЦП", "Подробнее"], d.up_transactions.iter().map(|l| html! { tr {
-                        td { (l.inn) } td { (l.kpp.as_deref().unwrap_or("—")) } td { (l.name) }
+                    div.wrap-heads { (table(&["ИНН", "КПП", "Наименование", "Дата регистрации", "Тариф", "Тарифная зона", "Количество", "Новое количество", "Стоимость", "Отчисление партнёра", "Отчисление ЦП"], d.up_transactions.iter().map(|l| html! { tr {
+                        td { (l.inn) } td { (l.kpp.as_deref().unwrap_or("—")) }
+                        td { (l.name) br; a.small href={ (base) "/up-" (l.representative_id) ".xlsx" } { "Подробнее в Excel" } }
                         td.nowrap { (l.registered_on.map(date_ru).unwrap_or_default()) }
                         td { (l.tariff_name) details.why { summary { "Расчёт" } ul { @for e in &l.explanation { li { (e) } } } } }
                         td.num { (l.zone) } td.num { (l.count) }
                         td.num { @if l.new_count != l.count { strong { (l.new_count) } } @else { (l.new_count) } }
                         td.num.nowrap { (l.cost.ru()) } td.num.nowrap { (l.partner_share.ru()) } td.num.nowrap { (l.sales_center_share.ru()) }
-                        td { a href={ (base) "/up-" (l.representative_id) ".xlsx" } { "Подробнее в Excel" } }
-                    } })))
+                    } }))) }
                     p {
                         a.button.secondary href={ (base) "/up.csv" } { "Экспорт CSV" } " "
                         a.button.secondary href={ (base) "/up.xlsx" } { "Экспорт XLSX" }
@@ -381,7 +381,7 @@ pub fn invoice_table(invoices: &[InvoiceRow]) -> Markup {
         @if invoices.is_empty() {
             p.muted { "Счетов пока нет." }
         } @else {
-            (table(&["Номер счёта", "Дата счёта", "Партнер", "Сверка за", "Сумма счёта", "В том числе НДС", "Акт с НДС", "Счёт-фактура с НДС", "Акт без НДС", "Счёт-фактура без НДС"], invoices.iter().map(|i| html! { tr {
+            div.wrap-heads { (table(&["Номер счёта", "Дата счёта", "Партнер", "Сверка за", "Сумма счёта", "В том числе НДС", "Акт с НДС", "Счёт-фактура с НДС", "Акт без НДС", "Счёт-фактура без НДС"], invoices.iter().map(|i| html! { tr {
                 td { a href={ "/finance/" (i.partner_code) "/" (i.period) "/invoice.pdf" } { "№ " (i.number) } }
                 td.nowrap { (date_ru(i.issued_on)) }
                 td { (i.partner_name) }
@@ -392,7 +392,7 @@ pub fn invoice_table(invoices: &[InvoiceRow]) -> Markup {
                 td { (link(i, "factura-vat.pdf")) }
                 td { (link(i, "act.pdf")) }
                 td { (link(i, "factura.pdf")) }
-            } })))
+            } }))) }
         }
     }
 }
@@ -433,6 +433,7 @@ fn event_title(e: &str) -> &'static str {
         "return" => "Возвращено партнеру",
         "edit_line" => "Изменена строка",
         "revoke_line" => "Отозвана лицензия",
+        "up_transactions" => "Получены транзакции УП",
         _ => "Изменение",
     }
 }
