@@ -781,3 +781,34 @@ async fn the_sales_center_approves_the_figures_the_partner_approved() {
     assert_eq!(c["licences"][0]["cost"], "1200.00");
     assert_eq!(c["products"][0]["its_login"], "its-active");
 }
+
+/// A licence revoked on the card while its month waits for the sales center: the
+/// approved figures are the frozen ones (the licence counted), and the month of the
+/// revocation carries the reversal once the sales center approved.
+#[tokio::test]
+async fn a_revocation_while_the_sales_center_decides_is_corrected_the_next_month() {
+    let app = TestApp::spawn().await;
+    register(&app, "4027291410", "402701001", "40", json!({})).await;
+    app.advance(Duration::days(29));
+    let partner = app.as_("p-klg-1");
+    partner
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    partner
+        .post_ok("/licences/1/revoke", json!({"reason": "Клиент отказался"}))
+        .await;
+    let april = partner.get_ok("/reconciliations/p-klg-1/2025-04").await;
+    assert!(
+        april["lines"].as_array().unwrap().is_empty(),
+        "no correction before the sales center approved March"
+    );
+    let march = app
+        .as_("sc-klg")
+        .post_ok(&format!("{MARCH}/approve"), json!({}))
+        .await;
+    assert_eq!(march["state"], "approved");
+    assert_eq!(march["totals"]["cost"], "4900.00", "the frozen figures");
+    let april = partner.get_ok("/reconciliations/p-klg-1/2025-04").await;
+    assert_eq!(april["lines"][0]["kind"], "adjustment");
+    assert_eq!(april["totals"]["cost"], "-4900.00");
+}
