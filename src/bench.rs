@@ -595,6 +595,82 @@ async fn reconciliations(st: &AppState) -> anyhow::Result<Vec<Line>> {
         raw: Some(raw),
         rows: 200,
     });
+    out.extend(approvals(st, big, &big_user, &text).await?);
+    Ok(out)
+}
+
+/// The big partner's month through the chain: the partner's approval (10 000 lines built,
+/// frozen and hashed), the sales center's (every licence marked), the approved document
+/// read from its snapshot, and the invoice's PDF. Each runs once: approvals happen once.
+async fn approvals(
+    st: &AppState,
+    big: &partner::Model,
+    sc_user: &CurrentUser,
+    period: &str,
+) -> anyhow::Result<Vec<Line>> {
+    use crate::reconciliation::service;
+    use crate::reconciliation::state::ReconciliationEvent;
+    let partner_user = CurrentUser {
+        role: crate::auth::Role::Partner,
+        scope: Scope::Partner {
+            partner_id: big.id,
+            sales_center_id: big.sales_center_id,
+        },
+        ..sc_user.clone()
+    };
+    let mut out = Vec::new();
+    for (what, user, event) in [
+        (
+            "partner approves the 10 000-line month: built, frozen as a snapshot, SHA-256",
+            &partner_user,
+            ReconciliationEvent::ApproveByPartner,
+        ),
+        (
+            "sales center approves it: the snapshot read, 10 000 licences marked approved",
+            sc_user,
+            ReconciliationEvent::Approve,
+        ),
+    ] {
+        let t = Instant::now();
+        service::fire(st, user, &big.code, period, event, None, None).await?;
+        out.push(Line {
+            what: what.to_owned(),
+            ours: t.elapsed(),
+            raw: None,
+            rows: 10_000,
+        });
+    }
+    let ours = median(5, || async {
+        let d = service::document(st, &partner_user, &big.code, period).await?;
+        anyhow::ensure!(d.lines.len() == 10_000, "{} lines", d.lines.len());
+        Ok(())
+    })
+    .await?;
+    out.push(Line {
+        what: "the approved 10 000-line reconciliation read from its snapshot".to_owned(),
+        ours,
+        raw: None,
+        rows: 10_000,
+    });
+    let t = Instant::now();
+    service::issue_invoice(st, &partner_user, &big.code, period).await?;
+    let issued = t.elapsed();
+    let ours = median(5, || async {
+        let (pdf, _) =
+            service::printable(st, &partner_user, &big.code, period, "invoice.pdf", false).await?;
+        anyhow::ensure!(pdf.starts_with(b"%PDF-"), "not a PDF");
+        Ok(())
+    })
+    .await?;
+    out.push(Line {
+        what: format!(
+            "invoice of that month: issued (numbered) in {} ms, its PDF (DejaVu subset embedded) rendered",
+            issued.as_millis()
+        ),
+        ours,
+        raw: None,
+        rows: 1,
+    });
     Ok(out)
 }
 
