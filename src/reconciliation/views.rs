@@ -23,7 +23,7 @@ fn badge(s: ReconciliationState) -> Markup {
 
 /// «Показать данные сверки»: month and year (the browser's own month picker speaks the
 /// browser's language, not the product's).
-fn period_form(action: &str, p: Period) -> Markup {
+fn period_form(action: &str, p: Period, more: Markup) -> Markup {
     use chrono::Datelike;
     let first = p.first_day();
     html! {
@@ -36,6 +36,7 @@ fn period_form(action: &str, p: Period) -> Markup {
                 }
             }
             label { "Год" input type="number" name="year" value=(first.year()) min="2000" max="2100" required; }
+            (more)
             button.secondary type="submit" { "Показать данные сверки" }
         }
     }
@@ -309,7 +310,7 @@ pub fn document(user: &CurrentUser, d: &Document, tab: Tab, invoices: &[InvoiceR
     );
     html! {
         (layout::page(user, "finance", &title, html! {
-            @if user.role == Role::Partner { @if let Some(p) = period { (period_form("/finance", p)) } }
+            @if user.role == Role::Partner { @if let Some(p) = period { (period_form("/finance", p, html! {})) } }
             @else { p { a href={ "/finance?period=" (d.period) } { "← Сверки партнеров за период" } } }
             div.summary {
                 (badge(d.state))
@@ -466,23 +467,13 @@ pub fn list(
     totals: &Totals,
     invoices: &[InvoiceRow],
 ) -> Markup {
-    use chrono::Datelike;
     let waiting = rows
         .iter()
         .filter(|r| r.state == ReconciliationState::ApprovedByPartner)
         .count();
-    let first = p.first_day();
     html! {
         (layout::page(user, "finance", &format!("Сверки партнеров за {}", p.title_ru()), html! {
-            form.toolbar method="get" action="/finance" {
-                label { "Месяц"
-                    select name="month" {
-                        @for (i, m) in MONTHS.iter().enumerate() {
-                            option value=(i + 1) selected[first.month0() as usize == i] { (m) }
-                        }
-                    }
-                }
-                label { "Год" input type="number" name="year" value=(first.year()) min="2000" max="2100" required; }
+            (period_form("/finance", p, html! {
                 label { "Состояние"
                     select name="state" {
                         @for (code, title) in FILTERS {
@@ -490,8 +481,7 @@ pub fn list(
                         }
                     }
                 }
-                button.secondary type="submit" { "Показать данные сверки" }
-            }
+            }))
             @if rows.is_empty() {
                 p.muted { "Нет сверок для показа." }
             } @else {
