@@ -82,6 +82,12 @@ enum Command {
         /// A database URL to run on instead (it must be empty and disposable).
         #[arg(long)]
         database: Option<String>,
+        /// Seconds of load per page in the HTTP section (0 leaves it out).
+        #[arg(long, default_value_t = 3.0)]
+        http_seconds: f64,
+        /// Concurrent clients in the HTTP section.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
     },
     /// Users.
     User {
@@ -364,6 +370,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             intake,
             seed,
             database,
+            http_seconds,
+            clients,
         } => {
             let dir = tempfile::tempdir()?;
             let url = database.unwrap_or_else(|| {
@@ -412,6 +420,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 registrar::bench::render(&lines, backend, applications)
             );
+            if http_seconds > 0.0 {
+                let (figures, memory) =
+                    registrar::bench::http::run(&state, "ладога-12", clients.max(1), http_seconds)
+                        .await?;
+                println!(
+                    "{}",
+                    registrar::bench::http::render(&figures, clients.max(1), memory)
+                );
+            }
         }
         Command::User {
             command:

@@ -1,6 +1,8 @@
 //! `registrar bench`: the product's own speed at scale, each figure beside the same SQL
 //! run raw on the same database, as a ratio (how much the product's layers cost).
 
+pub mod http;
+
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
