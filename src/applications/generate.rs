@@ -145,6 +145,7 @@ pub async fn applications(
             version: Set(0),
             state: Set(state),
             partner_id: Set(partner_id),
+            sales_center_id: NotSet,
             region_code: Set(region.clone()),
             request_type: Set("create".to_owned()),
             legal_form: Set("legal_entity".to_owned()),

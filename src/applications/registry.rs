@@ -218,7 +218,27 @@ fn base(scope: &Scope, query: &Query) -> Select<application::Entity> {
 /// Database errors.
 pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> Result<Page, DbErr> {
     let per_page = query.per_page.clamp(1, 200);
-    let total = base(scope, query).count(db).await?;
+    // A whole folder's total is the kept count; a search or a state filter counts its
+    // matches.
+    let kept = match (
+        query.folder,
+        &query.state,
+        query.q.as_deref().map(str::trim),
+    ) {
+        (Some(f), None, None | Some("")) if f != Folder::Distribution => {
+            kept_counts(db, scope).await?.map(|by_state| {
+                f.states()
+                    .iter()
+                    .map(|s| by_state.get(s.as_str()).copied().unwrap_or(0))
+                    .sum::<i64>()
+            })
+        }
+        _ => None,
+    };
+    let total = match kept {
+        Some(n) => u64::try_from(n).unwrap_or(0),
+        None => base(scope, query).count(db).await?,
+    };
     let mut s = base(scope, query);
     s = match query.sort {
         Sort::NewestFirst => s
@@ -279,17 +299,20 @@ pub async fn counts<C: ConnectionTrait>(
     scope: &Scope,
     role: Role,
 ) -> Result<HashMap<Folder, u64>, DbErr> {
-    let by_state: HashMap<String, i64> = application::Entity::find()
-        .select_only()
-        .column(application::Column::State)
-        .column_as(Expr::col(application::Column::Id).count(), "n")
-        .filter(scope.applications())
-        .group_by(application::Column::State)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let by_state: HashMap<String, i64> = match kept_counts(db, scope).await? {
+        Some(kept) => kept,
+        None => application::Entity::find()
+            .select_only()
+            .column(application::Column::State)
+            .column_as(Expr::col(application::Column::Id).count(), "n")
+            .filter(scope.applications())
+            .group_by(application::Column::State)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+    };
     let mut out = HashMap::new();
     for f in Folder::for_role(role) {
         let n = if f == Folder::Distribution {
@@ -307,6 +330,37 @@ pub async fn counts<C: ConnectionTrait>(
         out.insert(f, n);
     }
     Ok(out)
+}
+
+/// The applications per state of the scope, from the counts the database keeps
+/// (`application_counts`): a sum over the scope's few keys, not a count over its rows.
+/// `None` for scopes the counts are not keyed by (an identification center's).
+async fn kept_counts<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Option<HashMap<String, i64>>, DbErr> {
+    use crate::entities::application_count as count;
+    let keys = match *scope {
+        Scope::Operator => Condition::all(),
+        Scope::Partner { partner_id, .. } => {
+            Condition::all().add(count::Column::PartnerId.eq(partner_id))
+        }
+        Scope::SalesCenter { sales_center_id } => {
+            Condition::all().add(count::Column::SalesCenterId.eq(sales_center_id))
+        }
+        Scope::IdentificationCenter { .. } | Scope::Intake => return Ok(None),
+    };
+    let rows: Vec<(String, i64)> = count::Entity::find()
+        .select_only()
+        .column(count::Column::State)
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, on both engines.
+        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
+        .filter(keys)
+        .group_by(count::Column::State)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?;
+    Ok(Some(rows.into_iter().collect()))
 }
 
 #[cfg(test)]

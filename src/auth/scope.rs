@@ -69,10 +69,12 @@ impl Scope {
             Scope::Partner { partner_id, .. } => {
                 Condition::all().add(app::Column::PartnerId.eq(partner_id))
             }
-            Scope::SalesCenter { sales_center_id } => Condition::any()
-                .add(self.partner_column(app::Column::PartnerId))
-                // Unclaimed applications of the sales center's region (distribution, §14).
-                .add(unclaimed_in_region_of(sales_center_id)),
+            // Its partners' applications and the unclaimed ones of its region
+            // (distribution, §14): the database keeps the application's sales center
+            // (migration `m20261202_170000`), so this is one index range.
+            Scope::SalesCenter { sales_center_id } => {
+                Condition::all().add(app::Column::SalesCenterId.eq(sales_center_id))
+            }
             Scope::IdentificationCenter {
                 identification_center_id,
             } => Condition::all()

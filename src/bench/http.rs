@@ -201,10 +201,26 @@ pub async fn run(
     );
     let query = form_urlencoded::byte_serialize(search.as_bytes()).collect::<String>();
     let plan: Vec<(&str, String, &Auth)> = vec![
-        ("sign-in page (no database: the ceiling)", "/login".to_owned(), &Auth::None),
-        ("/applications, partner p-klg-1", "/applications".to_owned(), &partner),
-        ("/applications, sales center sc-klg", "/applications".to_owned(), &center),
-        ("/applications, operator", "/applications".to_owned(), &operator),
+        (
+            "sign-in page (no database: the ceiling)",
+            "/login".to_owned(),
+            &Auth::None,
+        ),
+        (
+            "/applications, partner p-klg-1",
+            "/applications".to_owned(),
+            &partner,
+        ),
+        (
+            "/applications, sales center sc-klg",
+            "/applications".to_owned(),
+            &center,
+        ),
+        (
+            "/applications, operator",
+            "/applications".to_owned(),
+            &operator,
+        ),
         (
             "/applications?q=<name>, partner",
             format!("/applications?q={query}"),

@@ -10,6 +10,9 @@ pub struct Model {
     /// Stored as the state's code.
     pub state: crate::applications::state::State,
     pub partner_id: Option<i32>,
+    /// The partner's sales center, or the region's while unclaimed: kept by the database
+    /// (triggers, migration `m20261202_170000`); never written by the code.
+    pub sales_center_id: Option<i32>,
     pub region_code: String,
     pub request_type: String,
     pub legal_form: String,

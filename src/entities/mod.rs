@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod application;
+pub mod application_count;
 pub mod application_document;
 pub mod application_history;
 pub mod audit_chain;

@@ -19,6 +19,7 @@ mod pricing;
 mod processing;
 mod reconciliation;
 mod reference;
+mod registry_counts;
 mod secondary;
 mod security;
 mod sign_in;

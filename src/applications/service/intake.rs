@@ -324,6 +324,7 @@ fn new_row(
         version: Set(0),
         state: Set(state),
         partner_id: Set(partner.map(|p| p.id)),
+        sales_center_id: NotSet,
         region_code: Set(doc.region_code.trim().to_owned()),
         request_type: Set(serde_json::to_value(doc.request_type)?
             .as_str()

@@ -1,0 +1,130 @@
+//! The registry's counts and the sales center's scope are kept by the database (issue
+//! 11): after intake, claims, assignment, rejections, the time rules and a partner moving
+//! to another sales center, the kept counts equal a `COUNT(*)` of the rows, every
+//! application carries the sales center that sees it, and the folders' tabs say so.
+
+use chrono::Duration;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<(i64, i64, String, i64)> {
+    let db = &app.state.db;
+    let mut out: Vec<(i64, i64, String, i64)> = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.try_get_by_index::<i64>(0).unwrap(),
+                r.try_get_by_index::<i64>(1).unwrap(),
+                r.try_get_by_index::<String>(2).unwrap(),
+                r.try_get_by_index::<i64>(3).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The kept counts against the rows, and each row's sales center against its partner's
+/// or its region's.
+async fn consistent(app: &TestApp) {
+    let counted = rows(
+        app,
+        "SELECT CAST(COALESCE(partner_id, 0) AS BIGINT), CAST(COALESCE(sales_center_id, 0) AS BIGINT), state, CAST(COUNT(*) AS BIGINT) FROM applications GROUP BY COALESCE(partner_id, 0), COALESCE(sales_center_id, 0), state",
+    )
+    .await;
+    let kept = rows(
+        app,
+        "SELECT CAST(partner_id AS BIGINT), CAST(sales_center_id AS BIGINT), state, n FROM application_counts WHERE n <> 0",
+    )
+    .await;
+    assert_eq!(kept, counted, "kept counts vs rows");
+    let wrong = rows(
+        app,
+        "SELECT CAST(a.id AS BIGINT), CAST(COALESCE(a.sales_center_id, 0) AS BIGINT), a.state, CAST(0 AS BIGINT) FROM applications a \
+         LEFT JOIN partners p ON p.id = a.partner_id \
+         WHERE COALESCE(a.sales_center_id, 0) <> COALESCE(p.sales_center_id, (SELECT MIN(sc.id) FROM sales_centers sc WHERE sc.region_code = a.region_code), 0)",
+    )
+    .await;
+    assert!(
+        wrong.is_empty(),
+        "applications with the wrong sales center: {wrong:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_kept_counts_follow_every_move() {
+    let app = TestApp::spawn().await;
+    // Claimed at intake, unclaimed in Kaluga (sc-klg's region), unclaimed in Samara (no
+    // sales center of its own).
+    let mut ids = Vec::new();
+    for (partner, inn, region) in [
+        (Some("p-klg-1"), "4027291410", "40"),
+        (Some("p-klg-2"), "7707083893", "40"),
+        (None, "4025442625", "40"),
+        (None, "4024011792", "40"),
+        (None, "6316031581", "63"),
+    ] {
+        let mut doc = sample_application();
+        doc["partner_code"] = json!(partner);
+        doc["inn"] = json!(inn);
+        doc["region_code"] = json!(region);
+        ids.push(app.submit(&doc).await);
+    }
+    consistent(&app).await;
+    let sc = app.as_("sc-klg");
+    let before = sc.get_ok("/applications?folder=accepted").await;
+
+    // A partner rejects its own, the sales center assigns an unclaimed one after the
+    // distribution job, the time rule rejects what is left untouched.
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{}/reject", ids[0]),
+        json!({"reason": "Дубль"}),
+    )
+    .await;
+    app.advance(Duration::days(3));
+    app.run_jobs().await;
+    app.act(
+        "sc-klg",
+        &format!("/applications/{}/assign", ids[2]),
+        json!({"partner_code": "p-klg-3"}),
+    )
+    .await;
+    consistent(&app).await;
+    let after = sc.get_ok("/applications?folder=accepted").await;
+    assert_eq!(
+        after["total"].as_i64().unwrap(),
+        before["total"].as_i64().unwrap(),
+        "one left Принятые (rejected), one came (assigned)"
+    );
+    app.advance(Duration::days(31));
+    app.run_jobs().await;
+    consistent(&app).await;
+    let rejected = sc.get_ok("/applications?folder=rejected").await;
+    assert_eq!(
+        rejected["total"].as_i64().unwrap(),
+        rejected["items"].as_array().unwrap().len() as i64
+    );
+
+    // A partner moves to the other sales center: its applications go with it.
+    app.sql("UPDATE partners SET sales_center_id = (SELECT id FROM sales_centers WHERE code = 'sc-msk') WHERE code = 'p-klg-2'")
+        .await;
+    consistent(&app).await;
+    let msk = app
+        .as_("sc-msk")
+        .get_ok("/applications?folder=rejected")
+        .await;
+    assert!(
+        msk["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == ids[1]),
+        "{msk}"
+    );
+}
