@@ -98,9 +98,19 @@ pub fn registry() -> Vec<Job> {
 pub async fn run_all(state: &AppState, as_of: DateTime<Utc>) -> Result<Vec<JobReport>, AppError> {
     let mut reports = Vec::new();
     for job in registry() {
-        let report = (job.run)(state.clone(), as_of)
-            .await
-            .map_err(|e| e.context(job.name))?;
+        // Several servers on one PostgreSQL: the instance that holds the job's lock runs
+        // it; the others pass (the job's rows are done or theirs next time).
+        let Some(lock) = JobLock::try_acquire(state, job.name).await? else {
+            reports.push(JobReport {
+                job: job.name.to_owned(),
+                processed: 0,
+                summary: "выполняется другим экземпляром".to_owned(),
+            });
+            continue;
+        };
+        let report = (job.run)(state.clone(), as_of).await;
+        lock.release().await;
+        let report = report.map_err(|e| e.context(job.name))?;
         tracing::info!(
             job = job.name,
             processed = report.processed,
@@ -110,6 +120,67 @@ pub async fn run_all(state: &AppState, as_of: DateTime<Utc>) -> Result<Vec<JobRe
         reports.push(report);
     }
     Ok(reports)
+}
+
+/// A job's lock across the servers sharing one PostgreSQL database: a session-level
+/// advisory lock, keyed by the job's name, held on a connection of its own for the run —
+/// released when the run ends or, if the process dies, when its connection closes. No
+/// table, no lease to expire, no home-made coordination. SQLite is one process: no lock.
+pub struct JobLock {
+    held: Option<(
+        sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>,
+        i64,
+    )>,
+}
+
+impl JobLock {
+    /// The advisory key of a job: FNV-1a of its name (stable across builds and servers).
+    pub fn key(name: &str) -> i64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in name.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        i64::from_ne_bytes(h.to_ne_bytes())
+    }
+
+    /// The lock of `job`, or `None` when another server holds it.
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    pub async fn try_acquire(state: &AppState, job: &str) -> Result<Option<JobLock>, AppError> {
+        if state.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+            return Ok(Some(JobLock { held: None }));
+        }
+        let key = JobLock::key(job);
+        let mut conn = state
+            .db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let got: bool = sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(got.then_some(JobLock {
+            held: Some((conn, key)),
+        }))
+    }
+
+    /// Gives the lock back (a failure to unlock closes the connection, which does).
+    pub async fn release(self) {
+        if let Some((mut conn, key)) = self.held {
+            let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut *conn)
+                .await;
+            if unlocked.is_err() {
+                conn.detach();
+            }
+        }
+    }
 }
 
 /// Runs the jobs every `period` as of the state's clock, until the process ends.

@@ -12,6 +12,7 @@ mod audit_chain;
 mod certificates;
 mod cli;
 mod company_groups;
+mod instances;
 mod invoices;
 mod next_action;
 mod openapi;
