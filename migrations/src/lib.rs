@@ -26,6 +26,7 @@ mod m20261202_120000_reconciliation_its_login;
 mod m20261202_140000_up_transactions_invoices;
 mod m20261202_150000_sales_center_requisites;
 mod m20261202_170000_registry_scale;
+mod m20261202_180000_registry_search;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_140000_up_transactions_invoices::Migration),
             Box::new(m20261202_150000_sales_center_requisites::Migration),
             Box::new(m20261202_170000_registry_scale::Migration),
+            Box::new(m20261202_180000_registry_search::Migration),
         ]
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::state::State;
@@ -179,26 +179,39 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-fn search(q: &str) -> Option<Condition> {
+/// The search condition: digits are an ИНН or КПП prefix (both walk an index); anything
+/// else a substring of the name, case- and ё-insensitive, answered by the search index
+/// (SQLite: FTS5 trigram table `applications_search`; PostgreSQL: a `pg_trgm` index on
+/// the column — migration `m20261202_180000`).
+fn search(q: &str, backend: DatabaseBackend) -> Option<Condition> {
     let q = q.trim();
     if q.is_empty() {
         return None;
     }
     if q.chars().all(|c| c.is_ascii_digit()) {
-        // ИНН or КПП prefix: both walk an index.
         return Some(
             Condition::any()
                 .add(application::Column::Inn.starts_with(q))
                 .add(application::Column::Kpp.starts_with(q)),
         );
     }
-    Some(
-        Condition::all()
-            .add(application::Column::SearchKey.contains(q.to_lowercase().replace('ё', "е"))),
-    )
+    let needle = q.to_lowercase().replace('ё', "е");
+    Some(match backend {
+        // `LIKE` on the FTS5 trigram table uses its index (three characters and more;
+        // a pattern character in the needle takes the plain scan below).
+        DatabaseBackend::Sqlite
+            if needle.chars().count() >= 3 && !needle.contains(['%', '_', '\\']) =>
+        {
+            Condition::all().add(Expr::cust_with_values(
+                "applications.id IN (SELECT rowid FROM applications_search WHERE search_key LIKE ?)",
+                [format!("%{needle}%")],
+            ))
+        }
+        _ => Condition::all().add(application::Column::SearchKey.contains(needle)),
+    })
 }
 
-fn base(scope: &Scope, query: &Query) -> Select<application::Entity> {
+fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<application::Entity> {
     let mut s = application::Entity::find().filter(scope.applications());
     if let Some(f) = query.folder {
         s = s.filter(f.condition());
@@ -206,7 +219,7 @@ fn base(scope: &Scope, query: &Query) -> Select<application::Entity> {
     if let Some(st) = query.state {
         s = s.filter(application::Column::State.eq(st.as_str()));
     }
-    if let Some(c) = query.q.as_deref().and_then(search) {
+    if let Some(c) = query.q.as_deref().and_then(|q| search(q, backend)) {
         s = s.filter(c);
     }
     s
@@ -217,6 +230,7 @@ fn base(scope: &Scope, query: &Query) -> Select<application::Entity> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> Result<Page, DbErr> {
+    let backend = db.get_database_backend();
     let per_page = query.per_page.clamp(1, 200);
     // A whole folder's total is the kept count; a search or a state filter counts its
     // matches.
@@ -237,9 +251,9 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
     };
     let total = match kept {
         Some(n) => u64::try_from(n).unwrap_or(0),
-        None => base(scope, query).count(db).await?,
+        None => base(scope, query, backend).count(db).await?,
     };
-    let mut s = base(scope, query);
+    let mut s = base(scope, query, backend);
     s = match query.sort {
         Sort::NewestFirst => s
             .order_by_desc(application::Column::ReceivedAt)
@@ -290,7 +304,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
     })
 }
 
-/// The count of each folder the role sees.
+/// The count of each folder the role sees — with a search, of the matches in each (a
+/// client found in another folder than the open one shows there).
 ///
 /// # Errors
 /// Database errors.
@@ -298,29 +313,43 @@ pub async fn counts<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     role: Role,
+    q: Option<&str>,
 ) -> Result<HashMap<Folder, u64>, DbErr> {
-    let by_state: HashMap<String, i64> = match kept_counts(db, scope).await? {
+    let backend = db.get_database_backend();
+    let searching = q.and_then(|q| search(q, backend));
+    let kept = match searching {
+        Some(_) => None,
+        None => kept_counts(db, scope).await?,
+    };
+    let by_state: HashMap<String, i64> = match kept {
         Some(kept) => kept,
-        None => application::Entity::find()
-            .select_only()
-            .column(application::Column::State)
-            .column_as(Expr::col(application::Column::Id).count(), "n")
-            .filter(scope.applications())
-            .group_by(application::Column::State)
-            .into_tuple::<(String, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect(),
+        None => {
+            let mut s = application::Entity::find()
+                .select_only()
+                .column(application::Column::State)
+                .column_as(Expr::col(application::Column::Id).count(), "n")
+                .filter(scope.applications());
+            if let Some(c) = searching.clone() {
+                s = s.filter(c);
+            }
+            s.group_by(application::Column::State)
+                .into_tuple::<(String, i64)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect()
+        }
     };
     let mut out = HashMap::new();
     for f in Folder::for_role(role) {
         let n = if f == Folder::Distribution {
-            application::Entity::find()
+            let mut s = application::Entity::find()
                 .filter(scope.applications())
-                .filter(f.condition())
-                .count(db)
-                .await?
+                .filter(f.condition());
+            if let Some(c) = searching.clone() {
+                s = s.filter(c);
+            }
+            s.count(db).await?
         } else {
             f.states()
                 .iter()

@@ -127,7 +127,7 @@ async fn registry_page(
         after: p.after.as_deref().and_then(Cursor::decode),
     };
     let page = registry::list(&st.db, &user.scope, &query).await?;
-    let counts = registry::counts(&st.db, &user.scope, user.role).await?;
+    let counts = registry::counts(&st.db, &user.scope, user.role, p.q.as_deref()).await?;
     // The identification center's queue shows when each owner has to come by.
     let mut deadlines = std::collections::HashMap::new();
     let mut owners = std::collections::HashMap::new();

@@ -163,6 +163,23 @@ fn registry_toolbar(user: &CurrentUser, m: &RegistryModel) -> Markup {
                 a.button.secondary href=(registry_href(m.folder, &RegistryParams::default(), None, None)) { "Сбросить" }
             }
         }
+        // A search looks through every folder: say where the matches are when the open
+        // one has none.
+        @if m.params.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+            && m.counts.get(&m.folder).copied().unwrap_or(0) == 0
+        {
+            @let elsewhere: Vec<&Folder> = m.folders.iter().filter(|f| m.counts.get(f).copied().unwrap_or(0) > 0).collect();
+            @if !elsewhere.is_empty() {
+                p.flash.flash-info.search-elsewhere {
+                    "В папке «" (m.folder.title_ru()) "» совпадений нет. Найдено: "
+                    @for (i, f) in elsewhere.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(registry_href(**f, &m.params, None, None)) { (f.title_ru()) " (" (m.counts.get(*f).copied().unwrap_or(0)) ")" }
+                    }
+                    "."
+                }
+            }
+        }
     }
 }
 

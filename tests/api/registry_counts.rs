@@ -128,3 +128,45 @@ async fn the_kept_counts_follow_every_move() {
         "{msk}"
     );
 }
+
+/// Search looks through every folder (issue 11 item 2): a client whose only application
+/// was rejected is found from the default tab, which says where; case and ё do not
+/// matter; the tabs count the matches.
+#[tokio::test]
+async fn a_search_finds_a_client_in_any_folder() {
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО \"Зелёная Поляна\"");
+    doc["inn"] = json!("7707083893");
+    doc["kpp"] = json!("770701001");
+    let id = app.submit(&doc).await;
+    app.submit(&sample_application()).await;
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{id}/reject"),
+        json!({"reason": "Дубль"}),
+    )
+    .await;
+    let b = app.signed_in("p-klg-1").await;
+    for q in ["зеленая", "ЗЕЛЁНАЯ%20поляна", "770708"] {
+        let page = app.html(&b, &format!("/applications?q={q}")).await;
+        assert!(
+            page.contains("В папке «Принятые» совпадений нет. Найдено:"),
+            "{q}: {page}"
+        );
+        assert!(page.contains("Отклонённые (1)"), "{q}");
+        let rejected = app
+            .html(&b, &format!("/applications?folder=rejected&q={q}"))
+            .await;
+        assert!(rejected.contains("Зелёная Поляна"), "{q}");
+    }
+    // Two letters: no index, the same answer.
+    let page = app.html(&b, "/applications?folder=rejected&q=ол").await;
+    assert!(page.contains("Зелёная Поляна"));
+    // Another partner's client is not found.
+    let other = app.signed_in("p-klg-2").await;
+    let page = app
+        .html(&other, "/applications?folder=rejected&q=поляна")
+        .await;
+    assert!(!page.contains("Зелёная Поляна"));
+}
