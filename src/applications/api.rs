@@ -274,6 +274,7 @@ async fn list(
             page,
             per_page,
             after,
+            total: None,
         },
     )
     .await?;

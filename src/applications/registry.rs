@@ -169,6 +169,9 @@ pub struct Query {
     pub per_page: u64,
     /// Keyset position (default order only); when set, `page` is ignored.
     pub after: Option<Cursor>,
+    /// The total of what the query selects when the caller already counted it (the
+    /// page's tabs, from [`counts`]): not counted again.
+    pub total: Option<u64>,
 }
 
 pub struct Page {
@@ -249,9 +252,10 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
         }
         _ => None,
     };
-    let total = match kept {
-        Some(n) => u64::try_from(n).unwrap_or(0),
-        None => base(scope, query, backend).count(db).await?,
+    let total = match (query.total, kept) {
+        (Some(n), _) => n,
+        (None, Some(n)) => u64::try_from(n).unwrap_or(0),
+        (None, None) => base(scope, query, backend).count(db).await?,
     };
     let mut s = base(scope, query, backend);
     s = match query.sort {

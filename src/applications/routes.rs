@@ -117,6 +117,9 @@ async fn registry_page(
         .filter(|f| folders.contains(f))
         .unwrap_or(default);
     let sort = p.sort.as_deref().and_then(Sort::parse).unwrap_or_default();
+    // The tabs' counts first: the open folder's is the page's total (with a search, of
+    // its matches), so the search is not counted twice.
+    let counts = registry::counts(&st.db, &user.scope, user.role, p.q.as_deref()).await?;
     let query = registry::Query {
         folder: Some(folder),
         state: None,
@@ -125,9 +128,9 @@ async fn registry_page(
         page: p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE),
         per_page: 50,
         after: p.after.as_deref().and_then(Cursor::decode),
+        total: counts.get(&folder).copied(),
     };
     let page = registry::list(&st.db, &user.scope, &query).await?;
-    let counts = registry::counts(&st.db, &user.scope, user.role, p.q.as_deref()).await?;
     // The identification center's queue shows when each owner has to come by.
     let mut deadlines = std::collections::HashMap::new();
     let mut owners = std::collections::HashMap::new();
