@@ -250,6 +250,10 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
                     .sum::<i64>()
             })
         }
+        // The whole registry of the scope (the API's list without a folder).
+        (None, None, None | Some("")) => kept_counts(db, scope)
+            .await?
+            .map(|by_state| by_state.values().sum::<i64>()),
         _ => None,
     };
     let total = match (query.total, kept) {

@@ -111,6 +111,16 @@ async fn the_kept_counts_follow_every_move() {
         rejected["items"].as_array().unwrap().len() as i64
     );
 
+    // The API's list without a folder totals the scope's kept counts: the same as the rows.
+    for login in ["p-klg-1", "sc-klg", "operator"] {
+        let list = app.as_(login).get_ok("/applications?per_page=200").await;
+        assert_eq!(
+            list["total"].as_i64().unwrap(),
+            list["items"].as_array().unwrap().len() as i64,
+            "{login}"
+        );
+    }
+
     // A partner moves to the other sales center: its applications go with it.
     app.sql("UPDATE partners SET sales_center_id = (SELECT id FROM sales_centers WHERE code = 'sc-msk') WHERE code = 'p-klg-2'")
         .await;
