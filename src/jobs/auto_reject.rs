@@ -45,16 +45,14 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         last_id = last.id;
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
         let mut batch = service::Batch::default();
-        for app in &chunk {
-            if !is_due(app.state, app.received_at, as_of) {
-                continue;
-            }
-            let t = Transition::auto_reject(app)?;
-            // A concurrent change (say, sent to processing a moment ago) wins: skip it.
-            if service::transition_in(&mut w, &mut batch, app, t).await? {
-                done += 1;
-            }
-        }
+        let due: Vec<application::Model> = chunk
+            .into_iter()
+            .filter(|app| is_due(app.state, app.received_at, as_of))
+            .collect();
+        // Set-based, version-checked: a concurrent change (say, sent to processing a
+        // moment ago) wins and its row is skipped.
+        done +=
+            service::transition_many_in(&mut w, &mut batch, &due, Transition::auto_reject).await?;
         if w.has_changes() {
             batch.flush(&w).await?;
             w.commit().await?;

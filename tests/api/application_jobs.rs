@@ -261,3 +261,64 @@ async fn distribution(app: &TestApp, token: &str) -> Value {
         .await
         .unwrap()
 }
+
+/// The 30-day rule moves its backlog set-based but version-checked: an application
+/// changed after the job read it (here: rejected by its partner a moment before) is
+/// skipped, the others move, each with one history row, one e-mail and one journal entry.
+#[tokio::test]
+async fn the_set_based_rule_skips_a_row_changed_meanwhile() {
+    use registrar::applications::service::{Batch, Transition, transition_many_in};
+    use registrar::clock::Clock;
+    use registrar::entities::application;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for i in 0..3u64 {
+        let mut doc = sample_application();
+        doc["inn"] = json!(registrar::applications::generate::inn10(5_000_000 + i));
+        ids.push(app.submit(&doc).await);
+    }
+    app.advance(Duration::days(31));
+    // What the job read…
+    let read = application::Entity::find()
+        .order_by_asc(application::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    // …then the partner rejects the first before the job saves.
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{}/reject", ids[0]),
+        json!({"reason": "Клиент отказался"}),
+    )
+    .await;
+    let mut w = registrar::audit::Write::begin(
+        &app.state.db,
+        registrar::audit::Actor::system("auto_reject"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let mut batch = Batch::default();
+    let moved = transition_many_in(&mut w, &mut batch, &read, Transition::auto_reject)
+        .await
+        .unwrap();
+    assert_eq!(moved, 2);
+    batch.flush(&w).await.unwrap();
+    w.commit().await.unwrap();
+    let first = app.application("p-klg-1", ids[0]).await;
+    assert_eq!(first["state"], "rejected", "the partner's rejection stands");
+    for id in &ids[1..] {
+        let a = app.application("p-klg-1", *id).await;
+        assert_eq!(a["state"], "auto_rejected");
+        let history = a["history"].as_array().unwrap();
+        assert_eq!(
+            history
+                .iter()
+                .filter(|h| h["to"] == "auto_rejected")
+                .count(),
+            1
+        );
+        assert_eq!(history.last().unwrap()["from"], "accepted");
+    }
+}

@@ -15,7 +15,9 @@ pub use queries::{
     Preview, Stated, attached_kinds, checks_of, connected, history, its_check, its_check_for,
     next_actions, preview_processing, ranked_centers, stated,
 };
-pub use transitions::{Batch, Transition, claim_by_requisites, fire, issue, transition_in};
+pub use transitions::{
+    Batch, Transition, claim_by_requisites, fire, issue, transition_in, transition_many_in,
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
