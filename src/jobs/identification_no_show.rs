@@ -47,18 +47,16 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         .await?;
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
         let mut batch = service::Batch::default();
-        for app in &chunk {
-            let Some(delegated_at) = app.delegated_at else {
-                continue;
-            };
-            if as_of < deadline(delegated_at, &cal) {
-                continue;
-            }
-            let t = Transition::no_show(app)?;
-            if service::transition_in(&mut w, &mut batch, app, t).await? {
-                done += 1;
-            }
-        }
+        let due: Vec<application::Model> = chunk
+            .into_iter()
+            .filter(|app| {
+                app.delegated_at
+                    .is_some_and(|delegated_at| as_of >= deadline(delegated_at, &cal))
+            })
+            .collect();
+        // Set-based and version-checked, as the 30-day rule: a row changed meanwhile is
+        // skipped.
+        done += service::transition_many_in(&mut w, &mut batch, &due, Transition::no_show).await?;
         if w.has_changes() {
             batch.flush(&w).await?;
             w.commit().await?;
