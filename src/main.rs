@@ -197,7 +197,12 @@ async fn async_main() {
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(Cli::parse()).await {
-        eprintln!("registrar: {e:#}");
+        // With RUST_BACKTRACE set, where it failed too (anyhow captures it then).
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            eprintln!("registrar: {e:?}");
+        } else {
+            eprintln!("registrar: {e:#}");
+        }
         std::process::exit(1);
     }
 }
@@ -216,6 +221,9 @@ async fn state_with(
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
     db::migrate(&db).await.context("migration failed")?;
+    // The program's pool opens on the migrated schema (see db::open_migrated).
+    db.close().await?;
+    let db = db::connect(&config.database_url).await?;
     let mailer = registrar::notify::Mailer::from_env().context("e-mail settings")?;
     Ok(AppState::new(db, clock, config, mailer))
 }
@@ -386,8 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 documents_dir: dir.path().join("documents"),
                 ..Config::from_env()
             };
-            let db = db::connect(&url).await?;
-            db::migrate(&db).await?;
+            let db = db::open_migrated(&url).await?;
             let state = AppState::new(
                 db,
                 Arc::new(SystemClock),

@@ -27,6 +27,7 @@ mod m20261202_140000_up_transactions_invoices;
 mod m20261202_150000_sales_center_requisites;
 mod m20261202_170000_registry_scale;
 mod m20261202_180000_registry_search;
+mod m20261202_190000_registry_search_own_copy;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_150000_sales_center_requisites::Migration),
             Box::new(m20261202_170000_registry_scale::Migration),
             Box::new(m20261202_180000_registry_search::Migration),
+            Box::new(m20261202_190000_registry_search_own_copy::Migration),
         ]
     }
 }

@@ -119,6 +119,17 @@ async fn raw_query(db: &DatabaseConnection, stmt: &Statement) -> anyhow::Result<
 /// # Errors
 /// Database errors, or missing demo users.
 pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
+    let step = std::cell::Cell::new("data");
+    run_steps(st, opts, &step)
+        .await
+        .map_err(|e| e.context(format!("bench step: {}", step.get())))
+}
+
+async fn run_steps(
+    st: &AppState,
+    opts: Options,
+    step: &std::cell::Cell<&'static str>,
+) -> anyhow::Result<Vec<Line>> {
     let db = &st.db;
     let backend = db.get_database_backend();
     let now = st.clock.now();
@@ -145,8 +156,11 @@ pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
         raw: None,
         rows: n,
     });
-    db.execute_unprepared("ANALYZE").await?;
+    db.execute_unprepared("ANALYZE")
+        .await
+        .map_err(|e| anyhow::anyhow!("ANALYZE after generating: {e}"))?;
 
+    step.set("intake");
     // 2. Intake: the whole use case (validation, checks, history, journal) vs the bare INSERT.
     let intake = user_named(db, "intake").await?;
     let template = crate::applications::demo::sample_document()?;
@@ -184,6 +198,7 @@ pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
         rows: opts.intake_samples,
     });
 
+    step.set("registry");
     // 3. The registry.
     let p = partner::Entity::find()
         .order_by_asc(partner::Column::Id)
@@ -338,6 +353,7 @@ pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
         }
     }
 
+    step.set("30-day job");
     // 4. The 30-day job. The raw UPDATE runs in a transaction that is rolled back, so the
     //    job then finds the same applications due.
     let cutoff = now - Duration::days(auto_reject::DAYS);
@@ -374,6 +390,7 @@ pub async fn run(st: &AppState, opts: Options) -> anyhow::Result<Vec<Line>> {
         raw: Some(raw),
         rows: report.processed,
     });
+    step.set("reconciliations");
     lines.extend(reconciliations(st).await?);
     Ok(lines)
 }

@@ -84,8 +84,7 @@ impl TestApp {
         log_if_asked();
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&dir).await;
-        let conn = db::connect(&database_url).await.expect("connect");
-        db::migrate(&conn).await.expect("migrate");
+        let conn = db::open_migrated(&database_url).await.expect("migrate");
         let clock = Arc::new(FixedClock::new(start_instant()));
         let fx = Fixture::combine([
             seed::builtin_reference().unwrap(),
