@@ -16,27 +16,32 @@ use sea_orm::{
 /// # Errors
 /// The database cannot be reached or opened.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, 8).await
+}
+
+async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
-        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                // Reads go through a memory map (file-backed pages the kernel shares
-                // and reclaims, not the process's own heap), so each connection's page
-                // cache stays small: 8 MiB × 8 connections bounds SQLite's anonymous
-                // memory at 64 MiB. Measured with `registrar bench` at 100 000
-                // applications (after its HTTP load, the whole bench process): 64 MiB
-                // per connection and a 256 MiB map — 290 MiB anonymous; this — 175 MiB,
-                // the pages' latency and throughput unchanged (issue 11 item 3).
-                .pragma("cache_size", "-8192")
-                .pragma("mmap_size", "1073741824")
-                .pragma("temp_store", "memory")
-        });
+        opts.max_connections(sqlite_connections)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    // Reads go through a memory map (file-backed pages the kernel shares
+                    // and reclaims, not the process's own heap), so each connection's page
+                    // cache stays small: 8 MiB × 8 connections bounds SQLite's anonymous
+                    // memory at 64 MiB. Measured with `registrar bench` at 100 000
+                    // applications (after its HTTP load, the whole bench process): 64 MiB
+                    // per connection and a 256 MiB map — 290 MiB anonymous; this — 175 MiB,
+                    // the pages' latency and throughput unchanged (issue 11 item 3).
+                    .pragma("cache_size", "-8192")
+                    .pragma("mmap_size", "1073741824")
+                    .pragma("temp_store", "memory")
+            });
     } else {
         opts.max_connections(16);
     }
@@ -51,8 +56,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Connects, applies every pending migration, and connects again: the pool that ran
-/// the migrations is closed, so every connection the program uses opened on the
+/// Connects, applies every pending migration on a single connection, and connects
+/// again: the pool that ran the migrations is closed, so every connection the program uses opened on the
 /// migrated schema. (SQLite: pooled connections opened before the FTS5 search table and
 /// its triggers were created failed inserts into `applications` now and then with "no
 /// such table: applications" — 2–3 of 4 concurrent benches; none on a fresh pool.)
@@ -60,7 +65,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// # Errors
 /// The database cannot be reached, or a migration failed.
 pub async fn open_migrated(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = connect(url).await?;
+    // One connection migrates: each statement sees the one before it.
+    let db = connect_with(url, 1).await?;
     migrate(&db).await?;
     db.close().await?;
     connect(url).await

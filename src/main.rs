@@ -197,12 +197,7 @@ async fn async_main() {
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(Cli::parse()).await {
-        // With RUST_BACKTRACE set, where it failed too (anyhow captures it then).
-        if std::env::var_os("RUST_BACKTRACE").is_some() {
-            eprintln!("registrar: {e:?}");
-        } else {
-            eprintln!("registrar: {e:#}");
-        }
+        eprintln!("registrar: {e:#}");
         std::process::exit(1);
     }
 }
@@ -217,13 +212,14 @@ async fn state_with(
 ) -> anyhow::Result<AppState> {
     let mut config = Config::from_env();
     adjust(&mut config);
-    let db = db::connect(&config.database_url)
+    let db = db::open_migrated(&config.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
-    db::migrate(&db).await.context("migration failed")?;
-    // The program's pool opens on the migrated schema (see db::open_migrated).
-    db.close().await?;
-    let db = db::connect(&config.database_url).await?;
+        .with_context(|| {
+            format!(
+                "cannot open or migrate the database {}",
+                redact(&config.database_url)
+            )
+        })?;
     let mailer = registrar::notify::Mailer::from_env().context("e-mail settings")?;
     Ok(AppState::new(db, clock, config, mailer))
 }

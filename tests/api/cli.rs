@@ -13,9 +13,6 @@ fn registrar(db: &str, args: &[&str]) -> std::process::Output {
             std::env::temp_dir().join(format!("registrar-cli-docs-{}", std::process::id())),
         )
         .env("RUST_LOG", "error")
-        // A failure names where it happened (seen once: "no such table: applications"
-        // from the bench under the full suite's load).
-        .env("RUST_BACKTRACE", "1")
         .output()
         .expect("run registrar")
 }
