@@ -126,13 +126,28 @@ pub async fn issue(
     period_text: &str,
 ) -> AppResult<InvoiceRow> {
     let (partner, p, h, snapshot) = approved(st, user, code, period_text).await?;
+    let inv = issued(st, user, (&partner, p, &h, &snapshot)).await?;
+    Ok(row(&inv, &partner, p.to_string()))
+}
+
+/// The invoice of the approved reconciliation `h`, made when there is none yet.
+async fn issued(
+    st: &AppState,
+    user: &CurrentUser,
+    (partner, p, h, snapshot): (
+        &partner::Model,
+        Period,
+        &crate::entities::reconciliation::Model,
+        &Snapshot,
+    ),
+) -> AppResult<invoice::Model> {
     for _ in 0..3 {
         if let Some(inv) = invoice::Entity::find()
             .filter(invoice::Column::ReconciliationId.eq(h.id))
             .one(&st.db)
             .await?
         {
-            return Ok(row(&inv, &partner, p.to_string()));
+            return Ok(inv);
         }
         if snapshot.totals.cost <= Money::ZERO {
             return Err(AppError::conflict(
@@ -145,7 +160,7 @@ pub async fn issue(
                 ),
             ));
         }
-        let rows = rules::rows(&snapshot);
+        let rows = rules::rows(snapshot);
         let today = st.clock.today();
         let rate = rules::vat_rate(today);
         let vat_base = rules::part_sum(&rows, Part::Vat);
@@ -199,7 +214,8 @@ pub async fn issue(
         }
     }
     Err(AppError::Internal(anyhow::anyhow!(
-        "invoice number contention for {code} {period_text}"
+        "invoice number contention for {} {p}",
+        partner.code
     )))
 }
 
@@ -273,15 +289,16 @@ pub async fn printable(
     issue_first: bool,
 ) -> AppResult<(Vec<u8>, String)> {
     let what = Printable::parse(file).ok_or(AppError::NotFound)?;
-    if issue_first {
-        issue(st, user, code, period_text).await?;
-    }
     let (partner, p, h, snapshot) = approved(st, user, code, period_text).await?;
-    let inv = invoice::Entity::find()
-        .filter(invoice::Column::ReconciliationId.eq(h.id))
-        .one(&st.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let inv = if issue_first {
+        issued(st, user, (&partner, p, &h, &snapshot)).await?
+    } else {
+        invoice::Entity::find()
+            .filter(invoice::Column::ReconciliationId.eq(h.id))
+            .one(&st.db)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
     if !documents_of(&inv).contains(&what.file()) {
         return Err(AppError::NotFound);
     }
