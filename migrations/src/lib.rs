@@ -28,6 +28,7 @@ mod m20261202_150000_sales_center_requisites;
 mod m20261202_170000_registry_scale;
 mod m20261202_180000_registry_search;
 mod m20261202_190000_registry_search_own_copy;
+mod m20261203_100000_distribution_counts;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_170000_registry_scale::Migration),
             Box::new(m20261202_180000_registry_search::Migration),
             Box::new(m20261202_190000_registry_search_own_copy::Migration),
+            Box::new(m20261203_100000_distribution_counts::Migration),
         ]
     }
 }

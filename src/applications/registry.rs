@@ -101,6 +101,24 @@ impl Folder {
         }
     }
 
+    /// The keys of the folder's applications in the kept counts (`application_counts`):
+    /// its states, or — distribution — `distributed` (an unclaimed application that
+    /// reached distribution; migration `m20261203_100000`).
+    fn count_keys(self) -> Vec<&'static str> {
+        match self {
+            Folder::Distribution => vec!["distributed"],
+            _ => self.states().iter().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    /// The folder's count from the kept counts per key.
+    fn kept(self, by_key: &HashMap<String, i64>) -> i64 {
+        self.count_keys()
+            .iter()
+            .map(|k| by_key.get(*k).copied().unwrap_or(0))
+            .sum()
+    }
+
     fn condition(self) -> Condition {
         let states: Vec<&str> = self.states().iter().map(|s| s.as_str()).collect();
         let c = Condition::all().add(application::Column::State.is_in(states));
@@ -242,13 +260,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
         &query.state,
         query.q.as_deref().map(str::trim),
     ) {
-        (Some(f), None, None | Some("")) if f != Folder::Distribution => {
-            kept_counts(db, scope).await?.map(|by_state| {
-                f.states()
-                    .iter()
-                    .map(|s| by_state.get(s.as_str()).copied().unwrap_or(0))
-                    .sum::<i64>()
-            })
+        (Some(f), None, None | Some("")) => {
+            kept_counts(db, scope).await?.map(|by_key| f.kept(&by_key))
         }
         // The whole registry of the scope (the API's list without a folder).
         (None, None, None | Some("")) => kept_counts(db, scope)
@@ -329,18 +342,23 @@ pub async fn counts<C: ConnectionTrait>(
         Some(_) => None,
         None => kept_counts(db, scope).await?,
     };
-    let by_state: HashMap<String, i64> = match kept {
+    let by_key: HashMap<String, i64> = match kept {
         Some(kept) => kept,
         None => {
+            // The matches per key, counted: as the kept counts key them.
+            let key = Expr::cust(
+                "CASE WHEN state = 'submitted' AND distributed_at IS NOT NULL \
+                 THEN 'distributed' ELSE state END",
+            );
             let mut s = application::Entity::find()
                 .select_only()
-                .column(application::Column::State)
+                .column_as(key.clone(), "k")
                 .column_as(Expr::col(application::Column::Id).count(), "n")
                 .filter(scope.applications());
-            if let Some(c) = searching.clone() {
+            if let Some(c) = searching {
                 s = s.filter(c);
             }
-            s.group_by(application::Column::State)
+            s.group_by(key)
                 .into_tuple::<(String, i64)>()
                 .all(db)
                 .await?
@@ -348,29 +366,15 @@ pub async fn counts<C: ConnectionTrait>(
                 .collect()
         }
     };
-    let mut out = HashMap::new();
-    for f in Folder::for_role(role) {
-        let n = if f == Folder::Distribution {
-            let mut s = application::Entity::find()
-                .filter(scope.applications())
-                .filter(f.condition());
-            if let Some(c) = searching.clone() {
-                s = s.filter(c);
-            }
-            s.count(db).await?
-        } else {
-            f.states()
-                .iter()
-                .map(|s| by_state.get(s.as_str()).copied().unwrap_or(0) as u64)
-                .sum()
-        };
-        out.insert(f, n);
-    }
-    Ok(out)
+    Ok(Folder::for_role(role)
+        .into_iter()
+        .map(|f| (f, u64::try_from(f.kept(&by_key)).unwrap_or(0)))
+        .collect())
 }
 
-/// The applications per state of the scope, from the counts the database keeps
-/// (`application_counts`): a sum over the scope's few keys, not a count over its rows.
+/// The applications per key (state, or `distributed`) of the scope, from the counts the
+/// database keeps (`application_counts`): a sum over the scope's few rows there, not a
+/// count over its applications.
 /// `None` for scopes the counts are not keyed by (an identification center's).
 async fn kept_counts<C: ConnectionTrait>(
     db: &C,

@@ -34,7 +34,11 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<(i64, i64, String, i64)> {
 async fn consistent(app: &TestApp) {
     let counted = rows(
         app,
-        "SELECT CAST(COALESCE(partner_id, 0) AS BIGINT), CAST(COALESCE(sales_center_id, 0) AS BIGINT), state, CAST(COUNT(*) AS BIGINT) FROM applications GROUP BY COALESCE(partner_id, 0), COALESCE(sales_center_id, 0), state",
+        "SELECT CAST(COALESCE(partner_id, 0) AS BIGINT), CAST(COALESCE(sales_center_id, 0) AS BIGINT), k, CAST(COUNT(*) AS BIGINT) \
+         FROM (SELECT partner_id, sales_center_id, \
+                 CASE WHEN state = 'submitted' AND distributed_at IS NOT NULL THEN 'distributed' ELSE state END AS k \
+               FROM applications) a \
+         GROUP BY COALESCE(partner_id, 0), COALESCE(sales_center_id, 0), k",
     )
     .await;
     let kept = rows(
@@ -89,6 +93,18 @@ async fn the_kept_counts_follow_every_move() {
     .await;
     app.advance(Duration::days(3));
     app.run_jobs().await;
+    // The distribution job moved the two unclaimed Kaluga applications into
+    // «Распределение»: counted there (kept as `distributed`), listed there.
+    consistent(&app).await;
+    let distribution = sc.get_ok("/applications?folder=distribution").await;
+    assert_eq!(distribution["total"].as_i64(), Some(2), "{distribution}");
+    assert_eq!(distribution["items"].as_array().unwrap().len(), 2);
+    let page = app.signed_in("sc-klg").await;
+    let html = app.html(&page, "/applications?folder=distribution").await;
+    assert!(
+        html.contains("Распределение <span class=\"count\">2</span>"),
+        "the tab's count: {html}"
+    );
     app.act(
         "sc-klg",
         &format!("/applications/{}/assign", ids[2]),
