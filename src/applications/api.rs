@@ -107,7 +107,7 @@ async fn partner_code(st: &AppState, id: Option<i32>) -> AppResult<Option<String
 }
 
 fn summary(
-    a: &application::Model,
+    a: &registry::Row,
     partner_code: Option<String>,
     next: Option<&crate::next_action::NextAction>,
 ) -> Value {
@@ -125,8 +125,9 @@ fn summary(
 /// # Errors
 /// Database errors.
 pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
-    let next = service::next_actions(st, std::slice::from_ref(a)).await?;
-    let mut v = summary(a, partner_code(st, a.partner_id).await?, next.get(&a.id));
+    let row = registry::Row::from(a);
+    let next = service::next_actions(st, std::slice::from_ref(&row)).await?;
+    let mut v = summary(&row, partner_code(st, a.partner_id).await?, next.get(&a.id));
     let stated = service::stated(a)?;
     let documents: Vec<DocumentView> = files::list(st, a)
         .await?

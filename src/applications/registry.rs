@@ -192,8 +192,56 @@ pub struct Query {
     pub total: Option<u64>,
 }
 
+/// What a registry line shows — on the page and in the API's list: the columns it
+/// reads, not the application's whole row (its checks' JSON alone is a kilobyte; at a
+/// million applications the page spent half its time decoding the other 30 columns).
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "application::Entity")]
+pub struct Row {
+    pub id: i64,
+    pub version: i32,
+    pub state: State,
+    pub partner_id: Option<i32>,
+    pub inn: String,
+    pub kpp: Option<String>,
+    pub short_name: String,
+    pub registration_number: Option<String>,
+    pub its_login: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub checks_passed: bool,
+    pub certificate_requested: bool,
+    pub identification_center_id: Option<i32>,
+    pub delegated_at: Option<DateTime<Utc>>,
+    /// JSON: the certificate owner (the identification center's queue names them).
+    pub owner: String,
+}
+
+impl From<&application::Model> for Row {
+    fn from(a: &application::Model) -> Self {
+        Row {
+            id: a.id,
+            version: a.version,
+            state: a.state,
+            partner_id: a.partner_id,
+            inn: a.inn.clone(),
+            kpp: a.kpp.clone(),
+            short_name: a.short_name.clone(),
+            registration_number: a.registration_number.clone(),
+            its_login: a.its_login.clone(),
+            received_at: a.received_at,
+            confirmed_at: a.confirmed_at,
+            checks_passed: a.checks_passed,
+            certificate_requested: a.certificate_requested,
+            identification_center_id: a.identification_center_id,
+            delegated_at: a.delegated_at,
+            owner: a.owner.clone(),
+        }
+    }
+}
+
 pub struct Page {
-    pub items: Vec<application::Model>,
+    pub items: Vec<Row>,
     pub total: u64,
     pub page: u64,
     pub per_page: u64,
@@ -204,17 +252,20 @@ pub struct Page {
 /// else a substring of the name, case- and ё-insensitive, answered by the search index
 /// (SQLite: FTS5 trigram table `applications_search`; PostgreSQL: a `pg_trgm` index on
 /// the column — migration `m20261202_180000`).
-fn search(q: &str, backend: DatabaseBackend) -> Option<Condition> {
+/// The second value: whether SQLite's search index answers it (then the scope's own
+/// index must not drive the query: see [`Scope::applications_not_indexed`]).
+fn search_by_index(q: &str, backend: DatabaseBackend) -> Option<(Condition, bool)> {
     let q = q.trim();
     if q.is_empty() {
         return None;
     }
     if q.chars().all(|c| c.is_ascii_digit()) {
-        return Some(
+        return Some((
             Condition::any()
                 .add(application::Column::Inn.starts_with(q))
                 .add(application::Column::Kpp.starts_with(q)),
-        );
+            false,
+        ));
     }
     let needle = q.to_lowercase().replace('ё', "е");
     Some(match backend {
@@ -223,24 +274,34 @@ fn search(q: &str, backend: DatabaseBackend) -> Option<Condition> {
         DatabaseBackend::Sqlite
             if needle.chars().count() >= 3 && !needle.contains(['%', '_', '\\']) =>
         {
-            Condition::all().add(Expr::cust_with_values(
-                "applications.id IN (SELECT rowid FROM applications_search WHERE search_key LIKE ?)",
-                [format!("%{needle}%")],
-            ))
+            (
+                Condition::all().add(Expr::cust_with_values(
+                    "applications.id IN (SELECT rowid FROM applications_search WHERE search_key LIKE ?)",
+                    [format!("%{needle}%")],
+                )),
+                true,
+            )
         }
-        _ => Condition::all().add(application::Column::SearchKey.contains(needle)),
+        _ => (
+            Condition::all().add(application::Column::SearchKey.contains(needle)),
+            false,
+        ),
     })
 }
 
 fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<application::Entity> {
-    let mut s = application::Entity::find().filter(scope.applications());
+    let searching = query.q.as_deref().and_then(|q| search_by_index(q, backend));
+    let mut s = application::Entity::find().filter(match searching {
+        Some((_, true)) => scope.applications_not_indexed(),
+        _ => scope.applications(),
+    });
     if let Some(f) = query.folder {
         s = s.filter(f.condition());
     }
     if let Some(st) = query.state {
         s = s.filter(application::Column::State.eq(st.as_str()));
     }
-    if let Some(c) = query.q.as_deref().and_then(|q| search(q, backend)) {
+    if let Some((c, _)) = searching {
         s = s.filter(c);
     }
     s
@@ -305,7 +366,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, scope: &Scope, query: &Query) -> R
     } else {
         s = s.offset((page - 1) * per_page);
     }
-    let mut items = s.limit(per_page + 1).all(db).await?;
+    let mut items = s
+        .limit(per_page + 1)
+        .into_partial_model::<Row>()
+        .all(db)
+        .await?;
     let more = items.len() as u64 > per_page;
     items.truncate(per_page as usize);
     let next = (more && keyset)
@@ -337,7 +402,7 @@ pub async fn counts<C: ConnectionTrait>(
     q: Option<&str>,
 ) -> Result<HashMap<Folder, u64>, DbErr> {
     let backend = db.get_database_backend();
-    let searching = q.and_then(|q| search(q, backend));
+    let searching = q.and_then(|q| search_by_index(q, backend));
     let kept = match searching {
         Some(_) => None,
         None => kept_counts(db, scope).await?,
@@ -353,11 +418,12 @@ pub async fn counts<C: ConnectionTrait>(
             let mut s = application::Entity::find()
                 .select_only()
                 .column_as(key.clone(), "k")
-                .column_as(Expr::col(application::Column::Id).count(), "n")
-                .filter(scope.applications());
-            if let Some(c) = searching {
-                s = s.filter(c);
-            }
+                .column_as(Expr::col(application::Column::Id).count(), "n");
+            s = match searching {
+                Some((c, true)) => s.filter(scope.applications_not_indexed()).filter(c),
+                Some((c, false)) => s.filter(scope.applications()).filter(c),
+                None => s.filter(scope.applications()),
+            };
             s.group_by(key)
                 .into_tuple::<(String, i64)>()
                 .all(db)

@@ -157,11 +157,16 @@ async fn registry_page(
         }
     }
     let next = service::next_actions(&st, &page.items).await?;
-    let partners = partner::Entity::find()
-        .filter(user.scope.partners())
-        .order_by_asc(partner::Column::Code)
-        .all(&st.db)
-        .await?;
+    // The partner column and the assignment select: a sales center's and the operator's.
+    let partners = if matches!(user.role, Role::SalesCenter | Role::Operator) {
+        partner::Entity::find()
+            .filter(user.scope.partners())
+            .order_by_asc(partner::Column::Code)
+            .all(&st.db)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(views::registry(
         &user,
         &views::RegistryModel {
@@ -244,7 +249,7 @@ async fn detail_page(
             people,
             identification_deadline,
             stated: service::stated(&app)?,
-            next: service::next_actions(&st, std::slice::from_ref(&app))
+            next: service::next_actions(&st, &[registry::Row::from(&app)])
                 .await?
                 .get(&app.id)
                 .copied(),

@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::checks::{Check, Checks};
 use super::documents::{DocumentKind, Group};
 use super::processing::{Connected, ConnectionOption, ItsCheck, ItsOutcome, SecondaryAction};
-use super::registry::{Folder, Page, Sort};
+use super::registry::{Folder, Page, Row, Sort};
 use super::routes::RegistryParams;
 use super::routes::WizardForm;
 use super::service::Preview;
@@ -187,7 +187,7 @@ fn registry_toolbar(user: &CurrentUser, m: &RegistryModel) -> Markup {
 fn registry_row(
     user: &CurrentUser,
     m: &RegistryModel,
-    a: &application::Model,
+    a: &Row,
     codes: &HashMap<i32, &str>,
 ) -> Markup {
     let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
@@ -233,10 +233,10 @@ fn registry_row(
 
 /// The operator's hand in the processing queue: what the certification authority did —
 /// issued the certificate (or processed without one), or refused with a reason.
-fn processing_actions(user: &CurrentUser, a: &application::Model, back: &str) -> Markup {
+fn processing_actions(user: &CurrentUser, a: &Row, back: &str) -> Markup {
     html! {
         form.inline method="post" action={ "/applications/" (a.id) "/issue" } {
-            (csrf_field(user)) (version_field(a))
+            (csrf_field(user)) input type="hidden" name="version" value=(a.version);
             input type="hidden" name="back" value=(back);
             @if a.certificate_requested {
                 button.primary type="submit" data-confirm="Отметить, что удостоверяющий центр выпустил сертификат?" { "Сертификат выпущен" }
@@ -247,7 +247,7 @@ fn processing_actions(user: &CurrentUser, a: &application::Model, back: &str) ->
         details.reject {
             summary.button.danger { "Отказать" }
             form method="post" action={ "/applications/" (a.id) "/refuse" } {
-                (csrf_field(user)) (version_field(a))
+                (csrf_field(user)) input type="hidden" name="version" value=(a.version);
                 input type="hidden" name="back" value=(back);
                 label { "Причина отказа" textarea name="reason" required rows="3" cols="50" {} }
                 button.danger type="submit" { "Отказать в выпуске" }
@@ -384,7 +384,7 @@ fn actions(user: &CurrentUser, m: &DetailModel) -> Markup {
                 }
             }
             @if available.contains(&Event::CaRefused) {
-                (processing_actions(user, a, &format!("/applications/{}", a.id)))
+                (processing_actions(user, &Row::from(a), &format!("/applications/{}", a.id)))
             }
             @if m.state == State::Identification && user.role == Role::Partner {
                 span.muted { "Заявление передано на идентификацию и заблокировано до её завершения." }

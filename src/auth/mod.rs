@@ -88,61 +88,161 @@ impl CurrentUser {
     /// Builds the caller from a user row, resolving the organisation.
     ///
     /// # Errors
-    /// Database errors; a user whose organisation is missing is refused.
+    /// Database errors; a user whose organisation is missing, or who is no longer
+    /// active, is refused.
     pub async fn load(
         db: &DatabaseConnection,
         u: user::Model,
         session: Option<WebSession>,
     ) -> Result<Self, AppError> {
-        let (scope, organisation) = match u.role {
+        Self::of_user(db, u.id, session)
+            .await?
+            .ok_or(AppError::Forbidden)
+    }
+
+    /// The active user `user_id` with its organisation, in one query; `None` when there
+    /// is no such active user.
+    ///
+    /// # Errors
+    /// Database errors; a user whose organisation is missing is refused.
+    pub async fn of_user(
+        db: &DatabaseConnection,
+        user_id: i32,
+        session: Option<WebSession>,
+    ) -> Result<Option<Self>, AppError> {
+        use sea_orm::FromQueryResult;
+        use sea_orm::sea_query::ExprTrait;
+        let mut q = Caller::select();
+        q.and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id));
+        let found = Caller::find_by_statement(db.get_database_backend().build(&q))
+            .one(db)
+            .await?;
+        found
+            .filter(|c| c.active)
+            .map(|c| c.into_user(session))
+            .transpose()
+    }
+}
+
+/// A user and what its scope needs of its organisation, read in one query (users
+/// left-joined to partners, sales centers and identification centers) instead of one
+/// for the user and one for the organisation on every request.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub(crate) struct Caller {
+    id: i32,
+    login: String,
+    full_name: String,
+    role: Role,
+    active: bool,
+    partner_id: Option<i32>,
+    sales_center_id: Option<i32>,
+    identification_center_id: Option<i32>,
+    partner_name: Option<String>,
+    partner_sales_center_id: Option<i32>,
+    sales_center_name: Option<String>,
+    office_name: Option<String>,
+}
+
+impl Caller {
+    /// `SELECT` the caller's columns `FROM users` with its organisation joined; the
+    /// caller adds the condition (and, for a session, joins it).
+    pub(crate) fn select() -> sea_orm::sea_query::SelectStatement {
+        use sea_orm::sea_query::{Alias, ExprTrait, Query};
+        let u = |c: user::Column| Expr::col((user::Entity, c));
+        let mut q = Query::select();
+        q.from(user::Entity)
+            .expr_as(u(user::Column::Id), Alias::new("id"))
+            .expr_as(u(user::Column::Login), Alias::new("login"))
+            .expr_as(u(user::Column::FullName), Alias::new("full_name"))
+            .expr_as(u(user::Column::Role), Alias::new("role"))
+            .expr_as(u(user::Column::Active), Alias::new("active"))
+            .expr_as(u(user::Column::PartnerId), Alias::new("partner_id"))
+            .expr_as(
+                u(user::Column::SalesCenterId),
+                Alias::new("sales_center_id"),
+            )
+            .expr_as(
+                u(user::Column::IdentificationCenterId),
+                Alias::new("identification_center_id"),
+            )
+            .expr_as(
+                Expr::col((partner::Entity, partner::Column::Name)),
+                Alias::new("partner_name"),
+            )
+            .expr_as(
+                Expr::col((partner::Entity, partner::Column::SalesCenterId)),
+                Alias::new("partner_sales_center_id"),
+            )
+            .expr_as(
+                Expr::col((sales_center::Entity, sales_center::Column::Name)),
+                Alias::new("sales_center_name"),
+            )
+            .expr_as(
+                Expr::col((
+                    identification_center::Entity,
+                    identification_center::Column::OfficeName,
+                )),
+                Alias::new("office_name"),
+            )
+            .left_join(
+                partner::Entity,
+                Expr::col((partner::Entity, partner::Column::Id)).eq(u(user::Column::PartnerId)),
+            )
+            .left_join(
+                sales_center::Entity,
+                Expr::col((sales_center::Entity, sales_center::Column::Id))
+                    .eq(u(user::Column::SalesCenterId)),
+            )
+            .left_join(
+                identification_center::Entity,
+                Expr::col((
+                    identification_center::Entity,
+                    identification_center::Column::Id,
+                ))
+                .eq(u(user::Column::IdentificationCenterId)),
+            );
+        q
+    }
+
+    pub(crate) fn active(&self) -> bool {
+        self.active
+    }
+
+    /// The caller as handlers see it.
+    ///
+    /// # Errors
+    /// `Forbidden` when the user's organisation is missing.
+    pub(crate) fn into_user(self, session: Option<WebSession>) -> Result<CurrentUser, AppError> {
+        let (scope, organisation) = match self.role {
             Role::Operator => (Scope::Operator, Some("АО «Калуга Астрал»".to_owned())),
             Role::Intake => (Scope::Intake, None),
-            Role::SalesCenter => {
-                let sc =
-                    sales_center::Entity::find_by_id(u.sales_center_id.ok_or(AppError::Forbidden)?)
-                        .one(db)
-                        .await?
-                        .ok_or(AppError::Forbidden)?;
-                (
-                    Scope::SalesCenter {
-                        sales_center_id: sc.id,
-                    },
-                    Some(sc.name),
-                )
-            }
-            Role::Partner => {
-                let p = partner::Entity::find_by_id(u.partner_id.ok_or(AppError::Forbidden)?)
-                    .one(db)
-                    .await?
-                    .ok_or(AppError::Forbidden)?;
-                (
-                    Scope::Partner {
-                        partner_id: p.id,
-                        sales_center_id: p.sales_center_id,
-                    },
-                    Some(p.name),
-                )
-            }
-            Role::IdentificationCenter => {
-                let ic = identification_center::Entity::find_by_id(
-                    u.identification_center_id.ok_or(AppError::Forbidden)?,
-                )
-                .one(db)
-                .await?
-                .ok_or(AppError::Forbidden)?;
-                (
-                    Scope::IdentificationCenter {
-                        identification_center_id: ic.id,
-                    },
-                    Some(ic.office_name),
-                )
-            }
+            Role::SalesCenter => (
+                Scope::SalesCenter {
+                    sales_center_id: self.sales_center_id.ok_or(AppError::Forbidden)?,
+                },
+                Some(self.sales_center_name.ok_or(AppError::Forbidden)?),
+            ),
+            Role::Partner => (
+                Scope::Partner {
+                    partner_id: self.partner_id.ok_or(AppError::Forbidden)?,
+                    sales_center_id: self.partner_sales_center_id.ok_or(AppError::Forbidden)?,
+                },
+                Some(self.partner_name.ok_or(AppError::Forbidden)?),
+            ),
+            Role::IdentificationCenter => (
+                Scope::IdentificationCenter {
+                    identification_center_id: self
+                        .identification_center_id
+                        .ok_or(AppError::Forbidden)?,
+                },
+                Some(self.office_name.ok_or(AppError::Forbidden)?),
+            ),
         };
         Ok(CurrentUser {
-            id: u.id,
-            login: u.login,
-            full_name: u.full_name,
-            role: u.role,
+            id: self.id,
+            login: self.login,
+            full_name: self.full_name,
+            role: self.role,
             scope,
             organisation,
             session,
@@ -179,18 +279,19 @@ impl FromRequestParts<AppState> for CurrentUser {
                 if !scheme.eq_ignore_ascii_case("bearer") {
                     return Err(AppError::Unauthenticated);
                 }
-                let u = token::authenticate(&state.db, raw.trim(), state.clock.now())
+                let user_id = token::authenticate(&state.db, raw.trim(), state.clock.now())
                     .await?
                     .ok_or(AppError::Unauthenticated)?;
-                CurrentUser::load(&state.db, u, None).await?
+                CurrentUser::of_user(&state.db, user_id, None)
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?
             }
             Channel::Web => {
                 let jar = CookieJar::from_headers(&parts.headers);
                 let cookie = jar.get(session::COOKIE).ok_or(AppError::Unauthenticated)?;
-                let (u, s) = session::authenticate(&state.db, cookie.value(), state.clock.now())
+                session::authenticate(&state.db, cookie.value(), state.clock.now())
                     .await?
-                    .ok_or(AppError::Unauthenticated)?;
-                CurrentUser::load(&state.db, u, Some(s)).await?
+                    .ok_or(AppError::Unauthenticated)?
             }
         };
         user.test_now = state.test_clock.as_ref().map(|c| {

@@ -379,31 +379,50 @@ async fn open_session(
     })
 }
 
-/// The user and session behind a cookie value, if it is live. A pending flash message is
-/// taken (and cleared) here, so it shows exactly once.
+/// The caller behind a cookie value, if its session is live and its user active: the
+/// session, the user and the user's organisation in one query. A pending flash message
+/// is taken (and cleared) here, so it shows exactly once.
 ///
 /// # Errors
-/// Database errors.
+/// Database errors; a user whose organisation is missing is refused.
 pub async fn authenticate(
     db: &DatabaseConnection,
     cookie_value: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(user::Model, WebSession)>, AppError> {
-    let id_hash = sha256_hex(cookie_value);
-    let Some(s) = session::Entity::find_by_id(id_hash.clone()).one(db).await? else {
-        return Ok(None);
-    };
-    if s.expires_at <= now {
-        return Ok(None);
+) -> Result<Option<super::CurrentUser>, AppError> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::Alias;
+
+    #[derive(FromQueryResult)]
+    struct Found {
+        #[sea_orm(nested)]
+        caller: super::Caller,
+        csrf_token: String,
+        flash: Option<String>,
+        expires_at: DateTime<Utc>,
     }
-    let Some(u) = user::Entity::find_by_id(s.user_id)
+
+    let id_hash = sha256_hex(cookie_value);
+    let s = |c: session::Column| Expr::col((session::Entity, c));
+    let mut q = super::Caller::select();
+    q.expr_as(s(session::Column::CsrfToken), Alias::new("csrf_token"))
+        .expr_as(s(session::Column::Flash), Alias::new("flash"))
+        .expr_as(s(session::Column::ExpiresAt), Alias::new("expires_at"))
+        .inner_join(
+            session::Entity,
+            s(session::Column::UserId).eq(Expr::col((user::Entity, user::Column::Id))),
+        )
+        .and_where(s(session::Column::Id).eq(id_hash.as_str()));
+    let Some(found) = Found::find_by_statement(db.get_database_backend().build(&q))
         .one(db)
         .await?
-        .filter(|u| u.active)
     else {
         return Ok(None);
     };
-    let decoded = s.flash.as_deref().map(Flash::decode);
+    if found.expires_at <= now || !found.caller.active() {
+        return Ok(None);
+    }
+    let decoded = found.flash.as_deref().map(Flash::decode);
     let (flash, form_echo) = match decoded {
         Some((f, e)) => (Some(f), e),
         None => (None, None),
@@ -419,15 +438,15 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
-    Ok(Some((
-        u,
-        WebSession {
+    found
+        .caller
+        .into_user(Some(WebSession {
             id_hash,
-            csrf_token: s.csrf_token,
+            csrf_token: found.csrf_token,
             flash,
             form_echo,
-        },
-    )))
+        }))
+        .map(Some)
 }
 
 /// Leaves a message for the next page this session renders.

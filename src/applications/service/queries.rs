@@ -333,7 +333,7 @@ pub async fn preview_processing(
 /// Database errors.
 pub async fn next_actions(
     st: &AppState,
-    apps: &[application::Model],
+    apps: &[crate::applications::registry::Row],
 ) -> AppResult<std::collections::HashMap<i64, NextAction>> {
     use crate::applications::identification::{deadline, next_action};
     use crate::applications::state::State;
