@@ -119,9 +119,15 @@ impl Folder {
             .sum()
     }
 
-    fn condition(self) -> Condition {
+    /// `indexed: false` puts the state behind a unary `+`, for a query another index
+    /// drives (see [`Scope::applications_not_indexed`]).
+    fn condition(self, indexed: bool) -> Condition {
         let states: Vec<&str> = self.states().iter().map(|s| s.as_str()).collect();
-        let c = Condition::all().add(application::Column::State.is_in(states));
+        let c = Condition::all().add(if indexed {
+            application::Column::State.is_in(states)
+        } else {
+            Expr::cust("+applications.state").is_in(states)
+        });
         match self {
             // §14: unclaimed applications reach distribution after two days (the job marks them).
             Folder::Distribution => c.add(application::Column::DistributedAt.is_not_null()),
@@ -291,15 +297,23 @@ fn search_by_index(q: &str, backend: DatabaseBackend) -> Option<(Condition, bool
 
 fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<application::Entity> {
     let searching = query.q.as_deref().and_then(|q| search_by_index(q, backend));
-    let mut s = application::Entity::find().filter(match searching {
-        Some((_, true)) => scope.applications_not_indexed(),
-        _ => scope.applications(),
+    // The search index drives a query it answers: the scope's and the folder's indexes
+    // would walk hundreds of thousands of entries to check them against its matches.
+    let indexed = !matches!(searching, Some((_, true)));
+    let mut s = application::Entity::find().filter(if indexed {
+        scope.applications()
+    } else {
+        scope.applications_not_indexed()
     });
     if let Some(f) = query.folder {
-        s = s.filter(f.condition());
+        s = s.filter(f.condition(indexed));
     }
     if let Some(st) = query.state {
-        s = s.filter(application::Column::State.eq(st.as_str()));
+        s = s.filter(if indexed {
+            application::Column::State.eq(st.as_str())
+        } else {
+            Expr::cust("+applications.state").eq(st.as_str())
+        });
     }
     if let Some((c, _)) = searching {
         s = s.filter(c);

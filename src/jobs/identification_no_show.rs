@@ -15,25 +15,31 @@ use crate::entities::application;
 use crate::error::AppError;
 
 pub const NAME: &str = "identification_no_show";
-const CHUNK: u64 = 1000;
+const CHUNK: usize = 1000;
 /// # Errors
 /// Database errors.
 pub async fn run(st: AppState, as_of: DateTime<Utc>) -> Result<JobReport, AppError> {
     // Ten working days are at least two calendar weeks: older delegations are candidates.
     let bound = as_of - Duration::days(14);
+    // The candidates' ids first (the state's index and their delegation dates), then
+    // their rows a chunk at a time by id, as the 30-day rule.
+    let ids: Vec<i64> = application::Entity::find()
+        .select_only()
+        .column(application::Column::Id)
+        .filter(application::Column::State.eq(State::Identification.as_str()))
+        .filter(application::Column::DelegatedAt.lte(bound))
+        .order_by_asc(application::Column::Id)
+        .into_tuple()
+        .all(&st.db)
+        .await?;
     let mut done = 0u64;
-    let mut last_id = 0i64;
-    loop {
+    for ids in ids.chunks(CHUNK) {
+        // Still waiting for its owner (a row that moved meanwhile is left out).
         let chunk = application::Entity::find()
+            .filter(application::Column::Id.is_in(ids.iter().copied()))
             .filter(application::Column::State.eq(State::Identification.as_str()))
-            .filter(application::Column::DelegatedAt.lte(bound))
-            .filter(application::Column::Id.gt(last_id))
-            .order_by_asc(application::Column::Id)
-            .limit(CHUNK)
             .all(&st.db)
             .await?;
-        let Some(last) = chunk.last() else { break };
-        last_id = last.id;
         let earliest = chunk
             .iter()
             .filter_map(|a| a.delegated_at)

@@ -435,6 +435,7 @@ pub async fn transition_many_in(
     make: impl Fn(&application::Model) -> AppResult<Transition>,
 ) -> AppResult<u64> {
     use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{ConnectionTrait, QueryTrait};
     let now = w.at();
     let mut moved = 0;
     for chunk in apps.chunks(400) {
@@ -459,7 +460,11 @@ pub async fn transition_many_in(
         let keys = chunk
             .iter()
             .map(|a| sea_orm::sea_query::ValueTuple::Two(a.id.into(), a.version.into()));
-        let won: Vec<i64> = update
+        // `id IN (…)` beside the (id, version) pairs: SQLite walks a row-value list by
+        // scanning the whole table (per chunk: 100 000 rows for 400), but looks ids up by
+        // rowid. RETURNING the ids alone: the rows themselves are already in hand.
+        let mut stmt = update
+            .filter(application::Column::Id.is_in(chunk.iter().map(|a| a.id)))
             .filter(
                 Expr::tuple([
                     Expr::col(application::Column::Id),
@@ -467,11 +472,15 @@ pub async fn transition_many_in(
                 ])
                 .in_tuples(keys),
             )
-            .exec_with_returning(&**w)
+            .into_query();
+        stmt.returning_col(application::Column::Id);
+        let txn: &sea_orm::DatabaseTransaction = w;
+        let won: Vec<i64> = txn
+            .query_all_raw(txn.get_database_backend().build(&stmt))
             .await?
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
+            .iter()
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .collect::<Result<_, _>>()?;
         for id in won {
             if let Some((app, t)) = ts.remove(&id) {
                 record_won(w, batch, app, t, now);
