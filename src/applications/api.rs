@@ -280,9 +280,11 @@ async fn list(
     )
     .await?;
     let mut items = Vec::with_capacity(page.items.len());
+    // The codes of the partners on the page (not every partner's).
     let codes: std::collections::HashMap<i32, String> = {
-        use sea_orm::EntityTrait;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         partner::Entity::find()
+            .filter(partner::Column::Id.is_in(page.items.iter().filter_map(|a| a.partner_id)))
             .all(&st.db)
             .await?
             .into_iter()

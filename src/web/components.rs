@@ -40,9 +40,19 @@ pub fn date_ru(d: chrono::NaiveDate) -> String {
 }
 
 pub fn datetime_ru(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::clock::moscow())
-        .format("%d.%m.%Y %H:%M:%S")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    // Written out, not `format("%d.%m.%Y %H:%M:%S")`: that parses its pattern on every
+    // call, and a registry page formats a hundred and fifty dates.
+    let l = t.with_timezone(&crate::clock::moscow()).naive_local();
+    format!(
+        "{:02}.{:02}.{:04} {:02}:{:02}:{:02}",
+        l.day(),
+        l.month(),
+        l.year(),
+        l.hour(),
+        l.minute(),
+        l.second()
+    )
 }
 
 /// The Russian plural form for `n`: `plural(n, "секунду", "секунды", "секунд")`.
@@ -61,5 +71,32 @@ pub fn seconds_ru(secs: u64) -> String {
     } else {
         let m = secs.div_ceil(60);
         format!("{m} {}", plural(m, "минуту", "минуты", "минут"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_in_moscow_time_as_strftime_would() {
+        for micros in [
+            0_i64,
+            1_740_995_200_123_456,
+            1_767_214_799_000_000,
+            4_102_444_800_000_000,
+        ] {
+            let t = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(
+                datetime_ru(t),
+                t.with_timezone(&crate::clock::moscow())
+                    .format("%d.%m.%Y %H:%M:%S")
+                    .to_string()
+            );
+        }
+        let t = chrono::DateTime::parse_from_rfc3339("2025-12-31T21:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(datetime_ru(t), "01.01.2026 00:00:00");
     }
 }

@@ -113,6 +113,20 @@ async fn the_kept_counts_follow_every_move() {
     .await;
     consistent(&app).await;
     let after = sc.get_ok("/applications?folder=accepted").await;
+    // Each line names its partner (the codes of the partners on the page are loaded).
+    let items = after["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        assert!(
+            item["partner_code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("p-klg-")),
+            "{item}"
+        );
+    }
+    let html = app.html(&page, "/applications?folder=accepted").await;
+    assert!(html.contains("<td>p-klg-2</td>"), "{html}");
+    assert!(html.contains("<td>p-klg-3</td>"), "{html}");
     assert_eq!(
         after["total"].as_i64().unwrap(),
         before["total"].as_i64().unwrap(),
