@@ -276,6 +276,7 @@ async fn list(
             per_page,
             after,
             total: None,
+            ids: None,
         },
     )
     .await?;

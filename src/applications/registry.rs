@@ -196,7 +196,35 @@ pub struct Query {
     /// The total of what the query selects when the caller already counted it (the
     /// page's tabs, from [`counts`]): not counted again.
     pub total: Option<u64>,
+    /// The ids a search matched in the folder, when [`counts`] already ran it
+    /// ([`Counts::matched`]): the page looks them up instead of searching again.
+    pub ids: Option<Vec<i64>>,
 }
+
+/// The count of each folder the role sees, and — for a search with few enough matches —
+/// the ids it matched per key, so the page does not run the search a second time.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub by_folder: HashMap<Folder, u64>,
+    matched: Option<HashMap<String, Vec<i64>>>,
+}
+
+impl Counts {
+    /// The ids the search matched in `folder`, if they were kept.
+    pub fn matched(&self, folder: Folder) -> Option<Vec<i64>> {
+        let by_key = self.matched.as_ref()?;
+        Some(
+            folder
+                .count_keys()
+                .iter()
+                .flat_map(|k| by_key.get(*k).into_iter().flatten().copied())
+                .collect(),
+        )
+    }
+}
+
+/// The most matches a search keeps by id for the page (beyond, the page searches again).
+const MATCHES_KEPT: u64 = 2_000;
 
 /// What a registry line shows — on the page and in the API's list: the columns it
 /// reads, not the application's whole row (its checks' JSON alone is a kilobyte; at a
@@ -296,9 +324,16 @@ fn search_by_index(q: &str, backend: DatabaseBackend) -> Option<(Condition, bool
 }
 
 fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<application::Entity> {
-    let searching = query.q.as_deref().and_then(|q| search_by_index(q, backend));
-    // The search index drives a query it answers: the scope's and the folder's indexes
-    // would walk hundreds of thousands of entries to check them against its matches.
+    let searching = match &query.ids {
+        Some(ids) => Some((
+            Condition::all().add(application::Column::Id.is_in(ids.iter().copied())),
+            backend == DatabaseBackend::Sqlite,
+        )),
+        None => query.q.as_deref().and_then(|q| search_by_index(q, backend)),
+    };
+    // The search index (or the ids it matched) drives a query it answers: the scope's
+    // and the folder's indexes would walk hundreds of thousands of entries to check them
+    // against its matches.
     let indexed = !matches!(searching, Some((_, true)));
     let mut s = application::Entity::find().filter(if indexed {
         scope.applications()
@@ -414,7 +449,7 @@ pub async fn counts<C: ConnectionTrait>(
     scope: &Scope,
     role: Role,
     q: Option<&str>,
-) -> Result<HashMap<Folder, u64>, DbErr> {
+) -> Result<Counts, DbErr> {
     let backend = db.get_database_backend();
     let searching = q.and_then(|q| search_by_index(q, backend));
     let kept = match searching {
@@ -424,11 +459,43 @@ pub async fn counts<C: ConnectionTrait>(
     let by_key: HashMap<String, i64> = match kept {
         Some(kept) => kept,
         None => {
-            // The matches per key, counted: as the kept counts key them.
             let key = Expr::cust(
                 "CASE WHEN state = 'submitted' AND distributed_at IS NOT NULL \
                  THEN 'distributed' ELSE state END",
             );
+            // The matches themselves when they are few (one search for the tabs and the
+            // page); else counted per key.
+            if let Some((c, by_index)) = searching.clone() {
+                let rows: Vec<(i64, String)> = application::Entity::find()
+                    .select_only()
+                    .column(application::Column::Id)
+                    .column_as(key.clone(), "k")
+                    .filter(if by_index {
+                        scope.applications_not_indexed()
+                    } else {
+                        scope.applications()
+                    })
+                    .filter(c)
+                    .limit(MATCHES_KEPT + 1)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                if rows.len() as u64 <= MATCHES_KEPT {
+                    let mut ids: HashMap<String, Vec<i64>> = HashMap::new();
+                    for (id, k) in rows {
+                        ids.entry(k).or_default().push(id);
+                    }
+                    let by_key = ids
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.len() as i64))
+                        .collect();
+                    return Ok(Counts {
+                        by_folder: by_folder(role, &by_key),
+                        matched: Some(ids),
+                    });
+                }
+            }
+            // The matches per key, counted: as the kept counts key them.
             let mut s = application::Entity::find()
                 .select_only()
                 .column_as(key.clone(), "k")
@@ -446,10 +513,17 @@ pub async fn counts<C: ConnectionTrait>(
                 .collect()
         }
     };
-    Ok(Folder::for_role(role)
+    Ok(Counts {
+        by_folder: by_folder(role, &by_key),
+        matched: None,
+    })
+}
+
+fn by_folder(role: Role, by_key: &HashMap<String, i64>) -> HashMap<Folder, u64> {
+    Folder::for_role(role)
         .into_iter()
-        .map(|f| (f, u64::try_from(f.kept(&by_key)).unwrap_or(0)))
-        .collect())
+        .map(|f| (f, u64::try_from(f.kept(by_key)).unwrap_or(0)))
+        .collect()
 }
 
 /// The applications per key (state, or `distributed`) of the scope, from the counts the

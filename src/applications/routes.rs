@@ -128,7 +128,8 @@ async fn registry_page(
         page: p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE),
         per_page: 50,
         after: p.after.as_deref().and_then(Cursor::decode),
-        total: counts.get(&folder).copied(),
+        total: counts.by_folder.get(&folder).copied(),
+        ids: counts.matched(folder),
     };
     let page = registry::list(&st.db, &user.scope, &query).await?;
     // The identification center's queue shows when each owner has to come by.
@@ -176,7 +177,7 @@ async fn registry_page(
         &views::RegistryModel {
             folder,
             folders,
-            counts,
+            counts: counts.by_folder,
             page,
             sort,
             params: p,

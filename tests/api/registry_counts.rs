@@ -200,6 +200,25 @@ async fn a_search_finds_a_client_in_any_folder() {
             .await;
         assert!(rejected.contains("Зелёная Поляна"), "{q}");
     }
+    // A search matching in two folders: each folder lists its own matches (the page
+    // looks up the ids the tabs' search found), the tabs count them.
+    let accepted = app.html(&b, "/applications?folder=accepted&q=ооо").await;
+    assert!(
+        accepted.contains("ООО &quot;Ромашка&quot;") || accepted.contains("ООО \"Ромашка\""),
+        "{accepted}"
+    );
+    assert!(!accepted.contains("Зелёная Поляна"));
+    assert!(
+        accepted.contains("Принятые <span class=\"count\">1</span>"),
+        "{accepted}"
+    );
+    assert!(
+        accepted.contains("Отклонённые <span class=\"count\">1</span>"),
+        "{accepted}"
+    );
+    let rejected = app.html(&b, "/applications?folder=rejected&q=ооо").await;
+    assert!(rejected.contains("Зелёная Поляна"));
+    assert!(!rejected.contains("Ромашка"));
     // Two letters: no index, the same answer.
     let page = app.html(&b, "/applications?folder=rejected&q=ол").await;
     assert!(page.contains("Зелёная Поляна"));
