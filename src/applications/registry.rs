@@ -119,15 +119,10 @@ impl Folder {
             .sum()
     }
 
-    /// `indexed: false` puts the state behind a unary `+`, for a query another index
-    /// drives (see [`Scope::applications_not_indexed`]).
+    /// `indexed: false`: see [`state_column`].
     fn condition(self, indexed: bool) -> Condition {
         let states: Vec<&str> = self.states().iter().map(|s| s.as_str()).collect();
-        let c = Condition::all().add(if indexed {
-            application::Column::State.is_in(states)
-        } else {
-            Expr::cust("+applications.state").is_in(states)
-        });
+        let c = Condition::all().add(state_column(indexed).is_in(states));
         match self {
             // §14: unclaimed applications reach distribution after two days (the job marks them).
             Folder::Distribution => c.add(application::Column::DistributedAt.is_not_null()),
@@ -323,6 +318,16 @@ fn search_by_index(q: &str, backend: DatabaseBackend) -> Option<(Condition, bool
     })
 }
 
+/// The state column — `indexed: false` behind a unary `+`, for a query another index
+/// drives (see [`Scope::applications_not_indexed`]).
+fn state_column(indexed: bool) -> Expr {
+    if indexed {
+        Expr::col((application::Entity, application::Column::State))
+    } else {
+        Expr::cust("+applications.state")
+    }
+}
+
 fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<application::Entity> {
     let searching = match &query.ids {
         Some(ids) => Some((
@@ -344,11 +349,7 @@ fn base(scope: &Scope, query: &Query, backend: DatabaseBackend) -> Select<applic
         s = s.filter(f.condition(indexed));
     }
     if let Some(st) = query.state {
-        s = s.filter(if indexed {
-            application::Column::State.eq(st.as_str())
-        } else {
-            Expr::cust("+applications.state").eq(st.as_str())
-        });
+        s = s.filter(state_column(indexed).eq(st.as_str()));
     }
     if let Some((c, _)) = searching {
         s = s.filter(c);
