@@ -265,6 +265,7 @@ async fn distribution(app: &TestApp, token: &str) -> Value {
 /// The 30-day rule moves its backlog set-based but version-checked: an application
 /// changed after the job read it (here: rejected by its partner a moment before) is
 /// skipped, the others move, each with one history row, one e-mail and one journal entry.
+/// The rows read carry different versions (the job checks each version's rows apart).
 #[tokio::test]
 async fn the_set_based_rule_skips_a_row_changed_meanwhile() {
     use registrar::applications::service::{Batch, Transition, transition_many_in};
@@ -273,11 +274,16 @@ async fn the_set_based_rule_skips_a_row_changed_meanwhile() {
     use sea_orm::{EntityTrait, QueryOrder};
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
-    for i in 0..3u64 {
+    for i in 0..4u64 {
         let mut doc = sample_application();
         doc["inn"] = json!(registrar::applications::generate::inn10(5_000_000 + i));
         ids.push(app.submit(&doc).await);
     }
+    app.sql(&format!(
+        "UPDATE applications SET version = version + 7 WHERE id IN ({}, {})",
+        ids[0], ids[3]
+    ))
+    .await;
     app.advance(Duration::days(31));
     // What the job read…
     let read = application::Entity::find()
@@ -303,7 +309,7 @@ async fn the_set_based_rule_skips_a_row_changed_meanwhile() {
     let moved = transition_many_in(&mut w, &mut batch, &read, Transition::auto_reject)
         .await
         .unwrap();
-    assert_eq!(moved, 2);
+    assert_eq!(moved, 3);
     batch.flush(&w).await.unwrap();
     w.commit().await.unwrap();
     let first = app.application("p-klg-1", ids[0]).await;
