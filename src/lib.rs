@@ -30,6 +30,7 @@ pub mod pdf;
 pub mod reconciliation;
 pub mod reference;
 pub mod refusals;
+pub mod reports;
 pub mod requisites;
 pub mod role;
 pub mod seed;
@@ -109,6 +110,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::groups::web_routes())
         .merge(subscribers::certificates::web_routes())
         .merge(reconciliation::routes::web_routes())
+        .merge(reports::routes::web_routes())
         .fallback(web::not_found)
         // Inner first: a bare error response gets its problem, then becomes a page.
         .layer(middleware::from_fn(error::problems_for_bare_errors))

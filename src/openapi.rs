@@ -102,6 +102,7 @@ impl Modify for Security {
         (name = "Сертификаты", description = "Поиск и отзыв сертификатов"),
         (name = "Тарифы", description = "Расчёт стоимости, спецпредложения"),
         (name = "Сверка", description = "Ежемесячная сверка партнера: строки, одобрение, выгрузки"),
+        (name = "Отчеты", description = "Аналитика: отчеты §16 в пределах организации вызывающего"),
         (name = "Справочники"),
         (name = "Журнал"),
         (name = "Задания"),
@@ -127,6 +128,7 @@ pub fn api() -> axum::Router<AppState> {
         .merge(crate::subscribers::groups::api_routes())
         .merge(crate::subscribers::certificates::api_routes())
         .merge(crate::reconciliation::api::routes())
+        .merge(crate::reports::routes::api_routes())
         .split_for_parts();
     let _ = DOC.set(Arc::new(doc));
     router

@@ -44,6 +44,7 @@ pub fn navigation(role: Role) -> Vec<NavItem> {
         Role::Operator => vec![
             item("applications", "/applications", "Заявки"),
             item("subscribers", "/subscribers", "Абоненты"),
+            item("analytics", "/analytics", "Аналитика"),
             reference,
             item("audit", "/audit", "Журнал действий"),
         ],

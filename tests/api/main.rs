@@ -21,6 +21,7 @@ mod processing;
 mod reconciliation;
 mod reference;
 mod registry_counts;
+mod reports;
 mod secondary;
 mod security;
 mod sign_in;

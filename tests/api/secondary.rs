@@ -20,7 +20,7 @@ async fn card(app: &TestApp, inn: &str) -> Value {
 }
 
 /// The sample organisation's next application: `request_type`, naming `guid`.
-fn secondary(request_type: &str, guid: Option<&str>) -> Value {
+pub fn secondary(request_type: &str, guid: Option<&str>) -> Value {
     let mut doc = sample_application();
     doc["request_type"] = json!(request_type);
     doc["product_guid"] = json!(guid);
