@@ -428,6 +428,8 @@ async fn run_steps(
     });
     step.set("reconciliations");
     lines.extend(reconciliations(st).await?);
+    step.set("reports");
+    lines.extend(reports(st).await?);
     Ok(lines)
 }
 
@@ -556,6 +558,42 @@ async fn reconciliation_data(
     pb.finish_and_clear();
     st.db.execute_unprepared("ANALYZE").await?;
     Ok(bench_partners)
+}
+
+/// Each report of «Аналитика» as the sales center of the 199 generated partners and as
+/// the operator (the whole install) build it over last month, where the generated
+/// licences were registered — the median of three builds.
+async fn reports(st: &AppState) -> anyhow::Result<Vec<Line>> {
+    use crate::reports::{self, RawParams, ReportName};
+    let db = &st.db;
+    let last_month = crate::reconciliation::builder::Period::of(st.clock.today()).previous();
+    let (from, to) = (last_month.first_day(), last_month.last_day());
+    let raw = RawParams {
+        from: Some(from.to_string()),
+        to: Some(to.to_string()),
+        on: Some((from + Duration::days(15)).to_string()),
+        quarter: Some(reports::rules::Quarter::of(from).code()),
+        ..RawParams::default()
+    };
+    let mut out = Vec::new();
+    for login in ["sc-msk", "operator"] {
+        let user = user_named(db, login).await?;
+        for name in ReportName::ALL {
+            let rows = reports::build(st, &user, name, &raw).await?.rows.len() as u64;
+            let ours = median(3, || async {
+                reports::build(st, &user, name, &raw).await?;
+                Ok(())
+            })
+            .await?;
+            out.push(Line {
+                what: format!("report «{}» as {login}: {rows} rows", name.title_ru()),
+                ours,
+                raw: None,
+                rows,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The reconciliation figures: one partner's month of 10 000 lines built and read, and a
