@@ -65,6 +65,16 @@ fn axis(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
+/// [`axis`] for counts: whole steps (a count of 2 is not drawn against 0,5 and 1,5).
+fn counts_axis(max: f64) -> (f64, f64) {
+    let (top, step) = axis(max.max(1.0));
+    if step < 1.0 {
+        (max.ceil().max(1.0), 1.0)
+    } else {
+        (top, step)
+    }
+}
+
 /// A value as Russian print writes it: `12`, `12,5`, `0,25`.
 fn number(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -83,7 +93,11 @@ impl Chart {
             .iter()
             .flat_map(|s| s.values.iter().flatten())
             .fold(0f64, |a, b| a.max(*b));
-        let (top, step) = axis(max);
+        let (top, step) = if self.unit.is_empty() {
+            counts_axis(max)
+        } else {
+            axis(max)
+        };
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
         let y = |v: f64| TOP + plot_h - v / top * plot_h;
@@ -231,6 +245,9 @@ mod tests {
         assert_eq!(axis(100.0), (100.0, 20.0));
         assert_eq!(axis(3.0), (3.0, 1.0));
         assert_eq!(axis(0.0), (1.0, 0.25));
+        assert_eq!(counts_axis(2.0), (2.0, 1.0));
+        assert_eq!(counts_axis(0.0), (1.0, 1.0));
+        assert_eq!(counts_axis(47.0), (50.0, 10.0));
         assert_eq!(number(0.25), "0,25");
         assert_eq!(number(12.5), "12,5");
         assert_eq!(number(40.0), "40");
