@@ -121,6 +121,33 @@ fn region_title(names: &HashMap<String, String>, code: &str) -> String {
         .map_or_else(|| code.to_owned(), |n| format!("{code} {n}"))
 }
 
+/// The columns every subscriber list starts with.
+fn subscriber_columns() -> Vec<super::Column> {
+    vec![
+        col("subscriber", "Абонент", Kind::Text),
+        col("inn", "ИНН", Kind::Text),
+        col("kpp", "КПП", Kind::Text),
+        col("partner", "Партнер", Kind::Text),
+    ]
+}
+
+fn subscriber_cells(l: &LicenceRow, partner: &str) -> Vec<Cell> {
+    vec![
+        Cell::text(&l.short_name),
+        Cell::text(&l.inn),
+        Cell::opt_text(l.kpp.as_deref()),
+        Cell::text(partner),
+    ]
+}
+
+/// A totals row of a list: `label` first, the count of rows last.
+fn count_row(label: &str, width: usize, n: usize) -> Vec<Cell> {
+    let mut row = vec![Cell::text(label)];
+    row.resize(width.saturating_sub(1), Cell::Empty);
+    row.push(count(n));
+    row
+}
+
 fn count(n: usize) -> Cell {
     Cell::Count(u64::try_from(n).unwrap_or(u64::MAX))
 }
@@ -357,41 +384,30 @@ pub async fn active_subscribers(st: &AppState, scope: &Scope, p: &Params) -> App
     Ok(Table {
         name: ReportName::ActiveSubscribers,
         parameters: vec![("На дату", crate::web::components::date_ru(p.on))],
-        columns: vec![
-            col("subscriber", "Абонент", Kind::Text),
-            col("inn", "ИНН", Kind::Text),
-            col("kpp", "КПП", Kind::Text),
-            col("partner", "Партнер", Kind::Text),
-            col("region", "Регион", Kind::Text),
-            col("tariff", "Тариф", Kind::Text),
-            col("starts_on", "Начало", Kind::Date),
-            col("ends_on", "Окончание", Kind::Date),
-        ],
+        columns: [
+            subscriber_columns(),
+            vec![
+                col("region", "Регион", Kind::Text),
+                col("tariff", "Тариф", Kind::Text),
+                col("starts_on", "Начало", Kind::Date),
+                col("ends_on", "Окончание", Kind::Date),
+            ],
+        ]
+        .concat(),
         rows: list
             .into_iter()
             .map(|l| {
-                vec![
-                    Cell::text(&l.short_name),
-                    Cell::text(&l.inn),
-                    Cell::opt_text(l.kpp.as_deref()),
-                    Cell::text(partner_name(l.partner_id)),
+                let mut row = subscriber_cells(l, partner_name(l.partner_id));
+                row.extend([
                     Cell::text(region_title(&names, &l.region_code)),
                     Cell::text(&l.tariff_name),
                     Cell::Date(l.starts_on),
                     Cell::Date(l.ends_on),
-                ]
+                ]);
+                row
             })
             .collect(),
-        totals: Some(vec![
-            Cell::text("Всего абонентов"),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            count(n),
-        ]),
+        totals: Some(count_row("Всего абонентов", 8, n)),
         notes: vec![
             "Действующая — неотозванная лицензия тарифа, срок которой включает дату; у абонента с несколькими показана та, что действует дольше.".to_owned(),
         ],
@@ -426,41 +442,30 @@ pub async fn renewals(st: &AppState, scope: &Scope, p: &Params) -> AppResult<Tab
     Ok(Table {
         name: ReportName::Renewals,
         parameters: vec![("Период", period_ru(p.from, p.to))],
-        columns: vec![
-            col("subscriber", "Абонент", Kind::Text),
-            col("inn", "ИНН", Kind::Text),
-            col("kpp", "КПП", Kind::Text),
-            col("partner", "Партнер", Kind::Text),
-            col("tariff", "Тариф", Kind::Text),
-            col("starts_on", "Начало", Kind::Date),
-            col("ends_on", "Окончание", Kind::Date),
-            col("registered_on", "Дата регистрации", Kind::Date),
-        ],
+        columns: [
+            subscriber_columns(),
+            vec![
+                col("tariff", "Тариф", Kind::Text),
+                col("starts_on", "Начало", Kind::Date),
+                col("ends_on", "Окончание", Kind::Date),
+                col("registered_on", "Дата регистрации", Kind::Date),
+            ],
+        ]
+        .concat(),
         rows: list
             .into_iter()
             .map(|l| {
-                vec![
-                    Cell::text(&l.short_name),
-                    Cell::text(&l.inn),
-                    Cell::opt_text(l.kpp.as_deref()),
-                    Cell::text(partner_name(l.partner_id)),
+                let mut row = subscriber_cells(l, partner_name(l.partner_id));
+                row.extend([
                     Cell::text(&l.tariff_name),
                     Cell::Date(l.starts_on),
                     Cell::Date(l.ends_on),
                     l.registered_on.map_or(Cell::Empty, Cell::Date),
-                ]
+                ]);
+                row
             })
             .collect(),
-        totals: Some(vec![
-            Cell::text("Всего продлений"),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            count(n),
-        ]),
+        totals: Some(count_row("Всего продлений", 8, n)),
         notes: vec![
             "Продление — лицензия тарифа, подключенная заявлением на продление (не первичная), по дате регистрации.".to_owned(),
         ],

@@ -205,20 +205,7 @@ pub fn twelve_months_to(day: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
 
 /// «март 2025».
 pub fn month_title_ru(first: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
-    ];
+    use crate::reconciliation::builder::MONTHS;
     format!("{} {}", MONTHS[first.month0() as usize], first.year())
 }
 
