@@ -201,7 +201,10 @@ fn date(
         None => default,
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
-            .unwrap_or_else(|_| {
+            .ok()
+            // Years a report can mean: the twelve months before a date of year 1 do not exist.
+            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
+            .unwrap_or_else(|| {
                 errors.push(FieldError::new(
                     field,
                     "неверная дата: ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",

@@ -210,6 +210,7 @@ async fn wrong_parameters_are_named_and_other_roles_are_refused() {
     let app = TestApp::spawn().await;
     for (query, field) in [
         ("/reports/plans?from=2025-13-01", "from"),
+        ("/reports/plans?from=0001-01-01&to=0001-03-01", "from"),
         ("/reports/plans?from=2025-03-10&to=2025-03-01", "to"),
         ("/reports/region_statistics?quarter=2025-Q7", "quarter"),
         ("/reports/partners?connection=some", "connection"),
