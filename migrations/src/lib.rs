@@ -31,6 +31,7 @@ mod m20261202_190000_registry_search_own_copy;
 mod m20261203_100000_distribution_counts;
 mod m20261203_110000_counts_per_statement;
 mod m20261203_120000_counts_compacted;
+mod m20261204_100000_subscriber_sends;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100000_distribution_counts::Migration),
             Box::new(m20261203_110000_counts_per_statement::Migration),
             Box::new(m20261203_120000_counts_compacted::Migration),
+            Box::new(m20261204_100000_subscriber_sends::Migration),
         ]
     }
 }

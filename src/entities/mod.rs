@@ -36,6 +36,7 @@ pub mod session;
 pub mod special_offer;
 pub mod special_offer_permit;
 pub mod subscriber;
+pub mod subscriber_send;
 pub mod tariff;
 pub mod up_transaction;
 pub mod user;

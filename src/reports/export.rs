@@ -23,6 +23,12 @@ fn sheet(t: &Table) -> Sheet {
     if let Some(totals) = &t.totals {
         rows.push(totals.iter().map(Cell::display).collect());
     }
+    for s in &t.sections {
+        rows.push(Vec::new());
+        rows.push(vec![s.title.to_owned()]);
+        rows.push(s.columns.iter().map(|c| c.title.to_owned()).collect());
+        rows.extend(s.rows.iter().map(|r| r.iter().map(Cell::display).collect()));
+    }
     Sheet {
         title: t.name.title_ru().to_owned(),
         headers: t.columns.iter().map(|c| c.title).collect(),
@@ -35,7 +41,9 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, bold: bool) -
     let mut percent = Format::new().set_num_format("0.00");
     let mut date = Format::new().set_num_format("dd.mm.yyyy");
     let mut number = Format::new();
+    let mut money = Format::new().set_num_format("#,##0.00");
     if bold {
+        money = money.set_bold();
         text = text.set_bold();
         percent = percent.set_bold();
         date = date.set_bold();
@@ -63,6 +71,14 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, bold: bool) -
                 col,
                 rust_decimal::prelude::ToPrimitive::to_f64(p).unwrap_or_default(),
                 &percent,
+            )
+            .map(|_| ()),
+        Cell::Money(m) => ws
+            .write_number_with_format(
+                row,
+                col,
+                rust_decimal::prelude::ToPrimitive::to_f64(&m.amount()).unwrap_or_default(),
+                &money,
             )
             .map(|_| ()),
         Cell::Percent(None) | Cell::Empty => Ok(()),
@@ -115,6 +131,27 @@ pub fn xlsx(t: &Table) -> AppResult<Vec<u8>> {
         row += 1;
         for (c, cell) in totals.iter().enumerate() {
             write_cell(ws, row, u16::try_from(c).unwrap_or(u16::MAX), cell, true)?;
+        }
+    }
+    for s in &t.sections {
+        row += 2;
+        ws.write_string_with_format(row, 0, s.title, &bold)
+            .map_err(xe)?;
+        row += 1;
+        for (c, column) in s.columns.iter().enumerate() {
+            ws.write_string_with_format(
+                row,
+                u16::try_from(c).unwrap_or(u16::MAX),
+                column.title,
+                &bold,
+            )
+            .map_err(xe)?;
+        }
+        for cells in &s.rows {
+            row += 1;
+            for (c, cell) in cells.iter().enumerate() {
+                write_cell(ws, row, u16::try_from(c).unwrap_or(u16::MAX), cell, false)?;
+            }
         }
     }
     row += 2;

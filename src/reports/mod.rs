@@ -5,9 +5,11 @@
 //! partners', the operator everything). The page, the CSV/XLSX export and the API
 //! (`GET /api/v1/reports/{name}`) render the same table.
 
+mod activity;
 pub mod chart;
 mod data;
 mod export;
+mod lists;
 pub mod routes;
 pub mod rules;
 
@@ -24,11 +26,19 @@ use rules::Quarter;
 crate::code_enum! {
     /// The reports, by their names in the API and the address of their page.
     pub enum ReportName {
+        CompetenceCenter = "competence_center",
         Partners = "partners",
+        Regions = "regions",
         RegionStatistics = "region_statistics",
+        TariffTerms = "tariff_terms",
+        ProductsCertificates = "products_certificates",
+        RepresentativeSends = "representative_sends",
         ActiveSubscribers = "active_subscribers",
         Renewals = "renewals",
+        TenderConsulting = "tender_consulting",
         Plans = "plans",
+        PartnerActivity = "partner_activity",
+        UnsignedCertificates = "unsigned_certificates",
     }
 }
 
@@ -45,6 +55,10 @@ pub enum Param {
     Region,
     /// `connection`: `all`, `primary` or `renewal`.
     Connection,
+    /// `partner`: «Часть Имени/ИНН партнера» (a sales center's and the operator's filter).
+    Partner,
+    /// `sales_center`: a sales center's code (the operator's filter; a sales center's own).
+    SalesCenter,
 }
 
 impl Param {
@@ -56,6 +70,8 @@ impl Param {
             Param::Quarter => &["quarter"],
             Param::Region => &["region"],
             Param::Connection => &["connection"],
+            Param::Partner => &["partner"],
+            Param::SalesCenter => &["sales_center"],
         }
     }
 }
@@ -63,17 +79,49 @@ impl Param {
 impl ReportName {
     pub fn title_ru(self) -> &'static str {
         match self {
+            ReportName::CompetenceCenter => "Отчет по ЦК",
             ReportName::Partners => "Отчет по партнерам",
+            ReportName::Regions => "Отчет по регионам",
             ReportName::RegionStatistics => "Статистика по регионам",
+            ReportName::TariffTerms => "Отчёт по срокам действия тарифов",
+            ReportName::ProductsCertificates => "Отчёт по продуктам и сертификатам",
+            ReportName::RepresentativeSends => "Отчет по отправкам уполномоченных представителей",
             ReportName::ActiveSubscribers => "Отчет по действующим Абонентам",
             ReportName::Renewals => "Отчёт по продлениям",
+            ReportName::TenderConsulting => "Тендерный консалтинг",
             ReportName::Plans => "Отчет по планам для ЦП",
+            ReportName::PartnerActivity => "Отчет по активности партнера",
+            ReportName::UnsignedCertificates => "Отчет по незагруженным подписанным сертификатам",
         }
     }
 
     /// What the report shows, under its title.
     pub fn about_ru(self) -> &'static str {
         match self {
+            ReportName::CompetenceCenter => {
+                "Подключения за период по партнерам, тарифным зонам и тарифам с вознаграждением центра продаж (центра компетенции)."
+            }
+            ReportName::Regions => {
+                "Подключения за период по регионам: организации и количество зарегистрированных лицензий."
+            }
+            ReportName::TariffTerms => {
+                "Абоненты, последний тариф которых заканчивается в периоде: сроки тарифа и сертификата, расширения. Неактивные учетные записи не включаются."
+            }
+            ReportName::ProductsCertificates => {
+                "Учетные записи продуктов, зарегистрированные за период: GUID, сроки тарифа и сертификата, первичное подключение."
+            }
+            ReportName::RepresentativeSends => {
+                "Отправки уполномоченных представителей за кварталы периода: всего и по контролирующим органам."
+            }
+            ReportName::TenderConsulting => {
+                "Организации центра продаж и региона с партнером, центром продаж и наличием действующего продукта."
+            }
+            ReportName::PartnerActivity => {
+                "Работа партнера по продукту 1С-Отчетность: новые подключения, продления, % отвала, неактивные и действующие абоненты по размеру группы."
+            }
+            ReportName::UnsignedCertificates => {
+                "Заявления, по которым скан-копия подписанного сертификата не загружена в течение 30 дней после выпуска."
+            }
             ReportName::Partners => {
                 "Лицензии, зарегистрированные за период, по партнерам: платные, по ИТС ПРОФ, бонусные; за сегодня."
             }
@@ -94,9 +142,17 @@ impl ReportName {
         match self {
             ReportName::Partners => &[Param::Period, Param::Connection],
             ReportName::RegionStatistics => &[Param::Quarter],
-            ReportName::ActiveSubscribers => &[Param::Date],
+            ReportName::ActiveSubscribers => &[Param::Date, Param::Partner],
             ReportName::Renewals => &[Param::Period],
             ReportName::Plans => &[Param::Period, Param::Region],
+            ReportName::CompetenceCenter
+            | ReportName::Regions
+            | ReportName::TariffTerms
+            | ReportName::ProductsCertificates
+            | ReportName::RepresentativeSends
+            | ReportName::UnsignedCertificates => &[Param::Period],
+            ReportName::TenderConsulting => &[Param::SalesCenter, Param::Region],
+            ReportName::PartnerActivity => &[Param::Partner, Param::Period],
         }
     }
 
@@ -105,7 +161,13 @@ impl ReportName {
     /// renewed, churn — are what a partner's activity report shows of its own
     /// subscribers, so a partner builds it over its own.
     pub fn for_sales_centers(self) -> bool {
-        matches!(self, ReportName::Partners)
+        matches!(
+            self,
+            ReportName::Partners
+                | ReportName::Regions
+                | ReportName::CompetenceCenter
+                | ReportName::TenderConsulting
+        )
     }
 
     /// Whether `role` may build it.
@@ -148,6 +210,12 @@ pub struct RawParams {
     /// Подключения: `all` (все), `primary` (первичные) или `renewal` (продления)
     #[serde(default)]
     pub connection: Option<String>,
+    /// Часть наименования, ИНН или код партнера (без него — все партнеры в пределах организации)
+    #[serde(default)]
+    pub partner: Option<String>,
+    /// Код центра продаж (без него — все в пределах организации)
+    #[serde(default)]
+    pub sales_center: Option<String>,
 }
 
 /// Which connections a report counts.
@@ -185,6 +253,10 @@ pub struct Params {
     pub quarter: Quarter,
     pub region: Option<String>,
     pub connection: Connection,
+    /// «Часть Имени/ИНН партнера», trimmed.
+    pub partner: Option<String>,
+    /// A sales center's code, trimmed (checked against the scope by the report).
+    pub sales_center: Option<String>,
     pub today: NaiveDate,
 }
 
@@ -268,6 +340,23 @@ impl RawParams {
         {
             errors.push(FieldError::new("region", "неверный код региона: две цифры"));
         }
+        let text = |raw: &Option<String>| {
+            raw.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let partner = text(&self.partner);
+        if partner.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            errors.push(FieldError::new("partner", "не длиннее 100 знаков"));
+        }
+        let sales_center = text(&self.sales_center);
+        if sales_center
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 50)
+        {
+            errors.push(FieldError::new("sales_center", "центр продаж не найден"));
+        }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
@@ -278,6 +367,8 @@ impl RawParams {
             quarter,
             region,
             connection,
+            partner,
+            sales_center,
             today,
         })
     }
@@ -290,6 +381,7 @@ pub enum Kind {
     Count,
     Date,
     Percent,
+    Money,
 }
 
 impl Kind {
@@ -299,6 +391,7 @@ impl Kind {
             Kind::Count => "count",
             Kind::Date => "date",
             Kind::Percent => "percent",
+            Kind::Money => "money",
         }
     }
 }
@@ -321,6 +414,7 @@ pub enum Cell {
     Date(NaiveDate),
     /// A percentage with two decimals; none when there is nothing to divide by.
     Percent(Option<Decimal>),
+    Money(crate::money::Money),
     Empty,
 }
 
@@ -340,6 +434,7 @@ impl Cell {
             Cell::Count(n) => n.to_string(),
             Cell::Date(d) => crate::web::components::date_ru(*d),
             Cell::Percent(Some(p)) => format!("{:.2}", p).replace('.', ","),
+            Cell::Money(m) => m.ru(),
             Cell::Percent(None) | Cell::Empty => String::new(),
         }
     }
@@ -351,6 +446,7 @@ impl Cell {
             Cell::Count(n) => json!(n),
             Cell::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
             Cell::Percent(Some(p)) => json!(format!("{:.2}", p)),
+            Cell::Money(m) => json!(m.to_string()),
             Cell::Percent(None) | Cell::Empty => Value::Null,
         }
     }
@@ -368,27 +464,52 @@ pub struct Table {
     /// Definitions of the figures, printed under the table.
     pub notes: Vec<String>,
     pub chart: Option<chart::Chart>,
+    /// Further tables under the main one (the activity report's group sizes).
+    pub sections: Vec<Section>,
+}
+
+/// A table under a report's main one, with its own heading.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// An object of `cells` keyed by the columns'.
+fn row_json(columns: &[Column], cells: &[Cell]) -> Value {
+    let mut m = Map::new();
+    for (c, v) in columns.iter().zip(cells) {
+        m.insert(c.key.to_owned(), v.json());
+    }
+    Value::Object(m)
 }
 
 impl Table {
     /// The answer of `GET /api/v1/reports/{name}`.
     pub fn to_json(&self) -> Value {
-        let row = |cells: &[Cell]| -> Value {
-            let mut m = Map::new();
-            for (c, v) in self.columns.iter().zip(cells) {
-                m.insert(c.key.to_owned(), v.json());
-            }
-            Value::Object(m)
+        let row = |cells: &[Cell]| row_json(&self.columns, cells);
+        let columns = |cols: &[Column]| {
+            cols.iter()
+                .map(|c| json!({"key": c.key, "title": c.title, "kind": c.kind.code()}))
+                .collect::<Vec<_>>()
         };
         json!({
             "name": self.name.as_str(),
             "title": self.name.title_ru(),
             "parameters": self.parameters.iter().map(|(k, v)| json!({"title": k, "value": v})).collect::<Vec<_>>(),
-            "columns": self.columns.iter().map(|c| json!({"key": c.key, "title": c.title, "kind": c.kind.code()})).collect::<Vec<_>>(),
+            "columns": columns(&self.columns),
             "rows": self.rows.iter().map(|r| row(r)).collect::<Vec<_>>(),
             "totals": self.totals.as_deref().map(row),
             "notes": self.notes,
             "chart": self.chart,
+            "sections": self.sections.iter().map(|s| json!({
+                "key": s.key,
+                "title": s.title,
+                "columns": columns(&s.columns),
+                "rows": s.rows.iter().map(|r| row_json(&s.columns, r)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -415,6 +536,14 @@ pub async fn build(
         ReportName::ActiveSubscribers => data::active_subscribers(st, scope, &p).await,
         ReportName::Renewals => data::renewals(st, scope, &p).await,
         ReportName::Plans => data::plans(st, scope, &p).await,
+        ReportName::CompetenceCenter => data::competence_center(st, scope, &p).await,
+        ReportName::Regions => data::regions(st, scope, &p).await,
+        ReportName::RepresentativeSends => data::representative_sends(st, scope, &p).await,
+        ReportName::TariffTerms => lists::tariff_terms(st, scope, &p).await,
+        ReportName::ProductsCertificates => lists::products_certificates(st, scope, &p).await,
+        ReportName::TenderConsulting => lists::tender_consulting(st, scope, &p).await,
+        ReportName::UnsignedCertificates => lists::unsigned_certificates(st, scope, &p).await,
+        ReportName::PartnerActivity => activity::partner_activity(st, scope, &p).await,
     }
 }
 

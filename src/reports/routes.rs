@@ -16,7 +16,7 @@ use super::rules::Quarter;
 use super::{Kind, Param, RawParams, ReportName, Table};
 use crate::AppState;
 use crate::auth::{CurrentUser, Role};
-use crate::entities::region;
+use crate::entities::{region, sales_center};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Path, Query};
 use crate::web::layout;
@@ -84,6 +84,8 @@ fn query_string(raw: &RawParams) -> String {
         ("quarter", &raw.quarter),
         ("region", &raw.region),
         ("connection", &raw.connection),
+        ("partner", &raw.partner),
+        ("sales_center", &raw.sales_center),
     ];
     let mut out = form_urlencoded::Serializer::new(String::new());
     let mut any = false;
@@ -117,6 +119,24 @@ async fn page(
             .order_by_asc(region::Column::Code)
             .all(&st.db)
             .await?
+    } else {
+        Vec::new()
+    };
+    let sales_centers = if name.params().contains(&Param::SalesCenter) {
+        let own = match user.scope {
+            crate::auth::Scope::SalesCenter { sales_center_id }
+            | crate::auth::Scope::Partner {
+                sales_center_id, ..
+            } => Some(sales_center_id),
+            _ => None,
+        };
+        sales_center::Entity::find()
+            .order_by_asc(sales_center::Column::Name)
+            .all(&st.db)
+            .await?
+            .into_iter()
+            .filter(|sc| own.is_none_or(|id| id == sc.id))
+            .collect()
     } else {
         Vec::new()
     };
@@ -215,6 +235,26 @@ async fn page(
                                 @if let Some(e) = error_of("connection") { span.field-error { (e) } }
                             }
                         }
+                        Param::Partner => {
+                            @if user.role != Role::Partner {
+                                label { "Часть имени/ИНН партнера"
+                                    input type="search" name="partner" maxlength="100" value=(shown("partner", &raw.partner)) placeholder="все партнеры";
+                                    @if let Some(e) = error_of("partner") { span.field-error { (e) } }
+                                }
+                            }
+                        }
+                        Param::SalesCenter => {
+                            @let current = shown("sales_center", &raw.sales_center);
+                            label { "Центр продаж"
+                                select name="sales_center" {
+                                    @if sales_centers.len() != 1 { option value="" { "— все —" } }
+                                    @for sc in &sales_centers {
+                                        option value=(sc.code) selected[sc.code == current] { (sc.name) }
+                                    }
+                                }
+                                @if let Some(e) = error_of("sales_center") { span.field-error { (e) } }
+                            }
+                        }
                     }
                 }
             }
@@ -225,6 +265,15 @@ async fn page(
         }
         @if let Some(t) = &table {
             (report(t, &qs))
+        }
+        @if name == ReportName::PartnerActivity && table.is_some() {
+            @let on = p.as_ref().map(|p| p.to.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            @let mut q = form_urlencoded::Serializer::new(String::new());
+            @let q = { q.append_pair("on", &on); if let Some(pt) = raw.partner.as_deref().filter(|s| !s.is_empty()) { q.append_pair("partner", pt); } q.finish() };
+            div.actions {
+                a.button.secondary href={ "/analytics/reports/active_subscribers/export.xlsx?" (q) } { "Экспорт Абонентов" }
+                span.muted { " — действующие абоненты на конец периода, Excel" }
+            }
         }
     };
     Ok((
@@ -274,6 +323,25 @@ fn report(t: &Table, qs: &str) -> Markup {
                 }
             }
         }
+        @for s in &t.sections {
+            h3 { (s.title) }
+            div.table-wrap.wrap-heads {
+                table.data.report {
+                    thead { tr {
+                        @for c in &s.columns {
+                            th class=[(c.kind != Kind::Text).then_some("num")] { (c.title) }
+                        }
+                    } }
+                    tbody {
+                        @for r in &s.rows {
+                            tr { @for (c, cell) in s.columns.iter().zip(r) {
+                                td class=[(c.kind != Kind::Text).then_some("num")] { (cell.display()) }
+                            } }
+                        }
+                    }
+                }
+            }
+        }
         @for n in &t.notes { p.muted.report-note { (n) } }
     }
 }
@@ -315,8 +383,8 @@ async fn api_list(user: CurrentUser) -> AppResult<Json<Value>> {
 /// One report as JSON: the same rows as its page and export.
 #[utoipa::path(get, path = "/reports/{name}", tag = "Отчеты",
     summary = "Отчет в пределах организации вызывающего: колонки, строки, итоги, пояснения, данные графика",
-    params(("name" = String, Path, description = "Имя отчета: `partners`, `region_statistics`, `active_subscribers`, `renewals`, `plans`"), RawParams),
-    responses((status = 200, description = "`{name, title, parameters, columns, rows, totals, notes, chart}`", body = Object), crate::openapi::Refusals))]
+    params(("name" = String, Path, description = "Имя отчета: `competence_center`, `partners`, `regions`, `region_statistics`, `tariff_terms`, `products_certificates`, `representative_sends`, `active_subscribers`, `renewals`, `tender_consulting`, `plans`, `partner_activity`, `unsigned_certificates`"), RawParams),
+    responses((status = 200, description = "`{name, title, parameters, columns, rows, totals, notes, chart, sections}`", body = Object), crate::openapi::Refusals))]
 async fn api_report(
     State(st): State<AppState>,
     user: CurrentUser,

@@ -122,6 +122,37 @@ pub fn renewals_in(
     (paid, its)
 }
 
+/// Days without a send in any direction after which a subscriber is inactive (l.2826).
+pub const INACTIVE_DAYS: i64 = 90;
+
+/// The company-group sizes of «Действующие абоненты (Группы компаний / Остальные)»
+/// (l.2815–2822): the last, «Остальные», holds subscribers outside a group of three or more.
+pub const GROUP_BUCKETS: [&str; 8] = [
+    "3-5",
+    "6-10",
+    "11-15",
+    "16-25",
+    "26-50",
+    "51-100",
+    "101+",
+    "Остальные",
+];
+
+/// The bucket of [`GROUP_BUCKETS`] a subscriber in a group of `size` members falls in
+/// (`None`: not in a group).
+pub fn group_bucket(size: Option<usize>) -> usize {
+    match size.unwrap_or(0) {
+        0..=2 => 7,
+        3..=5 => 0,
+        6..=10 => 1,
+        11..=15 => 2,
+        16..=25 => 3,
+        26..=50 => 4,
+        51..=100 => 5,
+        _ => 6,
+    }
+}
+
 /// A calendar quarter, `2025-Q1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quarter {
@@ -213,6 +244,25 @@ pub fn month_title_ru(first: NaiveDate) -> String {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn group_sizes_fall_in_the_manuals_buckets() {
+        let at = |n| GROUP_BUCKETS[group_bucket(n)];
+        assert_eq!(at(None), "Остальные");
+        assert_eq!(
+            at(Some(2)),
+            "Остальные",
+            "a group of two is not a group tariff"
+        );
+        assert_eq!(at(Some(3)), "3-5");
+        assert_eq!(at(Some(5)), "3-5");
+        assert_eq!(at(Some(6)), "6-10");
+        assert_eq!(at(Some(15)), "11-15");
+        assert_eq!(at(Some(16)), "16-25");
+        assert_eq!(at(Some(50)), "26-50");
+        assert_eq!(at(Some(100)), "51-100");
+        assert_eq!(at(Some(101)), "101+");
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

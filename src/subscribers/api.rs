@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_product_contact))
         .routes(routes!(update_product))
         .routes(routes!(detach_its))
+        .routes(routes!(record_sends))
         .routes(routes!(block))
         .routes(routes!(resume))
         .routes(routes!(licence_block))
@@ -186,6 +187,15 @@ async fn detach_its(
 ) -> AppResult<Json<Value>> {
     let revoked = super::licences::detach_its(&st, &user, id).await?;
     Ok(Json(json!({ "revoked": revoked })))
+}
+
+#[utoipa::path(post, path = "/sends", tag = "Абоненты", summary = "Отправки абонентов за день (оператор, со стороны документооборота): по каким направлениям были отправки; хранится дата последней отправки по каждому направлению — по ней отчет по активности партнера считает неактивных", request_body = super::sends::SendsReport, responses((status = 200, description = "Что записано", body = super::sends::SendsRecorded), crate::openapi::Refusals))]
+async fn record_sends(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<super::sends::SendsReport>,
+) -> AppResult<Json<super::sends::SendsRecorded>> {
+    Ok(Json(super::sends::record(&st, &user, &b).await?))
 }
 
 #[utoipa::path(post, path = "/subscribers/{id}/resume", tag = "Абоненты", summary = "Разблокировать абонента (все заблокированные лицензии)", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "`{resumed}`", body = Object), crate::openapi::Refusals))]

@@ -9,6 +9,7 @@ pub mod groups;
 pub mod licences;
 pub mod pipeline;
 pub mod routes;
+pub mod sends;
 pub mod service;
 pub mod standing;
 mod views;

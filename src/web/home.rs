@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::applications::registry::{self, Folder};
 use crate::applications::state::State as AppStateKind;
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{application, licence, subscriber};
+use crate::entities::application;
 use crate::error::AppResult;
 use crate::reconciliation::state::ReconciliationState;
 
@@ -165,27 +165,24 @@ pub async fn tasks(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Task>> {
         user.role,
         Role::Partner | Role::SalesCenter | Role::Operator
     ) {
+        // The expiry report of the month: subscribers whose last tariff ends in it (not yet
+        // renewed), inactive product accounts left out — the tile counts its lines.
         let (first, last) = crate::reports::rules::month_of(today);
-        let ending = licence::Entity::find()
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                licence::Entity::belongs_to(subscriber::Entity)
-                    .from(licence::Column::SubscriberId)
-                    .to(subscriber::Column::Id)
-                    .into(),
-            )
-            .filter(user.scope.subscribers())
-            .filter(licence::Column::Kind.eq("tariff"))
-            .filter(licence::Column::State.is_in(["registered", "blocked"]))
-            .filter(licence::Column::EndsOn.between(first, last))
-            .count(&st.db)
-            .await?;
+        let ending = crate::reports::build(
+            st,
+            user,
+            crate::reports::ReportName::TariffTerms,
+            &crate::reports::RawParams::default(),
+        )
+        .await?
+        .rows
+        .len();
         out.push(Task {
-            count: ending,
-            title: "Лицензии заканчиваются в этом месяце",
-            hint: "Предложите абонентам продление.".to_owned(),
+            count: u64::try_from(ending).unwrap_or(u64::MAX),
+            title: "Тарифы заканчиваются в этом месяце",
+            hint: "Абоненты без продления: предложите продлить.".to_owned(),
             href: format!(
-                "/analytics/reports/plans?from={}&to={}",
+                "/analytics/reports/tariff_terms?from={}&to={}",
                 first.format("%Y-%m-%d"),
                 last.format("%Y-%m-%d")
             ),

@@ -39,6 +39,7 @@ async fn the_document_lists_the_contracts_operations() {
         ("post", "/licences/{id}/resume"),
         ("post", "/licences/{id}/revoke"),
         ("post", "/subscribers/{id}/detach-its"),
+        ("post", "/sends"),
         ("post", "/company-groups"),
         ("get", "/company-groups/{id}"),
         ("post", "/company-groups/{id}/members"),

@@ -244,7 +244,39 @@ async fn wrong_parameters_are_named_and_other_roles_are_refused() {
         "{names:?}"
     );
     let sc = app.as_("sc-klg").get_ok("/reports").await;
-    assert_eq!(sc["items"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        sc["items"].as_array().unwrap().len(),
+        13,
+        "every report of §16"
+    );
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        9,
+        "less the four «для ЦП»"
+    );
+    for (query, field) in [
+        (
+            "/reports/tender_consulting?sales_center=sc-msk",
+            "sales_center",
+        ),
+        ("/reports/partner_activity?partner=", ""),
+    ] {
+        if field.is_empty() {
+            app.as_("sc-klg").get_ok(query).await;
+            continue;
+        }
+        let p = app.as_("sc-klg").get_problem(query, 422).await;
+        assert_eq!(
+            p["errors"][0]["field"], field,
+            "another sales center's code: {p}"
+        );
+    }
+    let long = "я".repeat(101);
+    let p = app
+        .as_("sc-klg")
+        .get_problem(&format!("/reports/partner_activity?partner={long}"), 422)
+        .await;
+    assert_eq!(p["errors"][0]["field"], "partner");
 }
 
 #[tokio::test]
@@ -325,14 +357,355 @@ async fn the_home_page_says_what_needs_doing_today() {
             .unwrap()
     };
     assert_eq!(tile(&home, "Будут отклонены через 3 дня"), 1, "{home}");
-    assert_eq!(tile(&home, "Лицензии заканчиваются в этом месяце"), 0);
+    assert_eq!(tile(&home, "Тарифы заканчиваются в этом месяце"), 0);
     // A year on, in March 2026, the sample's licence ends this month.
     app.advance(Duration::days(340));
     let b = app.signed_in("p-klg-1").await; // a new session: the old one has expired
     let home = app.html(&b, "/").await;
-    assert_eq!(tile(&home, "Лицензии заканчиваются в этом месяце"), 1);
+    assert_eq!(tile(&home, "Тарифы заканчиваются в этом месяце"), 1);
     // Another sales center's partner sees none of it.
     let other = app.signed_in("p-msk-1").await;
     let home = app.html(&other, "/").await;
-    assert_eq!(tile(&home, "Лицензии заканчиваются в этом месяце"), 0);
+    assert_eq!(tile(&home, "Тарифы заканчиваются в этом месяце"), 0);
+}
+
+fn rows(r: &Value) -> &Vec<Value> {
+    r["rows"].as_array().unwrap()
+}
+
+fn column<'a>(r: &'a Value, key: &str) -> Vec<&'a Value> {
+    rows(r).iter().map(|row| &row[key]).collect()
+}
+
+#[tokio::test]
+async fn tariff_terms_list_the_last_tariff_ending_and_leave_inactive_accounts_out() {
+    let app = a_year_of_renewals().await;
+    let march = "/reports/tariff_terms?from=2026-03-01&to=2026-03-31";
+    // A renewed (its last tariff ends in 2027); B's ends on 3 March 2026; C is Moscow's.
+    let sc = app.as_("sc-klg").get_ok(march).await;
+    let b_inn = registrar::applications::generate::inn10(6_100_001);
+    assert_eq!(column(&sc, "inn"), [&json!(b_inn)], "{sc}");
+    let b = &rows(&sc)[0];
+    assert_eq!(b["tariff_ends_on"], "2026-03-03");
+    assert_eq!(b["tariff_starts_on"], "2025-03-03");
+    assert_eq!(b["connected_on"], "2025-03-03");
+    assert_eq!(b["tariff"], "Основной (1 год)");
+    assert_eq!(b["partner"], "ООО «Калуга-Софт»");
+    assert_eq!(
+        app.as_("operator").get_ok(march).await["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "B and C"
+    );
+    let a = app
+        .as_("p-klg-1")
+        .get_ok("/reports/tariff_terms?from=2027-03-01&to=2027-03-31")
+        .await;
+    assert_eq!(column(&a, "inn"), [&json!("4027291410")]);
+    assert_eq!(rows(&a)[0]["tariff_ends_on"], "2027-03-04");
+    // B's product account marked inactive: left out of the expiry report (l.1648–1650).
+    let list = app
+        .as_("p-klg-1")
+        .get_ok(&format!("/subscribers?q={b_inn}"))
+        .await;
+    let b_id = list["items"][0]["id"].as_i64().unwrap();
+    let card = app
+        .as_("p-klg-1")
+        .get_ok(&format!("/subscribers/{b_id}"))
+        .await;
+    let product = card["products"][0]["id"].as_i64().unwrap();
+    let r = app
+        .as_("p-klg-1")
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/products/{product}"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let after = app.as_("sc-klg").get_ok(march).await;
+    assert_eq!(rows(&after).len(), 0, "{after}");
+}
+
+#[tokio::test]
+async fn products_and_certificates_list_the_accounts_registered_in_the_period() {
+    let app = a_year_of_renewals().await;
+    let march = "/reports/products_certificates?from=2025-03-01&to=2025-03-31";
+    let sc = app.as_("sc-klg").get_ok(march).await;
+    assert_eq!(rows(&sc).len(), 2, "A and B: {sc}");
+    let a = rows(&sc).iter().find(|r| r["inn"] == "4027291410").unwrap();
+    assert_eq!(a["primary"], "Да");
+    assert_eq!(a["registered_on"], "2025-03-03");
+    assert_eq!(a["guid"].as_str().unwrap().len(), 36, "{a}");
+    // The account's latest tariff is the renewal registered in December.
+    assert_eq!(a["tariff_starts_on"], "2026-03-04");
+    assert_eq!(a["tariff_ends_on"], "2027-03-04");
+    let msk = app.as_("p-msk-1").get_ok(march).await;
+    assert_eq!(rows(&msk).len(), 1, "C alone");
+    let none = app
+        .as_("sc-klg")
+        .get_ok("/reports/products_certificates?from=2025-04-01&to=2025-04-30")
+        .await;
+    assert_eq!(rows(&none).len(), 0);
+}
+
+#[tokio::test]
+async fn the_competence_center_and_regions_reports_count_the_periods_connections() {
+    let app = a_year_of_renewals().await;
+    let march = "from=2025-03-01&to=2025-03-31";
+    let cc = app
+        .as_("sc-klg")
+        .get_ok(&format!("/reports/competence_center?{march}"))
+        .await;
+    // p-klg-1 is in zone 2: «Основной (1 год)» 4 900 ₽, the sales center's share 2 450 ₽.
+    let basic = rows(&cc)
+        .iter()
+        .find(|r| r["tariff"] == "Основной (1 год)")
+        .unwrap_or_else(|| panic!("{cc}"));
+    assert_eq!(basic["organisation"], "ООО «Калуга-Софт»");
+    assert_eq!(basic["zone"], 2);
+    assert_eq!(basic["count"], 2);
+    assert_eq!(basic["reward"], "4900.00", "2 × 2 450,00");
+    let total: f64 = rows(&cc)
+        .iter()
+        .map(|r| r["reward"].as_str().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(
+        cc["totals"]["reward"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        total
+    );
+    app.as_("p-klg-1")
+        .get_problem(&format!("/reports/competence_center?{march}"), 403)
+        .await;
+
+    let regions = app
+        .as_("sc-klg")
+        .get_ok(&format!("/reports/regions?{march}"))
+        .await;
+    assert_eq!(rows(&regions).len(), 2, "A and B, each once: {regions}");
+    assert!(
+        rows(&regions)
+            .iter()
+            .all(|r| r["region"].as_str().unwrap().starts_with("40") && r["count"] == 1)
+    );
+    assert_eq!(regions["totals"]["count"], 2);
+    let op = app
+        .as_("operator")
+        .get_ok(&format!("/reports/regions?{march}"))
+        .await;
+    assert_eq!(op["totals"]["count"], 3);
+}
+
+#[tokio::test]
+async fn representatives_sends_are_summed_per_authority_within_the_partner() {
+    let app = a_year_of_renewals().await;
+    let a = app.as_("p-klg-1").get_ok("/subscribers?q=4027291410").await;
+    let kpp = a["items"][0]["kpp"].clone();
+    app.as_("operator")
+        .post_ok(
+            "/up-transactions",
+            json!({
+                "quarter": "2025-Q2",
+                "representative": {"inn": "4027291410", "kpp": kpp},
+                "clients": [
+                    {"inn": "7707083893", "kpp": "773601001", "name": "ПАО «Клиент один»", "sends": {"fns": 2, "pfr": 3}},
+                    {"inn": "500100732259", "name": "ИП Клиентов", "sends": {"fns": 1, "rar": 4}},
+                ],
+            }),
+        )
+        .await;
+    let q2 = "/reports/representative_sends?from=2025-04-01&to=2025-06-30";
+    let r = app.as_("p-klg-1").get_ok(q2).await;
+    assert_eq!(rows(&r).len(), 1, "{r}");
+    let rep = &rows(&r)[0];
+    assert_eq!(rep["inn"], "4027291410");
+    assert_eq!(rep["clients"], 2);
+    assert_eq!(rep["fns"], 3);
+    assert_eq!(rep["pfr"], 3);
+    assert_eq!(rep["fss"], 0);
+    assert_eq!(rep["other"], 4, "РАР among the other authorities");
+    assert_eq!(rep["total"], 10);
+    assert_eq!(r["totals"]["total"], 10);
+    let other = app.as_("p-msk-1").get_ok(q2).await;
+    assert_eq!(rows(&other).len(), 0, "another partner's representative");
+    let q3 = app
+        .as_("p-klg-1")
+        .get_ok("/reports/representative_sends?from=2025-07-01&to=2025-09-30")
+        .await;
+    assert_eq!(rows(&q3).len(), 0, "another quarter");
+}
+
+#[tokio::test]
+async fn tender_consulting_lists_a_sales_centers_organisations_with_their_product() {
+    let app = a_year_of_renewals().await;
+    // Today (8 April 2026) A's renewal runs; B's licence ended on 3 March.
+    let sc = app.as_("sc-klg").get_ok("/reports/tender_consulting").await;
+    assert_eq!(rows(&sc).len(), 2, "{sc}");
+    let has = |inn: &str| {
+        rows(&sc)
+            .iter()
+            .find(|r| r["inn"] == inn)
+            .map(|r| r["has_product"].clone())
+            .unwrap()
+    };
+    assert_eq!(has("4027291410"), "Да");
+    assert_eq!(
+        has(&registrar::applications::generate::inn10(6_100_001)),
+        "Нет"
+    );
+    assert_eq!(rows(&sc)[0]["partner_inn"], "4027291410");
+    assert!(rows(&sc)[0]["sales_center"].as_str().unwrap().len() > 3);
+    let op = app
+        .as_("operator")
+        .get_ok("/reports/tender_consulting?sales_center=sc-msk")
+        .await;
+    assert_eq!(rows(&op).len(), 1, "C alone: {op}");
+    let moscow = app
+        .as_("operator")
+        .get_ok("/reports/tender_consulting?region=77")
+        .await;
+    assert_eq!(
+        rows(&moscow).len(),
+        0,
+        "every organisation here is in region 40"
+    );
+    app.as_("p-klg-1")
+        .get_problem("/reports/tender_consulting", 403)
+        .await;
+}
+
+#[tokio::test]
+async fn a_signed_certificate_scan_not_uploaded_within_30_days_is_reported() {
+    let app = TestApp::spawn().await;
+    let application = app.submit(&sample_application()).await;
+    app.register_submitted(application, json!({"option": "basic_1y"}))
+        .await;
+    let march = "/reports/unsigned_certificates?from=2025-03-01&to=2025-03-31";
+    app.advance(Duration::days(30));
+    let in_time = app.as_("p-klg-1").get_ok(march).await;
+    assert_eq!(
+        rows(&in_time).len(),
+        0,
+        "30 days are not over yet: {in_time}"
+    );
+    app.advance(Duration::days(1));
+    let late = app.as_("p-klg-1").get_ok(march).await;
+    assert_eq!(rows(&late).len(), 1, "{late}");
+    assert_eq!(rows(&late)[0]["days"], 31);
+    assert_eq!(rows(&late)[0]["uploaded_on"], Value::Null);
+    assert_eq!(rows(&late)[0]["application"], format!("№ {application}"));
+    assert_eq!(
+        rows(&app.as_("p-msk-1").get_ok(march).await).len(),
+        0,
+        "another sales center's partner"
+    );
+    // Uploaded late: still reported, with the day it came.
+    let r = app
+        .attach(
+            "p-klg-1",
+            application,
+            "signed_certificate",
+            "cert.pdf",
+            pdf("signed"),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let after = app.as_("sc-klg").get_ok(march).await;
+    assert_eq!(rows(&after).len(), 1);
+    assert_eq!(rows(&after)[0]["uploaded_on"], "2025-04-03");
+    assert_eq!(after["totals"]["uploaded_on"], "не загружено: 0");
+}
+
+#[tokio::test]
+async fn partner_activity_counts_work_churn_inactive_and_group_sizes() {
+    let app = a_year_of_renewals().await;
+    let march = "/reports/partner_activity?partner=p-klg-1&from=2026-03-01&to=2026-03-31";
+    let r = app.as_("sc-klg").get_ok(march).await;
+    assert_eq!(rows(&r).len(), 1, "the filter selects p-klg-1: {r}");
+    let row = &rows(&r)[0];
+    // By hand: A and B due on 3 March, A renewed; only A's renewal active on 31 March;
+    // no sends recorded, so A is inactive.
+    assert_eq!(row["new"], 0);
+    assert_eq!(row["due_paid"], 2);
+    assert_eq!(row["renewed_paid"], 1);
+    assert_eq!(row["churn"], "50.00");
+    assert_eq!(row["churn_year_paid"], "50.00");
+    assert_eq!(row["active"], 1);
+    assert_eq!(row["inactive"], 1);
+    let groups = &r["sections"][0];
+    assert_eq!(groups["rows"][0]["others"], 1, "{groups}");
+    assert_eq!(groups["rows"][0]["size_3_5"], 0);
+    let parameters = r["parameters"].to_string();
+    assert!(
+        parameters.contains("Центр продаж"),
+        "contacts of the one partner: {parameters}"
+    );
+    assert!(parameters.contains("+7 4842 40-10-01"));
+    // The e-filing side reports A's send on 20 March: A is active.
+    let a = app.as_("p-klg-1").get_ok("/subscribers?q=4027291410").await;
+    let kpp = a["items"][0]["kpp"].clone();
+    let sent = app
+        .as_("operator")
+        .post_ok(
+            "/sends",
+            json!({"date": "2026-03-20", "subscribers": [{"inn": "4027291410", "kpp": kpp, "authorities": ["fns", "pfr"]}]}),
+        )
+        .await;
+    assert_eq!(sent["updated"], 2);
+    let again = app
+        .as_("operator")
+        .post_ok(
+            "/sends",
+            json!({"date": "2026-03-01", "subscribers": [{"inn": "4027291410", "kpp": kpp, "authorities": ["fns"]}]}),
+        )
+        .await;
+    assert_eq!(again["updated"], 0, "an earlier day keeps the last send");
+    let r = app.as_("sc-klg").get_ok(march).await;
+    assert_eq!(rows(&r)[0]["inactive"], 0);
+    // March 2025: two new connections; the chart's twelve months end there.
+    let first = app
+        .as_("p-klg-1")
+        .get_ok("/reports/partner_activity?from=2025-03-01&to=2025-03-31")
+        .await;
+    assert_eq!(rows(&first)[0]["new"], 2, "{first}");
+    assert_eq!(first["chart"]["series"][0]["values"][11], 2.0);
+    // Without a filter the sales center sees each of its partners and a total.
+    let all = app
+        .as_("sc-klg")
+        .get_ok("/reports/partner_activity?from=2025-03-01&to=2025-03-31")
+        .await;
+    assert_eq!(rows(&all).len(), 3);
+    assert_eq!(all["totals"]["new"], 2);
+    // The feed: the operator's, checked field by field.
+    let p = app
+        .as_("operator")
+        .post_problem(
+            "/sends",
+            json!({"date": "2026-03-20", "subscribers": [{"inn": "7707083893", "authorities": ["fns"]}]}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "subscribers[0].inn", "{p}");
+    let p = app
+        .as_("operator")
+        .post_problem(
+            "/sends",
+            json!({"date": "2026-05-01", "subscribers": [{"inn": "4027291410", "authorities": ["fns"]}]}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "date");
+    app.as_("p-klg-1")
+        .post_problem(
+            "/sends",
+            json!({"date": "2026-03-20", "subscribers": [{"inn": "4027291410", "authorities": ["fns"]}]}),
+            403,
+        )
+        .await;
 }

@@ -81,3 +81,70 @@ async fn a_sales_center_builds_the_plans_and_the_regional_statistics() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_operator_builds_partner_activity_and_tender_consulting_by_their_filters() {
+    let app = TestApp::spawn().await;
+    app.registered_subscriber().await; // p-klg-1, 3 March 2025
+    app.advance(Duration::days(40));
+    with_browser(&app, "reports-operator-filters", |b| async move {
+        b.sign_in("operator").await;
+        b.goto("/analytics/reports/partner_activity").await;
+        b.fill_in(
+            "/analytics/reports/partner_activity",
+            "partner",
+            "Калуга-Софт",
+        )
+        .await;
+        set_date(&b, "from", "2025-03-01").await;
+        set_date(&b, "to", "2025-03-31").await;
+        b.click("Построить отчет").await;
+        let path = b.path().await;
+        assert!(
+            path.starts_with("/analytics/reports/partner_activity?partner=")
+                && path.ends_with("&from=2025-03-01&to=2025-03-31"),
+            "{path}"
+        );
+        // The one partner's contacts, its line and its group sizes.
+        b.sees("Менеджеры партнера").await;
+        b.sees("+7 4842 40-10-01").await;
+        b.sees("Действующие абоненты (Группы компаний / Остальные)")
+            .await;
+        b.sees("Подключения и продления по месяцам").await;
+        let export =
+            b.c.find(fantoccini::Locator::LinkText("Экспорт Абонентов"))
+                .await
+                .unwrap()
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap();
+        assert!(
+            export.starts_with(
+                "/analytics/reports/active_subscribers/export.xlsx?on=2025-03-31&partner="
+            ),
+            "{export}"
+        );
+        // Tender consulting: the Moscow sales center has no organisation yet.
+        b.goto("/analytics/reports/tender_consulting").await;
+        b.select(
+            Some("/analytics/reports/tender_consulting"),
+            "sales_center",
+            "sc-msk",
+        )
+        .await;
+        b.click("Построить отчет").await;
+        b.sees("Всего организаций: 0").await;
+        b.select(
+            Some("/analytics/reports/tender_consulting"),
+            "sales_center",
+            "sc-klg",
+        )
+        .await;
+        b.click("Построить отчет").await;
+        b.sees("Всего организаций: 1").await;
+        b.sees("с продуктом: 1").await;
+        b
+    })
+    .await;
+}

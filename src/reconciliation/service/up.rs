@@ -16,7 +16,7 @@ use super::edits::bump;
 use crate::AppState;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{licence, partner, product_account, region, subscriber, up_transaction};
+use crate::entities::{licence, partner, region, subscriber, up_transaction};
 use crate::error::{AppError, AppResult};
 use crate::organisation::Authority;
 use crate::reconciliation::builder::Period;
@@ -143,48 +143,14 @@ async fn representative<C: ConnectionTrait>(
     db: &C,
     r: &RepresentativeRef,
 ) -> AppResult<subscriber::Model> {
-    if let Some(guid) = &r.product_guid {
-        let account = product_account::Entity::find()
-            .filter(product_account::Column::Guid.eq(guid.trim()))
-            .one(db)
-            .await?
-            .ok_or_else(|| {
-                field(
-                    "representative.product_guid".into(),
-                    "учетная запись с таким GUID не найдена",
-                )
-            })?;
-        return subscriber::Entity::find_by_id(account.subscriber_id)
-            .one(db)
-            .await?
-            .filter(|s| s.inn == r.inn.trim())
-            .ok_or_else(|| {
-                field(
-                    "representative.product_guid".into(),
-                    "GUID принадлежит учетной записи другой организации",
-                )
-            });
-    }
-    let mut found = subscriber::Entity::find()
-        .filter(subscriber::Column::Inn.eq(r.inn.trim()))
-        .filter(match &r.kpp {
-            Some(kpp) => subscriber::Column::Kpp.eq(kpp.trim()),
-            None => subscriber::Column::Kpp.is_null(),
-        })
-        .limit(2)
-        .all(db)
-        .await?;
-    match found.len() {
-        0 => Err(field(
-            "representative.inn".into(),
-            "уполномоченный представитель с такими ИНН/КПП не найден среди абонентов",
-        )),
-        1 => Ok(found.remove(0)),
-        _ => Err(field(
-            "representative.product_guid".into(),
-            "по ИНН/КПП найдено несколько абонентов — укажите GUID учетной записи",
-        )),
-    }
+    crate::subscribers::sends::find_by_requisites(
+        db,
+        "representative",
+        &r.inn,
+        r.kpp.as_deref(),
+        r.product_guid.as_deref(),
+    )
+    .await
 }
 
 /// Records a representative's sends of a quarter (operator: the e-filing side). Refused
