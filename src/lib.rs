@@ -105,6 +105,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(audit::routes::web_routes())
         .merge(applications::routes::routes())
         .merge(tariffs::routes::web_routes())
+        .merge(tariffs::calculator::routes::web_routes())
         .merge(tariffs::permits::web_routes())
         .merge(subscribers::routes::routes())
         .merge(subscribers::groups::web_routes())

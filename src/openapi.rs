@@ -123,6 +123,7 @@ pub fn api() -> axum::Router<AppState> {
         .merge(crate::jobs::test_clock::api_routes())
         .merge(crate::applications::api::routes())
         .merge(crate::tariffs::routes::api_routes())
+        .merge(crate::tariffs::calculator::routes::api_routes())
         .merge(crate::tariffs::permits::api_routes())
         .merge(crate::subscribers::api::routes())
         .merge(crate::subscribers::groups::api_routes())

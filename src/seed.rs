@@ -20,8 +20,9 @@ use crate::audit::{Actor, Change, Write};
 use crate::auth::{Role, password};
 use crate::calendar::{YearSpec, expand_year};
 use crate::entities::{
-    calendar_day, identification_center, its_subscription, locality, partner, promotion, region,
-    sales_center, special_offer, tariff, user,
+    calculator_capability, calculator_tariff, calendar_day, identification_center,
+    its_subscription, locality, partner, promotion, region, sales_center, special_offer, tariff,
+    user,
 };
 use crate::error::AppError;
 use crate::money::Money;
@@ -36,6 +37,7 @@ const ITS: &str = include_str!("../fixtures/its.json");
 const LOCALITIES: &str = include_str!("../fixtures/localities.json");
 const OFFERS: &str = include_str!("../fixtures/offers.json");
 const DEMO: &str = include_str!("../fixtures/demo.json");
+const CALCULATOR: &str = include_str!("../fixtures/calculator.json");
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +63,45 @@ pub struct Fixture {
     #[serde(default)]
     pub promotions: Vec<PromotionFx>,
     #[serde(default)]
+    pub calculator_capabilities: Vec<CapabilityFx>,
+    #[serde(default)]
+    pub calculator_tariffs: Vec<CalculatorTariffFx>,
+    #[serde(default)]
     pub users: Vec<UserFx>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilityFx {
+    pub code: String,
+    pub title: String,
+    #[serde(default)]
+    pub extra: bool,
+}
+
+/// A tariff of the calculator (the manual's list and matrix, l.2408–2416, l.2492–2510).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalculatorTariffFx {
+    pub code: String,
+    pub product: String,
+    pub product_title: String,
+    pub title: String,
+    #[serde(default)]
+    pub own: bool,
+    #[serde(default)]
+    pub catalog_item: Option<String>,
+    pub organisation_types: Vec<String>,
+    pub taxation: Vec<String>,
+    pub directions: Vec<String>,
+    pub directions_note: String,
+    #[serde(default)]
+    pub direction_limit: Option<i32>,
+    pub capabilities: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub renewal_price: Option<Money>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,6 +263,9 @@ impl Fixture {
         self.localities.extend(other.localities);
         self.special_offers.extend(other.special_offers);
         self.promotions.extend(other.promotions);
+        self.calculator_capabilities
+            .extend(other.calculator_capabilities);
+        self.calculator_tariffs.extend(other.calculator_tariffs);
         self.users.extend(other.users);
     }
 
@@ -248,6 +291,7 @@ pub fn builtin_reference() -> anyhow::Result<Fixture> {
         Fixture::parse("fixtures/its.json", ITS)?,
         Fixture::parse("fixtures/localities.json", LOCALITIES)?,
         Fixture::parse("fixtures/offers.json", OFFERS)?,
+        Fixture::parse("fixtures/calculator.json", CALCULATOR)?,
     ]))
 }
 
@@ -642,6 +686,77 @@ pub async fn apply(
                             discount_percent: Set(p.discount_percent),
                             valid_from: Set(p.valid_from),
                             valid_to: Set(p.valid_to),
+                        },
+                    )
+                })
+                .collect(),
+        )
+        .await?,
+    );
+
+    reports.push(
+        sync::<calculator_capability::Entity>(
+            &mut w,
+            "calculator_capabilities",
+            |m| m.code.clone(),
+            fx.calculator_capabilities
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        c.code.clone(),
+                        calculator_capability::ActiveModel {
+                            id: NotSet,
+                            code: Set(c.code.clone()),
+                            title: Set(c.title.clone()),
+                            extra: Set(c.extra),
+                            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+                        },
+                    )
+                })
+                .collect(),
+        )
+        .await?,
+    );
+    // The calculator's tariffs are the operator's once loaded: a seed adds the missing
+    // ones and leaves an edited one as the operator left it.
+    let known: std::collections::HashSet<String> = calculator_tariff::Entity::find()
+        .all(&*w)
+        .await?
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
+    reports.push(
+        sync::<calculator_tariff::Entity>(
+            &mut w,
+            "calculator_tariffs",
+            |m| m.code.clone(),
+            fx.calculator_tariffs
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !known.contains(&t.code))
+                .map(|(i, t)| {
+                    (
+                        t.code.clone(),
+                        calculator_tariff::ActiveModel {
+                            id: NotSet,
+                            code: Set(t.code.clone()),
+                            product: Set(t.product.clone()),
+                            product_title: Set(t.product_title.clone()),
+                            title: Set(t.title.clone()),
+                            own: Set(t.own),
+                            catalog_item: Set(t.catalog_item.clone()),
+                            organisation_types: Set(t.organisation_types.join(",")),
+                            taxation: Set(t.taxation.join(",")),
+                            directions: Set(t.directions.join(",")),
+                            directions_note: Set(t.directions_note.clone()),
+                            direction_limit: Set(t.direction_limit),
+                            capabilities: Set(json!(t.capabilities).to_string()),
+                            price: Set(t.price),
+                            renewal_price: Set(t.renewal_price),
+                            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+                            version: Set(1),
+                            updated_at: Set(now),
                         },
                     )
                 })

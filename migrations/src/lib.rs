@@ -32,6 +32,7 @@ mod m20261203_100000_distribution_counts;
 mod m20261203_110000_counts_per_statement;
 mod m20261203_120000_counts_compacted;
 mod m20261204_100000_subscriber_sends;
+mod m20261204_110000_calculator;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_110000_counts_per_statement::Migration),
             Box::new(m20261203_120000_counts_compacted::Migration),
             Box::new(m20261204_100000_subscriber_sends::Migration),
+            Box::new(m20261204_110000_calculator::Migration),
         ]
     }
 }

@@ -7,6 +7,8 @@ pub mod application_document;
 pub mod application_history;
 pub mod audit_chain;
 pub mod audit_log;
+pub mod calculator_capability;
+pub mod calculator_tariff;
 pub mod calendar_day;
 pub mod certificate;
 pub mod company_group;

@@ -28,7 +28,10 @@ pub fn index(user: &CurrentUser) -> Markup {
                 }
                 a.card href="/reference/identification-centers" { h3 { "Центры идентификации" } p { "Офисы, адреса, координаты, режим работы." } }
                 a.card href="/reference/tariffs" { h3 { "Тарифы" } p { "Каталог тарифов и расширений с ценами по зонам." } }
-                a.card href="/reference/calculator" { h3 { "Тарифный калькулятор" } p { "Цена тарифа или расширения с объяснением по строкам." } }
+                a.card href="/reference/calculator" { h3 { "Расчет стоимости" } p { "Цена тарифа или расширения с объяснением по строкам." } }
+                @if sees_partners {
+                    a.card href="/reference/calculator-tariffs" { h3 { "Тарифы калькулятора" } p { "Тарифы 1С-Отчетности и конкурентов для сравнения: возможности и цены." } }
+                }
                 a.card href="/reference/calendar" { h3 { "Производственный календарь" } p { "Рабочие и нерабочие дни, переносы." } }
                 a.card href="/api" { h3 { "API для интеграций" } p { "Операции JSON API, их параметры и поля; описание OpenAPI." } }
             }

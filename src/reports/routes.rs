@@ -67,8 +67,12 @@ async fn index(user: CurrentUser) -> AppResult<Markup> {
             }
             h2 { "Инструменты" }
             div.cards {
-                a.card href="/reference/calculator" {
+                a.card href="/analytics/calculator" {
                     h3 { "Тарифный калькулятор" }
+                    p { "Тарифы 1С-Отчетности и конкурентов: возможности, цены, сравнение." }
+                }
+                a.card href="/reference/calculator" {
+                    h3 { "Расчет стоимости" }
                     p { "Стоимость подключения и продления по тарифу, зоне и дате." }
                 }
             }

@@ -2,6 +2,7 @@
 //! the licence machine, special-offer permits, and the pricing service with its edges.
 
 pub mod bonus;
+pub mod calculator;
 pub mod catalog;
 pub mod connection;
 pub mod licence;

@@ -9,6 +9,7 @@ mod application_jobs;
 mod application_pages;
 mod applications;
 mod audit_chain;
+mod calculator;
 mod certificates;
 mod cli;
 mod company_groups;

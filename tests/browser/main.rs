@@ -13,6 +13,7 @@ mod harness;
 
 mod crawl;
 mod forms_applications;
+mod forms_calculator;
 mod forms_finance;
 mod forms_reference;
 mod forms_reports;
