@@ -307,5 +307,6 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
             _ => {}
         }
     }
+    super::demo_history::seed(st).await?;
     Ok(created)
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod checks;
 pub mod demo;
+pub mod demo_history;
 pub mod documents;
 pub mod files;
 pub mod generate;

@@ -73,8 +73,9 @@ pub async fn partner_activity(st: &AppState, scope: &Scope, p: &Params) -> AppRe
     }
     let figures = |lics: &[&LicenceRow]| -> Figures {
         let terms: Vec<Term> = lics.iter().map(|l| l.term()).collect();
-        let (paid, its) = rules::renewals_in(&terms, &by_subscriber, p.from, p.to);
-        let (year_paid, year_its) = rules::renewals_in(&terms, &by_subscriber, year_from, year_to);
+        let (paid, its) = rules::renewals_in(&terms, &by_subscriber, p.from, p.to, p.today);
+        let (year_paid, year_its) =
+            rules::renewals_in(&terms, &by_subscriber, year_from, year_to, p.today);
         let new = lics
             .iter()
             .filter(|l| l.is_primary && l.registered_on.is_some_and(|d| p.from <= d && d <= p.to))
@@ -141,7 +142,7 @@ pub async fn partner_activity(st: &AppState, scope: &Scope, p: &Params) -> AppRe
     if let [one] = partners.list.as_slice() {
         parameters.extend(contacts(st, &partners, one).await?);
     }
-    let chart = monthly_chart(&rows, &by_subscriber, &months);
+    let chart = monthly_chart(&rows, &by_subscriber, &months, p.today);
     Ok(Table {
         name: ReportName::PartnerActivity,
         parameters,
@@ -271,6 +272,7 @@ fn monthly_chart(
     rows: &[LicenceRow],
     by_subscriber: &HashMap<i64, Vec<Term>>,
     months: &[(chrono::NaiveDate, chrono::NaiveDate)],
+    today: chrono::NaiveDate,
 ) -> Chart {
     let terms: Vec<Term> = rows.iter().map(LicenceRow::term).collect();
     let mut new = Vec::new();
@@ -283,7 +285,7 @@ fn monthly_chart(
             .map(|l| l.subscriber_id)
             .collect::<HashSet<_>>()
             .len();
-        let (paid, its) = rules::renewals_in(&terms, by_subscriber, *a, *b);
+        let (paid, its) = rules::renewals_in(&terms, by_subscriber, *a, *b, today);
         let both = paid.with(its);
         new.push(Some(n as f64));
         due.push(Some(both.due as f64));

@@ -636,8 +636,8 @@ pub async fn plans(st: &AppState, scope: &Scope, p: &Params) -> AppResult<Table>
     let all_terms: Vec<Term> = rows.iter().map(LicenceRow::term).collect();
     let (year_from, year_to) = (months[0].0, months[11].1);
     let line = |label: String, terms: &[Term], region: Option<&str>| -> Vec<Cell> {
-        let (paid, its) = rules::renewals_in(terms, &by_subscriber, p.from, p.to);
-        let (ypaid, yits) = rules::renewals_in(terms, &by_subscriber, year_from, year_to);
+        let (paid, its) = rules::renewals_in(terms, &by_subscriber, p.from, p.to, p.today);
+        let (ypaid, yits) = rules::renewals_in(terms, &by_subscriber, year_from, year_to, p.today);
         let active = rows
             .iter()
             .filter(|l| l.covers(p.to))
@@ -666,7 +666,7 @@ pub async fn plans(st: &AppState, scope: &Scope, p: &Params) -> AppResult<Table>
     let totals = line("Итого".to_owned(), &all_terms, None);
     let monthly: Vec<(Renewals, Renewals)> = months
         .iter()
-        .map(|(a, b)| rules::renewals_in(&all_terms, &by_subscriber, *a, *b))
+        .map(|(a, b)| rules::renewals_in(&all_terms, &by_subscriber, *a, *b, p.today))
         .collect();
     let as_f64 = |v: Option<rust_decimal::Decimal>| {
         v.and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))

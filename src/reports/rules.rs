@@ -33,7 +33,8 @@ impl Class {
 /// The definition printed under the reports that count renewals and churn.
 pub const CHURN_DEFINITION: &str = "К продлению — лицензии тарифов (платные и ИТС ПРОФ), срок которых заканчивается в периоде. \
 Продлено — из них те, у абонента которых есть следующая лицензия тарифа (не отозванная), начинающаяся после начала этой \
-и не позднее 30 дней после её окончания. % отвала = (К продлению − Продлено) / К продлению × 100.";
+и не позднее 30 дней после её окончания. Лицензии, которые еще не продлены, но 30 дней после окончания которых еще не прошли, \
+не учитываются, пока их можно продлить. % отвала = (К продлению − Продлено) / К продлению × 100.";
 
 /// Days after a licence's end within which a next licence still counts as its renewal.
 pub const RENEWAL_GRACE_DAYS: i64 = 30;
@@ -93,12 +94,16 @@ pub fn percent(part: u64, whole: u64) -> Option<Decimal> {
 }
 
 /// The paid and ITS licences ending within `[from, to]`, and how many of them were
-/// renewed. `by_subscriber` gives each subscriber's licences.
+/// renewed. `by_subscriber` gives each subscriber's licences. A licence not renewed yet
+/// whose renewal window is still open on `today` (it ended less than
+/// [`RENEWAL_GRACE_DAYS`] ago, or ends later) is neither: it may still be renewed, so the
+/// current month's churn is not 100 % by construction.
 pub fn renewals_in(
     terms: &[Term],
     by_subscriber: &std::collections::HashMap<i64, Vec<Term>>,
     from: NaiveDate,
     to: NaiveDate,
+    today: NaiveDate,
 ) -> (Renewals, Renewals) {
     let mut paid = Renewals::default();
     let mut its = Renewals::default();
@@ -111,12 +116,14 @@ pub fn renewals_in(
             Class::Its => &mut its,
             Class::Bonus | Class::Promo => continue,
         };
-        slot.due += 1;
         let own = by_subscriber
             .get(&t.subscriber_id)
             .map_or(&[][..], Vec::as_slice);
         if renewed(t, own) {
+            slot.due += 1;
             slot.renewed += 1;
+        } else if t.ends_on + chrono::Duration::days(RENEWAL_GRACE_DAYS) < today {
+            slot.due += 1;
         }
     }
     (paid, its)
@@ -307,13 +314,29 @@ mod tests {
         for t in &terms {
             by.entry(t.subscriber_id).or_default().push(*t);
         }
-        let (paid, its) = renewals_in(&terms, &by, d("2025-03-01"), d("2025-03-31"));
+        let (paid, its) = renewals_in(
+            &terms,
+            &by,
+            d("2025-03-01"),
+            d("2025-03-31"),
+            d("2025-06-01"),
+        );
         assert_eq!(paid, Renewals { due: 4, renewed: 2 });
         assert_eq!(paid.churn_percent(), Some(dec!(50.00)));
         assert_eq!(its, Renewals { due: 1, renewed: 1 });
         assert_eq!(its.churn_percent(), Some(dec!(0.00)));
         assert_eq!(paid.with(its).churn_percent(), Some(dec!(40.00)));
         assert_eq!(Renewals::default().churn_percent(), None);
+        // On 15 April, 3's (ended 20 March) and 4's (30 March) licences may still be
+        // renewed: not counted yet; 1's and 2's renewals already count.
+        let (early, _) = renewals_in(
+            &terms,
+            &by,
+            d("2025-03-01"),
+            d("2025-03-31"),
+            d("2025-04-15"),
+        );
+        assert_eq!(early, Renewals { due: 2, renewed: 2 });
     }
 
     #[test]
