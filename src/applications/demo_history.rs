@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::AppState;
 use crate::entities::{
-    company_group, company_group_member, licence, partner, product_account, subscriber,
-    subscriber_send, tariff, up_transaction,
+    certificate, company_group, company_group_member, licence, partner, product_account,
+    subscriber, subscriber_send, tariff, up_transaction,
 };
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
@@ -65,6 +65,8 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
             .await?
             .ok_or(AppError::NotFound)?;
         let basic = price("basic_1y", p.tariff_zone).await?;
+        // ИНН that start with the region's code, as real ones do.
+        let region_base = p.region_code.parse::<u64>().unwrap_or(77) * 10_000_000;
         let mut members = Vec::new();
         for m in 0..MONTHS {
             let month = first
@@ -80,7 +82,7 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     partner_id: Set(p.id),
                     region_code: Set(p.region_code.clone()),
                     legal_form: Set("legal_entity".to_owned()),
-                    inn: Set(super::generate::inn10(8_100_000 + n)),
+                    inn: Set(super::generate::inn10(region_base + 81_000 + n)),
                     kpp: Set(Some(format!("{}0101001", p.region_code))),
                     ogrn: Set(None),
                     full_name: Set(format!("Общество с ограниченной ответственностью «Клиент {n:03}»")),
@@ -130,6 +132,27 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     start = end + Duration::days(1);
                     terms.push((start, false));
                 }
+                let (latest, _) = terms[terms.len() - 1];
+                certificate::Entity::insert(certificate::ActiveModel {
+                    id: NotSet,
+                    subscriber_id: Set(sub),
+                    product_account_id: Set(Some(account)),
+                    serial: Set(format!("{:040x}", 0x5eed_0000_u64 + n)),
+                    owner_name: Set(format!("Руководитель Клиента {n:03}")),
+                    owner_snils: Set("112-233-445 95".to_owned()),
+                    owner_position: Set(Some("Генеральный директор".to_owned())),
+                    kind: Set("qualified".to_owned()),
+                    state: Set("active".to_owned()),
+                    valid_from: Set(latest),
+                    valid_to: Set(latest.checked_add_months(Months::new(12)).unwrap_or(latest)),
+                    container: Set(format!("registrar-demo-{n}")),
+                    provider: Set("УЦ «Калуга Астрал»".to_owned()),
+                    application_id: Set(None),
+                    created_at: Set(latest.and_hms_opt(11, 0, 0).unwrap_or_default().and_utc()),
+                    revoked_at: Set(None),
+                })
+                .exec(db)
+                .await?;
                 for (starts, primary) in terms {
                     let ends = starts.checked_add_months(Months::new(12)).unwrap_or(starts);
                     let (code, name, cost, share) = if its {
