@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_product))
         .routes(routes!(detach_its))
         .routes(routes!(record_sends))
+        .routes(routes!(copy_contacts))
         .routes(routes!(block))
         .routes(routes!(resume))
         .routes(routes!(licence_block))
@@ -187,6 +188,18 @@ async fn detach_its(
 ) -> AppResult<Json<Value>> {
     let revoked = super::licences::detach_its(&st, &user, id).await?;
     Ok(Json(json!({ "revoked": revoked })))
+}
+
+#[utoipa::path(post, path = "/products/{id}/contacts/copy", tag = "Абоненты", summary = "Копировать из основных реквизитов: e-mail абонента — получатель уведомлений о требованиях ФНС, мобильный телефон — уведомлений о статусах", params(("id" = i64, Path, description = "Продукт")), responses((status = 200, description = "`{items: [{usage, value}]}`", body = Object), crate::openapi::Refusals))]
+async fn copy_contacts(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let set = super::card::copy_contacts_from_requisites(&st, &user, id).await?;
+    Ok(Json(json!({
+        "items": set.iter().map(|c| json!({"usage": c.usage, "value": c.value})).collect::<Vec<_>>(),
+    })))
 }
 
 #[utoipa::path(post, path = "/sends", tag = "Абоненты", summary = "Отправки абонентов за день (оператор, со стороны документооборота): по каким направлениям были отправки; хранится дата последней отправки по каждому направлению — по ней отчет по активности партнера считает неактивных", request_body = super::sends::SendsReport, responses((status = 200, description = "Что записано", body = super::sends::SendsRecorded), crate::openapi::Refusals))]

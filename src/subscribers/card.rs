@@ -526,11 +526,29 @@ pub async fn set_product_contact(
     usage: &str,
     value: &str,
 ) -> AppResult<product_contact::Model> {
+    let p = product_in_scope(st, user, product_id).await?;
+    check_contact(usage, value)?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let c = put_contact(&mut w, p.id, usage, value).await?;
+    w.commit().await?;
+    Ok(c)
+}
+
+async fn product_in_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    product_id: i64,
+) -> AppResult<product_account::Model> {
     let p = product_account::Entity::find_by_id(product_id)
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)?;
     service::find(st, user, p.subscriber_id).await?;
+    Ok(p)
+}
+
+/// Whether `value` can receive `usage`'s notifications.
+fn check_contact(usage: &str, value: &str) -> AppResult<()> {
     match usage {
         // «Уведомление о требованиях ФНС» goes to an e-mail address.
         "fns_requirements" => {
@@ -553,29 +571,83 @@ pub async fn set_product_contact(
             ));
         }
     }
-    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    Ok(())
+}
+
+/// Replaces the recipient of `usage` within `w`.
+async fn put_contact(
+    w: &mut Write,
+    product_id: i64,
+    usage: &str,
+    value: &str,
+) -> AppResult<product_contact::Model> {
     if let Some(old) = product_contact::Entity::find()
-        .filter(product_contact::Column::ProductAccountId.eq(p.id))
+        .filter(product_contact::Column::ProductAccountId.eq(product_id))
         .filter(product_contact::Column::Usage.eq(usage))
-        .one(&*w)
+        .one(&**w)
         .await?
     {
-        old.delete(&*w).await?;
+        old.delete(&**w).await?;
     }
     let c = product_contact::ActiveModel {
         id: NotSet,
-        product_account_id: Set(p.id),
+        product_account_id: Set(product_id),
         usage: Set(usage.to_owned()),
         value: Set(value.trim().to_owned()),
     }
-    .insert(&*w)
+    .insert(&**w)
     .await?;
     w.record(
-        Change::new("product.contact_set", "product_account", p.id)
+        Change::new("product.contact_set", "product_account", product_id)
             .after(json!({"usage": usage, "value": c.value})),
     );
-    w.commit().await?;
     Ok(c)
+}
+
+/// A Russian mobile number: +7 9…, 8 9… or 9… with ten digits after the country code.
+pub fn is_mobile(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    match digits.len() {
+        11 => digits.starts_with("79") || digits.starts_with("89"),
+        10 => digits.starts_with('9'),
+        _ => false,
+    }
+}
+
+/// «Копировать из основных реквизитов» (l.1724–1737): the subscriber's e-mail becomes the
+/// product's «Уведомление о требованиях ФНС» recipient and its mobile — the card's phone
+/// when it is one, else the mobile its application gave — the «Уведомление о статусах»
+/// one; both in one transaction. Answers what was set.
+///
+/// # Errors
+/// `Invalid` naming `email` when the card's e-mail cannot receive notifications.
+pub async fn copy_contacts_from_requisites(
+    st: &AppState,
+    user: &CurrentUser,
+    product_id: i64,
+) -> AppResult<Vec<product_contact::Model>> {
+    let p = product_in_scope(st, user, product_id).await?;
+    let s = service::find(st, user, p.subscriber_id).await?;
+    check_contact("fns_requirements", &s.email)
+        .map_err(|_| AppError::invalid("email", "в основных реквизитах нет верного e-mail"))?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    // The card keeps one phone; the mobile the application gave is the other requisite.
+    let application_mobile = match p.application_id {
+        Some(a) => crate::entities::application::Entity::find_by_id(a)
+            .one(&*w)
+            .await?
+            .and_then(|a| a.mobile_phone),
+        None => None,
+    };
+    let mobile = Some(s.phone.clone())
+        .filter(|m| is_mobile(m))
+        .or(application_mobile.filter(|m| is_mobile(m)));
+    let mut set = vec![put_contact(&mut w, p.id, "fns_requirements", &s.email).await?];
+    if let Some(m) = mobile {
+        set.push(put_contact(&mut w, p.id, "status_notifications", &m).await?);
+    }
+    w.commit().await?;
+    Ok(set)
 }
 
 /// Adds a direction (ФНС inspection with КПП, ПФР office, …).
@@ -698,4 +770,17 @@ pub async fn update_product(
     );
     w.commit().await?;
     Ok(saved)
+}
+
+#[cfg(test)]
+mod mobile_tests {
+    #[test]
+    fn a_mobile_is_told_from_a_landline() {
+        assert!(super::is_mobile("+7 916 123-45-67"));
+        assert!(super::is_mobile("8 (916) 123-45-67"));
+        assert!(super::is_mobile("9161234567"));
+        assert!(!super::is_mobile("+7 4842 40-10-01"), "a Kaluga landline");
+        assert!(!super::is_mobile("+7 495 000-00-00"));
+        assert!(!super::is_mobile("12345"));
+    }
 }

@@ -204,6 +204,58 @@ pub async fn add_member(
     w.commit().await
 }
 
+/// Joins `member_id` to the group headed by the subscriber with ИНН `head_inn` (and
+/// `head_kpp`, none for a sole trader) — from the member's card, as the manual's form
+/// asks (l.1420–1424). The head must be one of the partner's subscribers heading a group;
+/// the member rules of [`add_member`] apply.
+///
+/// # Errors
+/// `Invalid` naming `head_inn` when no such head is found, or `subscriber_id` as
+/// [`add_member`] refuses.
+pub async fn join_by_head(
+    st: &AppState,
+    user: &CurrentUser,
+    member_id: i64,
+    head_inn: &str,
+    head_kpp: Option<&str>,
+) -> AppResult<company_group::Model> {
+    user.require(&[Role::Partner])?;
+    let inn = head_inn.trim();
+    crate::requisites::inn(inn).map_err(|m| AppError::invalid("head_inn", m))?;
+    let kpp = head_kpp.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = kpp {
+        crate::requisites::kpp(k).map_err(|m| AppError::invalid("head_kpp", m))?;
+    }
+    let heads = subscriber::Entity::find()
+        .filter(user.scope.subscribers())
+        .filter(subscriber::Column::Inn.eq(inn))
+        .filter(match kpp {
+            Some(k) => subscriber::Column::Kpp.eq(k),
+            None => subscriber::Column::Kpp.is_null(),
+        })
+        .all(&st.db)
+        .await?;
+    if heads.is_empty() {
+        return Err(AppError::invalid(
+            "head_inn",
+            "головная организация с такими ИНН/КПП не найдена среди ваших абонентов",
+        ));
+    }
+    let group = company_group::Entity::find()
+        .filter(company_group::Column::HeadSubscriberId.is_in(heads.iter().map(|h| h.id)))
+        .filter(user.scope.partner_column(company_group::Column::PartnerId))
+        .one(&st.db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "head_inn",
+                "организация с такими ИНН/КПП не возглавляет группу компаний — сначала создайте группу на ее карточке",
+            )
+        })?;
+    add_member(st, user, group.id, member_id).await?;
+    Ok(group)
+}
+
 /// Removes a member; the head is removed only from its own card (by dissolving the group).
 ///
 /// # Errors
@@ -298,6 +350,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_show))
         .routes(routes!(api_add))
         .routes(routes!(api_remove))
+        .routes(routes!(api_join))
 }
 
 pub fn web_routes() -> Router<AppState> {
@@ -310,6 +363,7 @@ pub fn web_routes() -> Router<AppState> {
             post(web_remove),
         )
         .route("/subscribers/{id}/company-group", post(web_create))
+        .route("/subscribers/{id}/join-group", post(web_join))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -349,6 +403,46 @@ async fn api_show(
 ) -> AppResult<Json<Value>> {
     let g = find(&st, &user, id).await?;
     Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+/// Joining a group from the member's card.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    /// ИНН головной организации
+    head_inn: String,
+    /// КПП головной организации (для ИП не указывается)
+    #[serde(default)]
+    head_kpp: Option<String>,
+}
+
+#[utoipa::path(post, path = "/subscribers/{id}/join-group", tag = "Группы компаний", summary = "Вступить в группу компаний с карточки участника: по ИНН/КПП головной организации (партнер)", params(("id" = i64, Path, description = "Абонент-участник")), request_body = JoinBody, responses((status = 200, description = "Группа", body = Object), crate::openapi::Refusals))]
+async fn api_join(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<JoinBody>,
+) -> AppResult<Json<Value>> {
+    let g = join_by_head(&st, &user, id, &b.head_inn, b.head_kpp.as_deref()).await?;
+    Ok(Json(group_json(&g, &rows(&st, &g).await?)))
+}
+
+#[derive(Deserialize)]
+struct JoinForm {
+    head_inn: String,
+    #[serde(default)]
+    head_kpp: String,
+}
+
+async fn web_join(
+    State(st): State<AppState>,
+    Path(sub): Path<i64>,
+    Csrf(user, f): Csrf<JoinForm>,
+) -> AppResult<Response> {
+    let r = join_by_head(&st, &user, sub, &f.head_inn, Some(f.head_kpp.as_str()))
+        .await
+        .map(|g| format!("Организация вступила в группу «{}».", g.name));
+    flash_and_back(&st, &user, format!("/subscribers/{sub}"), r).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
             post(remove_direction),
         )
         .route("/products/{id}/contacts", post(set_contact))
+        .route("/products/{id}/contacts/copy", post(copy_contacts))
         .route("/products/{id}/edit", post(edit_product))
         .route(
             "/subscribers/{id}/registration-file",
@@ -331,6 +332,28 @@ async fn set_contact(
     let r = super::card::set_product_contact(&st, &user, id, &f.usage, &f.value)
         .await
         .map(|_| "Получатель уведомлений сохранён.".to_owned());
+    back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
+}
+
+async fn copy_contacts(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Csrf(user, _): Csrf<crate::auth::NoFields>,
+) -> AppResult<Response> {
+    let sub = <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .map(|p| p.subscriber_id)
+        .ok_or(AppError::NotFound)?;
+    let r = super::card::copy_contacts_from_requisites(&st, &user, id)
+        .await
+        .map(|set| {
+            if set.len() == 2 {
+                "Получатели уведомлений скопированы из основных реквизитов: e-mail и мобильный телефон.".to_owned()
+            } else {
+                "E-mail скопирован из основных реквизитов; телефон в реквизитах не мобильный — получателя уведомлений о статусах укажите вручную.".to_owned()
+            }
+        });
     back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
 }
 

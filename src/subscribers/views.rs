@@ -398,6 +398,10 @@ fn products_tab(
                 label { "Получатель" input type="text" name="value" required; }
                 button.secondary type="submit" { "Назначить (один получатель)" }
             }
+            form.inline method="post" action={ "/products/" (p.id) "/contacts/copy" } {
+                (csrf_field(user))
+                button.secondary type="submit" { "Копировать из основных реквизитов" }
+            }
         }
     }
 }
@@ -433,6 +437,12 @@ fn main_tab(
                     form.inline method="post" action={ "/subscribers/" (s.id) "/company-group" } {
                         (csrf_field(user))
                         button.secondary type="submit" { "Создать группу (головная)" }
+                    }
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/join-group" } {
+                        (csrf_field(user))
+                        label { "ИНН головной" input type="text" name="head_inn" required inputmode="numeric" pattern="[0-9]{10}|[0-9]{12}" size="12"; }
+                        label { "КПП" input type="text" name="head_kpp" size="9"; }
+                        button.secondary type="submit" { "Вступить в группу" }
                     }
                 } @else { "—" }
             }

@@ -210,3 +210,119 @@ async fn the_group_form_counts_members_and_exports() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn a_member_joins_from_its_card_by_the_heads_inn() {
+    let app = TestApp::spawn().await;
+    let head = subscriber(&app, "4027291410", "402701001", "basic_1y", false).await;
+    let member = subscriber(&app, "7707083893", "770701001", "basic_1y", false).await;
+    let other = subscriber(&app, "5036065113", "503601001", "basic_1y", false).await;
+    let partner = app.as_("p-klg-1");
+    // Not a head yet: the refusal says so, naming the field.
+    let p = partner
+        .post_problem(
+            &format!("/subscribers/{member}/join-group"),
+            json!({"head_inn": "4027291410", "head_kpp": "402701001"}),
+            422,
+        )
+        .await;
+    assert_eq!(p["errors"][0]["field"], "head_inn");
+    assert!(first_message(&p).contains("не возглавляет"), "{p}");
+    let g = partner
+        .post_ok("/company-groups", json!({"head_subscriber_id": head}))
+        .await;
+    let joined = partner
+        .post_ok(
+            &format!("/subscribers/{member}/join-group"),
+            json!({"head_inn": "4027291410", "head_kpp": "402701001"}),
+        )
+        .await;
+    assert_eq!(joined["id"], g["id"]);
+    assert_eq!(joined["total"], 2, "{joined}");
+    // The member rules still apply: a second time is refused.
+    let again = partner
+        .post_problem(
+            &format!("/subscribers/{member}/join-group"),
+            json!({"head_inn": "4027291410", "head_kpp": "402701001"}),
+            422,
+        )
+        .await;
+    assert_eq!(again["errors"][0]["field"], "subscriber_id");
+    // Unknown and malformed heads are named; another partner does not find this head.
+    for (body, field) in [
+        (
+            json!({"head_inn": "7707083893", "head_kpp": "770701002"}),
+            "head_inn",
+        ),
+        (json!({"head_inn": "12"}), "head_inn"),
+        (
+            json!({"head_inn": "4027291410", "head_kpp": "x"}),
+            "head_kpp",
+        ),
+    ] {
+        let p = partner
+            .post_problem(&format!("/subscribers/{other}/join-group"), body, 422)
+            .await;
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    let p = app
+        .as_("p-msk-1")
+        .post_problem(
+            &format!("/subscribers/{other}/join-group"),
+            json!({"head_inn": "4027291410", "head_kpp": "402701001"}),
+            422,
+        )
+        .await;
+    assert_eq!(
+        p["errors"][0]["field"], "head_inn",
+        "another partner's head is not found"
+    );
+    app.as_("sc-klg")
+        .post_problem(
+            &format!("/subscribers/{other}/join-group"),
+            json!({"head_inn": "4027291410", "head_kpp": "402701001"}),
+            403,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_products_recipients_are_copied_from_the_main_requisites() {
+    let app = TestApp::spawn().await;
+    let s = app.registered_subscriber().await;
+    let (id, product) = (
+        s["id"].as_i64().unwrap(),
+        s["products"][0]["id"].as_i64().unwrap(),
+    );
+    let partner = app.as_("p-klg-1");
+    partner
+        .send(
+            Method::PUT,
+            &format!("/products/{product}/contacts/fns_requirements"),
+            Some(json!({"value": "other@example.ru"})),
+        )
+        .await;
+    // The card's phone is a Kaluga landline; the application's mobile is the other requisite.
+    let copied = partner
+        .post_ok(&format!("/products/{product}/contacts/copy"), json!({}))
+        .await;
+    let items = copied["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{copied}");
+    assert_eq!(items[0]["usage"], "fns_requirements");
+    assert_eq!(items[0]["value"], "info@example.ru");
+    assert_eq!(items[1]["usage"], "status_notifications");
+    assert_eq!(items[1]["value"], "+7 900 000 0000");
+    let card = partner.get_ok(&format!("/subscribers/{id}")).await;
+    assert!(card.to_string().contains("info@example.ru"));
+    assert!(
+        !card.to_string().contains("other@example.ru"),
+        "replaced, one recipient"
+    );
+    app.as_("p-msk-1")
+        .post_problem(
+            &format!("/products/{product}/contacts/copy"),
+            json!({}),
+            404,
+        )
+        .await;
+}

@@ -309,3 +309,52 @@ async fn searching_subscribers_from_the_registry_form() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_member_joins_a_group_and_a_product_copies_its_recipients_from_the_card() {
+    let app = TestApp::spawn().await;
+    let head = app.registered_subscriber().await;
+    let head_id = head["id"].as_i64().unwrap();
+    let product = head["products"][0]["id"].as_i64().unwrap();
+    let member = another_subscriber(&app).await;
+    app.as_("p-klg-1")
+        .post_ok("/company-groups", json!({"head_subscriber_id": head_id}))
+        .await;
+    with_browser(&app, "join-and-copy", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/subscribers/{member}")).await;
+        let join = format!("/subscribers/{member}/join-group");
+        // A head that heads nothing: named, what was typed kept.
+        b.fill_in(&join, "head_inn", "4025442625").await;
+        b.fill_in(&join, "head_kpp", "402501001").await;
+        b.click_in(&join, "Вступить в группу").await;
+        b.sees("не возглавляет группу компаний").await;
+        assert_eq!(b.value_of(&join, "head_inn").await, "4025442625");
+        b.fill_in(&join, "head_inn", "4027291410").await;
+        b.fill_in(&join, "head_kpp", "402701001").await;
+        b.click_in(&join, "Вступить в группу").await;
+        assert!(
+            b.flash().await.contains("вступила в группу"),
+            "{}",
+            b.flash().await
+        );
+        // The head's product: its recipient changed by hand, then copied back.
+        b.goto(&format!("/subscribers/{head_id}?tab=products"))
+            .await;
+        let contacts = format!("/products/{product}/contacts");
+        b.select(Some(&contacts), "usage", "fns_requirements").await;
+        b.fill_in(&contacts, "value", "other@example.ru").await;
+        b.click_in(&contacts, "Назначить (один получатель)").await;
+        b.sees("other@example.ru").await;
+        let copy = format!("/products/{product}/contacts/copy");
+        b.click_in(&copy, "Копировать из основных реквизитов").await;
+        assert!(
+            b.flash().await.contains("скопированы"),
+            "{}",
+            b.flash().await
+        );
+        b.sees("info@example.ru").await;
+        b
+    })
+    .await;
+}
