@@ -236,7 +236,7 @@ fn certificates_tab(
         (table(&["Серийный номер", "Владелец", "Тип", "Действует", "Поставщик", "Состояние", "Отзыв"], certs.iter().map(|c| {
             let open = requests.iter().any(|r| r.certificate_id == c.id && r.state != RequestState::Revoked);
             html! { tr {
-                td { code.serial { (c.serial) } }
+                td { a href={ "/certificates/" (c.id) } title="Просмотреть и распечатать" { code.serial { (c.serial) } } }
                 td { (c.owner_name) }
                 td { (if c.kind == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
                 td.nowrap { (date_ru(c.valid_from)) " — " (date_ru(c.valid_to)) }

@@ -1,10 +1,16 @@
 // Progressive enhancement only: every page works without this file.
 // - Links with data-back go back in history (a plain link elsewhere).
+// - Buttons with data-print open the browser's print dialog (the page prints clean).
 // - Buttons with data-confirm ask first (data-confirm-if-changed="field" asks only when
 //   that field of the form was changed).
 // - A form that was submitted disables its submit buttons, so a double click sends it
 //   once (the server also refuses a repeated one-time form token).
 document.addEventListener("click", function (e) {
+  if (e.target.closest("[data-print]")) {
+    e.preventDefault();
+    window.print();
+    return;
+  }
   var back = e.target.closest("[data-back]");
   if (back && window.history.length > 1) {
     e.preventDefault();

@@ -245,3 +245,42 @@ async fn the_certificates_tab_starts_a_revocation() {
     assert!(html.contains("Заявление (.docx)"));
     assert!(html.contains("Прикрепить скан"));
 }
+
+#[tokio::test]
+async fn a_certificate_is_viewed_and_printed_with_the_subscribers_certificate_history() {
+    let app = TestApp::spawn().await;
+    let s = app.registered_subscriber().await;
+    let id = s["id"].as_i64().unwrap();
+    let found = app
+        .as_("p-klg-1")
+        .get_ok("/certificates?inn=4027291410")
+        .await;
+    let cert = found["items"][0]["id"].as_i64().unwrap();
+    let b = app.signed_in("p-klg-1").await;
+    let card = app
+        .html(&b, &format!("/subscribers/{id}?tab=certificates"))
+        .await;
+    assert!(
+        card.contains(&format!("href=\"/certificates/{cert}\"")),
+        "linked from the tab"
+    );
+    let page = app.html(&b, &format!("/certificates/{cert}")).await;
+    for needle in [
+        "Серийный номер",
+        "СНИЛС",
+        "Удостоверяющий центр",
+        "История сертификатов",
+        "Распечатать",
+        "Действует",
+    ] {
+        assert!(page.contains(needle), "{needle}");
+    }
+    // Another sales center's partner does not see it.
+    let other = app.signed_in("p-msk-1").await;
+    let r = other
+        .get(app.url(&format!("/certificates/{cert}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

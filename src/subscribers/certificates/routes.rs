@@ -34,6 +34,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 pub fn web_routes() -> Router<AppState> {
     Router::new()
+        .route("/certificates/{id}", get(page))
         .route("/revocation-requests/{id}/application.docx", get(docx))
         .route("/certificates/{id}/revocation", post(web_request))
         .route(
@@ -199,4 +200,84 @@ async fn api_send(
     Ok(Json(request_json(
         &send(&st, &user, id, if_match(&headers)?).await?,
     )))
+}
+
+/// «Просмотреть» (l.1925–1945): a certificate as it can be printed, with the history of
+/// the subscriber's certificates — each one issued, its term, and when it was revoked.
+async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<maud::Markup> {
+    use crate::web::components::{date_ru, datetime_ru};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let (c, s) = certificate_in_scope(&st, &user, id).await?;
+    let history = certificate::Entity::find()
+        .filter(certificate::Column::SubscriberId.eq(s.id))
+        .order_by_desc(certificate::Column::ValidFrom)
+        .order_by_desc(certificate::Column::Id)
+        .all(&st.db)
+        .await?;
+    let product = match c.product_account_id {
+        Some(p) => crate::entities::product_account::Entity::find_by_id(p)
+            .one(&st.db)
+            .await?
+            .map(|p| p.guid),
+        None => None,
+    };
+    let kind = |k: &str| {
+        if k == "qualified_cryptopro" {
+            "Квалифицированный, с лицензией КриптоПро CSP"
+        } else {
+            "Квалифицированный"
+        }
+    };
+    let state = |c: &certificate::Model| {
+        if c.state == "revoked" {
+            format!(
+                "Отозван{}",
+                c.revoked_at
+                    .map(|at| format!(" {}", datetime_ru(at)))
+                    .unwrap_or_default()
+            )
+        } else if c.valid_to < st.clock.today() {
+            "Срок истек".to_owned()
+        } else {
+            "Действует".to_owned()
+        }
+    };
+    Ok(crate::web::layout::page(
+        &user,
+        "subscribers",
+        &format!("Сертификат {}", c.owner_name),
+        maud::html! {
+            p.no-print {
+                a href={ "/subscribers/" (s.id) "?tab=certificates" } { "← " (s.short_name) }
+                " "
+                button.secondary type="button" data-print { "Распечатать" }
+            }
+            dl.kv.certificate {
+                dt { "Организация" } dd { (s.short_name) ", ИНН " (s.inn) @if let Some(k) = &s.kpp { ", КПП " (k) } }
+                dt { "Владелец" } dd { (c.owner_name) }
+                dt { "Должность" } dd { (c.owner_position.as_deref().unwrap_or("—")) }
+                dt { "СНИЛС" } dd { (c.owner_snils) }
+                dt { "Серийный номер" } dd { code.serial { (c.serial) } }
+                dt { "Тип" } dd { (kind(&c.kind)) }
+                dt { "Действует" } dd { "с " (date_ru(c.valid_from)) " по " (date_ru(c.valid_to)) }
+                dt { "Состояние" } dd { (state(&c)) }
+                dt { "Удостоверяющий центр" } dd { (c.provider) }
+                dt { "Контейнер ключа" } dd { code { (c.container) } }
+                dt { "Продукт" } dd { @if let Some(g) = &product { code { (g) } } @else { "—" } }
+                dt { "Выпущен" } dd { (datetime_ru(c.created_at)) @if let Some(a) = c.application_id { ", заявление № " (a) } }
+            }
+            h2 { "История сертификатов" }
+            (crate::web::components::table(&["Серийный номер", "Владелец", "Действует", "Состояние", "Выпущен"], history.iter().map(|h| maud::html! { tr {
+                td { @if h.id == c.id { b { code.serial { (h.serial) } } } @else { a href={ "/certificates/" (h.id) } { code.serial { (h.serial) } } } }
+                td { (h.owner_name) }
+                td.nowrap { (date_ru(h.valid_from)) " — " (date_ru(h.valid_to)) }
+                td { (state(h)) }
+                td.nowrap { (datetime_ru(h.created_at)) }
+            } })))
+        },
+    ))
 }
