@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
             "/subscribers/{id}/directions/{direction}/remove",
             post(remove_direction),
         )
+        .route("/products/{id}", get(product_info))
         .route("/products/{id}/contacts", post(set_contact))
         .route("/products/{id}/contacts/copy", post(copy_contacts))
         .route("/products/{id}/edit", post(edit_product))
@@ -388,4 +389,109 @@ async fn edit_product(
         p.map(|_| "Продукт сохранён.".to_owned()),
     )
     .await
+}
+
+/// «Информация о продукте» (l.1818–1840): what the product account holds, to tell one
+/// account of a subscriber from another (the configuration the application came from).
+async fn product_info(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
+    use crate::entities::{certificate, licence, partner, product_account};
+    use crate::web::components::datetime_ru;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let p = product_account::Entity::find_by_id(id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let s = service::find(&st, &user, p.subscriber_id).await?;
+    let agent = partner::Entity::find_by_id(s.partner_id)
+        .one(&st.db)
+        .await?
+        .map(|pt| pt.name)
+        .unwrap_or_default();
+    let licences = licence::Entity::find()
+        .filter(licence::Column::ProductAccountId.eq(p.id))
+        .order_by_desc(licence::Column::StartsOn)
+        .all(&st.db)
+        .await?;
+    let cert = certificate::Entity::find()
+        .filter(certificate::Column::ProductAccountId.eq(p.id))
+        .order_by_desc(certificate::Column::ValidTo)
+        .one(&st.db)
+        .await?;
+    let live = |l: &&licence::Model| l.state.is_live();
+    let bonus = licences
+        .iter()
+        .filter(live)
+        .any(|l| l.tariff_code == "bonus");
+    let its = p.its_login.is_some() || licences.iter().filter(live).any(|l| l.tariff_code == "its");
+    let zone = licences.iter().find(|l| l.kind == "tariff").map(|l| l.zone);
+    let updated = licences
+        .iter()
+        .map(|l| l.created_at)
+        .max()
+        .unwrap_or(p.created_at);
+    let yes = |b: bool| if b { "Да" } else { "Нет" };
+    let rows: Vec<(&str, String)> = vec![
+        ("Агент", format!("{agent} (Партнер)")),
+        ("Бонусная", yes(bonus).to_owned()),
+        ("Версия ПО", p.configuration.clone()),
+        ("Вместе с ИТС", yes(its).to_owned()),
+        ("Гуид", p.guid.clone()),
+        ("Дата обновления", datetime_ru(updated)),
+        ("Дата создания", datetime_ru(p.created_at)),
+        (
+            "Категория",
+            super::category::Category::title_of(&p.category).to_owned(),
+        ),
+        (
+            "Логин ИТС",
+            p.its_login.clone().unwrap_or_else(|| "—".to_owned()),
+        ),
+        ("Продукт", "1С-Отчетность".to_owned()),
+        (
+            "Состояние",
+            crate::labels::product_state_title(&p.state).to_owned(),
+        ),
+        ("Активен", yes(p.active).to_owned()),
+        (
+            "Тарифная зона",
+            zone.map_or_else(|| "—".to_owned(), |z| z.to_string()),
+        ),
+        (
+            "УЦ",
+            cert.as_ref()
+                .map_or_else(|| "—".to_owned(), |c| c.provider.clone()),
+        ),
+        (
+            "Комментарий",
+            p.alias.clone().unwrap_or_else(|| "—".to_owned()),
+        ),
+        (
+            "Заявление",
+            p.application_id
+                .map_or_else(|| "—".to_owned(), |a| format!("№ {a}")),
+        ),
+    ];
+    Ok(crate::web::layout::page(
+        &user,
+        "subscribers",
+        "Информация о продукте",
+        maud::html! {
+            p { a href={ "/subscribers/" (s.id) "?tab=products" } { "← " (s.short_name) } }
+            (crate::web::components::table(&["Реквизит", "Значение"], rows.iter().map(|(k, v)| maud::html! {
+                tr { td { (k) } td { (v) } }
+            })))
+            h2 { "Лицензии продукта" }
+            (crate::web::components::table(&["Тариф", "Начало", "Окончание", "Зона", "Состояние"], licences.iter().map(|l| maud::html! { tr {
+                td { (l.tariff_name) }
+                td.nowrap { (crate::web::components::date_ru(l.starts_on)) }
+                td.nowrap { (crate::web::components::date_ru(l.ends_on)) }
+                td { (l.zone) }
+                td { (l.state.title_ru()) }
+            } })))
+        },
+    ))
 }

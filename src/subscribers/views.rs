@@ -381,7 +381,7 @@ fn products_tab(
             td.nowrap { (datetime_ru(p.created_at)) }
         } })))
         @for p in products {
-            h2 { "Продукт " code { (p.guid) } }
+            h2 { "Продукт " code { (p.guid) } " " a.small href={ "/products/" (p.id) } { "Информация" } }
             form.toolbar method="post" action={ "/products/" (p.id) "/edit" } {
                 (csrf_field(user))
                 label { "Псевдоним" input type="text" name="alias" value=(p.alias.as_deref().unwrap_or("")); }

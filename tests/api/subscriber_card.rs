@@ -425,3 +425,39 @@ async fn a_product_gets_an_alias_and_can_be_made_inactive() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_product_information_window_tells_one_account_from_another() {
+    let app = TestApp::spawn().await;
+    let s = app.registered_subscriber().await;
+    let product = &s["products"][0];
+    let (id, pid) = (s["id"].as_i64().unwrap(), product["id"].as_i64().unwrap());
+    let b = app.signed_in("p-klg-1").await;
+    let card = app
+        .html(&b, &format!("/subscribers/{id}?tab=products"))
+        .await;
+    assert!(
+        card.contains(&format!("href=\"/products/{pid}\"")),
+        "«Информация» on the tab"
+    );
+    let page = app.html(&b, &format!("/products/{pid}")).await;
+    for needle in [
+        "Информация о продукте",
+        "Версия ПО",
+        product["configuration"].as_str().unwrap(),
+        product["guid"].as_str().unwrap(),
+        "ООО «Калуга-Софт» (Партнер)",
+        "Налогоплательщик",
+        "Лицензии продукта",
+        "Основной (1 год)",
+    ] {
+        assert!(page.contains(needle), "{needle}");
+    }
+    let other = app.signed_in("p-msk-1").await;
+    let r = other
+        .get(app.url(&format!("/products/{pid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
