@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_product_contact))
         .routes(routes!(update_product))
         .routes(routes!(detach_its))
+        .routes(routes!(extend_its))
         .routes(routes!(record_sends))
         .routes(routes!(copy_contacts))
         .routes(routes!(block))
@@ -209,6 +210,16 @@ async fn record_sends(
     ApiJson(b): ApiJson<super::sends::SendsReport>,
 ) -> AppResult<Json<super::sends::SendsRecorded>> {
     Ok(Json(super::sends::record(&st, &user, &b).await?))
+}
+
+#[utoipa::path(post, path = "/subscribers/{id}/extend-its", tag = "Абоненты", summary = "Продлить ИТС: следующая лицензия ИТС со дня окончания текущей, не раньше чем за 30 дней до ее окончания и при действующем договоре ИТС ПРОФ на портале", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "Новая лицензия ИТС", body = Object), crate::openapi::Refusals))]
+async fn extend_its(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let l = super::licences::extend_its(&st, &user, id).await?;
+    Ok(Json(licence_json(&l)))
 }
 
 #[utoipa::path(post, path = "/subscribers/{id}/resume", tag = "Абоненты", summary = "Разблокировать абонента (все заблокированные лицензии)", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "`{resumed}`", body = Object), crate::openapi::Refusals))]

@@ -26,6 +26,10 @@ pub enum Refusal {
     NothingRegistered,
     /// «Разблокировать абонента» with nothing blocked.
     NothingBlocked,
+    /// «Продлить ИТС» more than [`ITS_EXTEND_DAYS`] days before the ITS licence ends.
+    ItsNotEndingYet,
+    /// «Продлить ИТС» without a current ITS PROF contract on the portal for the login.
+    NoItsContract,
 }
 
 impl From<Refusal> for AppError {
@@ -42,6 +46,14 @@ impl From<Refusal> for AppError {
             Refusal::NothingBlocked => AppError::refused(
                 "nothing_blocked",
                 "У абонента нет заблокированных лицензий.",
+            ),
+            Refusal::ItsNotEndingYet => AppError::refused(
+                "its_not_ending_yet",
+                "ИТС продлевается не раньше чем за 30 дней до окончания лицензии ИТС.",
+            ),
+            Refusal::NoItsContract => AppError::refused(
+                "no_its_contract",
+                "На портале ИТС нет действующего договора ИТС ПРОФ для логина продукта на дату продления: продлите договор ИТС и повторите.",
             ),
         }
     }
@@ -321,6 +333,106 @@ pub async fn detach_its(st: &AppState, user: &CurrentUser, subscriber_id: i64) -
     );
     w.commit().await?;
     Ok(revoked)
+}
+
+/// How many days before its end an ITS licence may be extended.
+pub const ITS_EXTEND_DAYS: i64 = 30;
+
+/// «Продлить ИТС» (§11 Управление): the subscriber's latest ITS licence is followed by the
+/// next one, from the day after it ends for the catalog term of `its`, once it ends within
+/// [`ITS_EXTEND_DAYS`] days (or has ended) and the product's ITS login holds an ITS PROF
+/// contract on the portal covering the new start. Free, like every ITS licence; it goes to
+/// the month's reconciliation as a zero line.
+///
+/// # Errors
+/// `Refused` naming `no_current_its_licence`, `its_not_ending_yet` or `no_its_contract`.
+pub async fn extend_its(
+    st: &AppState,
+    user: &CurrentUser,
+    subscriber_id: i64,
+) -> AppResult<licence::Model> {
+    use crate::entities::{its_subscription as its, product_account};
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let sub = find(st, user, subscriber_id).await?;
+    let today = st.clock.today();
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let live = licences_in(
+        &w,
+        sub.id,
+        &[LicenceState::Registered, LicenceState::Blocked],
+    )
+    .await?;
+    let latest = live
+        .into_iter()
+        .filter(|l| l.tariff_code == "its")
+        .max_by_key(|l| (l.ends_on, l.id))
+        .ok_or(Refusal::NoCurrentItsLicence)?;
+    if latest.ends_on - chrono::Duration::days(ITS_EXTEND_DAYS) > today {
+        return Err(Refusal::ItsNotEndingYet.into());
+    }
+    let starts = (latest.ends_on + chrono::Duration::days(1)).max(today);
+    let login = match latest.product_account_id {
+        Some(p) => product_account::Entity::find_by_id(p)
+            .one(&*w)
+            .await?
+            .and_then(|p| p.its_login),
+        None => None,
+    }
+    .ok_or(Refusal::NoItsContract)?;
+    its::Entity::find()
+        .filter(its::Column::PortalLogin.eq(&login))
+        .filter(its::Column::Level.eq("PROF"))
+        .filter(its::Column::StartsOn.lte(starts))
+        .filter(its::Column::EndsOn.gte(starts))
+        .one(&*w)
+        .await?
+        .ok_or(Refusal::NoItsContract)?;
+    let term = crate::tariffs::catalog::term_of(&*w, "its").await?;
+    let ends = starts
+        .checked_add_months(chrono::Months::new(term))
+        .unwrap_or(starts);
+    let next = licence::ActiveModel {
+        id: NotSet,
+        version: Set(0),
+        subscriber_id: Set(sub.id),
+        product_account_id: Set(latest.product_account_id),
+        tariff_code: Set(latest.tariff_code.clone()),
+        tariff_name: Set(latest.tariff_name.clone()),
+        kind: Set(latest.kind.clone()),
+        zone: Set(latest.zone),
+        is_primary: Set(false),
+        state: Set(LicenceState::Pending),
+        starts_on: Set(starts),
+        ends_on: Set(ends),
+        cost: Set(crate::money::Money::ZERO),
+        sales_center_share: Set(crate::money::Money::ZERO),
+        revocable: Set(latest.revocable),
+        approved_in_reconciliation: Set(false),
+        connection_option: Set(latest.connection_option.clone()),
+        application_id: Set(None),
+        created_at: Set(w.at()),
+        registered_on: Set(Some(today)),
+        special_offer_number: Set(None),
+    }
+    .insert(&*w)
+    .await?;
+    licence_transition_in(
+        &mut w,
+        &next,
+        LicenceEvent::Register,
+        Some("Продлить ИТС".to_owned()),
+    )
+    .await?;
+    w.record(
+        Change::new("subscriber.extend_its", "subscriber", sub.id).after(json!({
+            "licence": next.id, "starts_on": starts, "ends_on": ends, "its_login": login,
+        })),
+    );
+    w.commit().await?;
+    licence::Entity::find_by_id(next.id)
+        .one(&st.db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Blocks every registered licence of a subscriber (§8.1). Licences that start in the

@@ -144,6 +144,13 @@ async fn manage(
         "detach_its" => licences::detach_its(&st, &user, id)
             .await
             .map(|n| format!("ИТС отключено: отозвано лицензий ИТС — {n}.")),
+        "extend_its" => licences::extend_its(&st, &user, id).await.map(|l| {
+            format!(
+                "ИТС продлено: лицензия ИТС с {} по {}.",
+                crate::web::components::date_ru(l.starts_on),
+                crate::web::components::date_ru(l.ends_on)
+            )
+        }),
         "block" => licences::block_subscriber(&st, &user, id, None)
             .await
             .map(|n| format!("Абонент заблокирован: заблокировано лицензий — {n}.")),

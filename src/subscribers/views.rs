@@ -194,6 +194,11 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                         input type="hidden" name="action" value="detach_its";
                         button.secondary type="submit" data-confirm="Отключить ИТС? Действующие лицензии ИТС абонента будут отозваны, а подписка ИТС освободится для другого подключения." { "Отключить ИТС" }
                     }
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                        (csrf_field(user))
+                        input type="hidden" name="action" value="extend_its";
+                        button.secondary type="submit" { "Продлить ИТС" }
+                    }
                     @if status == super::service::Status::Blocked {
                         form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                             (csrf_field(user))
@@ -207,7 +212,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                             button.danger type="submit" data-confirm="Заблокировать абонента? Будут заблокированы все его зарегистрированные лицензии. Лицензии, начинающиеся в будущем, нужно сначала отозвать." { "Заблокировать абонента" }
                         }
                     }
-                } p.muted { "«Отключить ИТС» отзывает действующие лицензии ИТС абонента и освобождает подписку ИТС для другого подключения (§7). «Заблокировать абонента» блокирует все его зарегистрированные лицензии — это обратимо: «Разблокировать абонента» возвращает их. Лицензии, начинающиеся в будущем, перед блокировкой нужно отозвать на вкладке «Тарифы»." } },
+                } p.muted { "«Отключить ИТС» отзывает действующие лицензии ИТС абонента и освобождает подписку ИТС для другого подключения (§7). «Продлить ИТС» добавляет следующую лицензию ИТС со дня окончания текущей — не раньше чем за 30 дней до ее окончания и при действующем договоре ИТС ПРОФ на портале. «Заблокировать абонента» блокирует все его зарегистрированные лицензии — это обратимо: «Разблокировать абонента» возвращает их. Лицензии, начинающиеся в будущем, перед блокировкой нужно отозвать на вкладке «Тарифы»." } },
                 "certificates" => (certificates_tab(user, certificates, revocations)),
                 "contacts" => (contacts_tab(user, s, persons)),
                 "directions" => (directions_tab(user, s, directions)),

@@ -557,3 +557,39 @@ async fn after_a_paid_licence_is_revoked_only_a_paid_reconnection_is_accepted() 
         .await;
     assert_eq!(a["state"], "in_processing");
 }
+
+#[tokio::test]
+async fn its_is_extended_within_30_days_of_its_end_while_the_portal_contract_runs() {
+    let app = TestApp::spawn().await;
+    // 3 March 2025, free under the portal's ITS PROF contract of «its-active» (to 31.12.2027).
+    register(&app, sample_application(), "its_free").await;
+    let s = the_subscriber(&app, "p-klg-1", "4027291410").await;
+    let path = format!("/subscribers/{}/extend-its", s["id"]);
+    let p = app.as_("p-klg-1").post_problem(&path, json!({}), 409).await;
+    assert_eq!(p["refusal"], "its_not_ending_yet", "{p}");
+    // 6 February 2026: the licence ends on 3 March, within 30 days.
+    app.advance(chrono::Duration::days(340));
+    let l = app.as_("p-klg-1").post_ok(&path, json!({})).await;
+    assert_eq!(l["tariff_code"], "its");
+    assert_eq!(
+        l["starts_on"], "2026-03-04",
+        "the day after the current one ends"
+    );
+    assert_eq!(l["ends_on"], "2027-03-04");
+    assert_eq!(l["state"], "registered");
+    assert_eq!(l["cost"], "0.00");
+    assert_eq!(l["is_primary"], false);
+    // Extended already: the next one ends in a year.
+    let p = app.as_("p-klg-1").post_problem(&path, json!({}), 409).await;
+    assert_eq!(p["refusal"], "its_not_ending_yet");
+    // February 2027: again, the contract still runs on 5 March 2027.
+    app.advance(chrono::Duration::days(370));
+    let again = app.as_("p-klg-1").post_ok(&path, json!({})).await;
+    assert_eq!(again["starts_on"], "2027-03-05");
+    // February 2028: the portal's contract ended on 31 December 2027.
+    app.advance(chrono::Duration::days(365));
+    let p = app.as_("p-klg-1").post_problem(&path, json!({}), 409).await;
+    assert_eq!(p["refusal"], "no_its_contract", "{p}");
+    // Another sales center's partner does not find the subscriber.
+    app.as_("p-msk-1").post_problem(&path, json!({}), 404).await;
+}

@@ -358,3 +358,42 @@ async fn a_member_joins_a_group_and_a_product_copies_its_recipients_from_the_car
     })
     .await;
 }
+
+#[tokio::test]
+async fn its_is_extended_from_the_manage_tab() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.register_submitted(id, json!({"option": "its_free"}))
+        .await;
+    let list = app.as_("p-klg-1").get_ok("/subscribers?q=4027291410").await;
+    let sid = list["items"][0]["id"].as_i64().unwrap();
+    with_browser(&app, "extend-its", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/subscribers/{sid}?tab=manage")).await;
+        let manage = format!("/subscribers/{sid}/manage");
+        b.click_in(&manage, "Продлить ИТС").await;
+        assert!(
+            b.flash().await.contains("не раньше чем за 30 дней"),
+            "{}",
+            b.flash().await
+        );
+        b
+    })
+    .await;
+    app.advance(chrono::Duration::days(340));
+    with_browser(&app, "extend-its-due", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/subscribers/{sid}?tab=manage")).await;
+        let manage = format!("/subscribers/{sid}/manage");
+        b.click_in(&manage, "Продлить ИТС").await;
+        assert!(
+            b.flash()
+                .await
+                .contains("ИТС продлено: лицензия ИТС с 04.03.2026"),
+            "{}",
+            b.flash().await
+        );
+        b
+    })
+    .await;
+}
