@@ -327,20 +327,27 @@ struct ContactForm {
     value: String,
 }
 
+/// The card's «Продукты» tab of the product's subscriber: where its forms return.
+async fn products_tab_of(st: &AppState, product_id: i64) -> AppResult<String> {
+    let sub =
+        <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(product_id)
+            .one(&st.db)
+            .await?
+            .map(|p| p.subscriber_id)
+            .ok_or(AppError::NotFound)?;
+    Ok(format!("/subscribers/{sub}?tab=products"))
+}
+
 async fn set_contact(
     State(st): State<AppState>,
     Path(id): Path<i64>,
     Csrf(user, f): Csrf<ContactForm>,
 ) -> AppResult<Response> {
-    let sub = <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
-        .one(&st.db)
-        .await?
-        .map(|p| p.subscriber_id)
-        .ok_or(AppError::NotFound)?;
+    let back = products_tab_of(&st, id).await?;
     let r = super::card::set_product_contact(&st, &user, id, &f.usage, &f.value)
         .await
         .map(|_| "Получатель уведомлений сохранён.".to_owned());
-    back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
+    back_with(&st, &user, back, r).await
 }
 
 async fn copy_contacts(
@@ -348,11 +355,7 @@ async fn copy_contacts(
     Path(id): Path<i64>,
     Csrf(user, _): Csrf<crate::auth::NoFields>,
 ) -> AppResult<Response> {
-    let sub = <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
-        .one(&st.db)
-        .await?
-        .map(|p| p.subscriber_id)
-        .ok_or(AppError::NotFound)?;
+    let back = products_tab_of(&st, id).await?;
     let r = super::card::copy_contacts_from_requisites(&st, &user, id)
         .await
         .map(|set| {
@@ -362,7 +365,7 @@ async fn copy_contacts(
                 "E-mail скопирован из основных реквизитов; телефон в реквизитах не мобильный — получателя уведомлений о статусах укажите вручную.".to_owned()
             }
         });
-    back_with(&st, &user, format!("/subscribers/{sub}?tab=products"), r).await
+    back_with(&st, &user, back, r).await
 }
 
 #[derive(Deserialize)]
@@ -379,23 +382,11 @@ async fn edit_product(
 ) -> AppResult<Response> {
     let p =
         super::card::update_product(&st, &user, id, Some(f.alias), Some(f.active.is_some())).await;
-    let sub = match &p {
-        Ok(p) => p.subscriber_id,
-        Err(_) => {
-            <crate::entities::product_account::Entity as sea_orm::EntityTrait>::find_by_id(id)
-                .one(&st.db)
-                .await?
-                .map(|p| p.subscriber_id)
-                .ok_or(AppError::NotFound)?
-        }
+    let back = match &p {
+        Ok(p) => format!("/subscribers/{}?tab=products", p.subscriber_id),
+        Err(_) => products_tab_of(&st, id).await?,
     };
-    back_with(
-        &st,
-        &user,
-        format!("/subscribers/{sub}?tab=products"),
-        p.map(|_| "Продукт сохранён.".to_owned()),
-    )
-    .await
+    back_with(&st, &user, back, p.map(|_| "Продукт сохранён.".to_owned())).await
 }
 
 /// «Информация о продукте» (l.1818–1840): what the product account holds, to tell one
