@@ -37,6 +37,33 @@ async fn the_catalog_prices_paid_licence_zone_2_at_4900_with_a_2450_share() {
     assert_eq!(body["total"], 23);
 }
 
+/// Issue 13 (audit B8, C18): the cloud-signature extension carries the manual's name and
+/// no price (l.2842–2847: the cost column is empty) in every zone.
+#[tokio::test]
+async fn the_cloud_signature_extension_is_named_as_the_manual_and_costs_nothing() {
+    let app = TestApp::spawn().await;
+    for zone in 1..=3 {
+        let body = app
+            .as_("p-msk-1")
+            .get_ok(&format!("/tariffs?zone={zone}&date=2025-03-03"))
+            .await;
+        let cloud = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["code"] == "cloud_signature")
+            .unwrap_or_else(|| panic!("zone {zone}: {body}"));
+        assert_eq!(
+            cloud["name"],
+            "Расширение на программный продукт \"Астрал - Отчетность\" с применением Облачной подписи"
+        );
+        assert_eq!(cloud["kind"], "extension");
+        assert_eq!(cloud["primary_price"], "0.00", "zone {zone}");
+        assert_eq!(cloud["renewal_price"], "0.00");
+        assert_eq!(cloud["sales_center_share"], "0.00");
+    }
+}
+
 #[tokio::test]
 async fn the_tariff_page_shows_russian_prices() {
     let app = TestApp::spawn().await;
