@@ -129,6 +129,58 @@ fn date_or_empty(d: Option<NaiveDate>) -> Cell {
     d.map_or(Cell::Empty, Cell::Date)
 }
 
+/// Whether a licence counts in the expiry report: not revoked, not on an inactive account.
+fn counts_for_expiry(l: &LicenceRow, inactive: &HashSet<i64>) -> bool {
+    l.state != "revoked" && l.product_account_id.is_none_or(|a| !inactive.contains(&a))
+}
+
+/// Each subscriber's last tariff licence (that counts), where it ends within
+/// `[from, to]`, by end date. `rows` hold every licence ending from `from` on.
+fn last_tariffs_ending<'a>(
+    rows: &'a [LicenceRow],
+    inactive: &HashSet<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<&'a LicenceRow> {
+    let mut last: BTreeMap<i64, &LicenceRow> = BTreeMap::new();
+    for l in rows
+        .iter()
+        .filter(|l| l.kind == "tariff" && counts_for_expiry(l, inactive))
+    {
+        let slot = last.entry(l.subscriber_id).or_insert(l);
+        if (l.ends_on, l.starts_on) > (slot.ends_on, slot.starts_on) {
+            *slot = l;
+        }
+    }
+    let mut due: Vec<&LicenceRow> = last
+        .into_values()
+        .filter(|l| from <= l.ends_on && l.ends_on <= to)
+        .collect();
+    due.sort_by(|a, b| (a.ends_on, &a.short_name, a.id).cmp(&(b.ends_on, &b.short_name, b.id)));
+    due
+}
+
+/// How many lines the expiry report of `[from, to]` has for `scope` — the home page's
+/// tile — without the certificates and connection dates the report's columns need.
+///
+/// # Errors
+/// Database errors.
+pub async fn tariffs_ending_count(
+    st: &AppState,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<usize> {
+    let inactive = inactive_accounts(st).await?;
+    let rows = licences(
+        st,
+        scope,
+        Condition::all().add(licence::Column::EndsOn.gte(from)),
+    )
+    .await?;
+    Ok(last_tariffs_ending(&rows, &inactive, from, to).len())
+}
+
 /// «Отчёт по срокам действия тарифов» (l.2745–2749): the subscribers whose last tariff
 /// ends in the period, with that tariff's and the latest certificate's terms and the
 /// extensions running with it. Licences of inactive product accounts are left out.
@@ -143,21 +195,8 @@ pub async fn tariff_terms(st: &AppState, scope: &Scope, p: &Params) -> AppResult
             .add(partners.subscribers()),
     )
     .await?;
-    let counted = |l: &&LicenceRow| {
-        l.state != "revoked" && l.product_account_id.is_none_or(|a| !inactive.contains(&a))
-    };
-    let mut last: BTreeMap<i64, &LicenceRow> = BTreeMap::new();
-    for l in rows.iter().filter(counted).filter(|l| l.kind == "tariff") {
-        let slot = last.entry(l.subscriber_id).or_insert(l);
-        if (l.ends_on, l.starts_on) > (slot.ends_on, slot.starts_on) {
-            *slot = l;
-        }
-    }
-    let mut due: Vec<&LicenceRow> = last
-        .into_values()
-        .filter(|l| p.from <= l.ends_on && l.ends_on <= p.to)
-        .collect();
-    due.sort_by(|a, b| (a.ends_on, &a.short_name, a.id).cmp(&(b.ends_on, &b.short_name, b.id)));
+    let counted = |l: &&LicenceRow| counts_for_expiry(l, &inactive);
+    let due = last_tariffs_ending(&rows, &inactive, p.from, p.to);
     let wanted: HashSet<i64> = due.iter().map(|l| l.subscriber_id).collect();
     let certs = certificates(st, scope, Condition::all().add(partners.subscribers())).await?;
     let certs: Vec<CertificateRow> = certs

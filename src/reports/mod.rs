@@ -9,7 +9,7 @@ mod activity;
 pub mod chart;
 mod data;
 mod export;
-mod lists;
+pub mod lists;
 pub mod routes;
 pub mod rules;
 

@@ -168,15 +168,8 @@ pub async fn tasks(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Task>> {
         // The expiry report of the month: subscribers whose last tariff ends in it (not yet
         // renewed), inactive product accounts left out — the tile counts its lines.
         let (first, last) = crate::reports::rules::month_of(today);
-        let ending = crate::reports::build(
-            st,
-            user,
-            crate::reports::ReportName::TariffTerms,
-            &crate::reports::RawParams::default(),
-        )
-        .await?
-        .rows
-        .len();
+        let ending =
+            crate::reports::lists::tariffs_ending_count(st, &user.scope, first, last).await?;
         out.push(Task {
             count: u64::try_from(ending).unwrap_or(u64::MAX),
             title: "Тарифы заканчиваются в этом месяце",
