@@ -138,6 +138,9 @@ const FIELD_TITLES: &[(&[&str], &str)] = &[
     (&["If-Match"], "Версия (If-Match)"),
     (&["body", "form"], "Форма"),
     (&["request_type"], "Тип заявления"),
+    (&["basis"], "Основание выдачи"),
+    (&["paid"], "Оплата"),
+    (&["step"], "Шаг формы"),
     (&["legal_form"], "Организационно-правовая форма"),
     (&["paperless_renewal"], "Безбумажное продление"),
     (&["certificate_requested"], "Запрос сертификата"),
@@ -253,6 +256,8 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
         "its.activate" => "ИТС: подписка активирована",
         "its.release" => "ИТС: подписка освобождена",
         "audit.verify" => "Проверка целостности журнала",
+        "np8.issue" => "Лицензия на 1С:НП 8: выдача",
+        "np8.show_pin" => "Лицензия на 1С:НП 8: пин-код показан повторно",
         _ => match object {
             "application" => "Заявление: изменение",
             "subscriber" => "Абонент: изменение",
@@ -286,6 +291,7 @@ pub fn object_type_title(t: &str) -> &'static str {
         "direction" => "Направление",
         "contact_person" => "Контактное лицо",
         "audit" => "Журнал",
+        "np8_licence" => "Лицензия на 1С:НП 8",
         _ => "Объект",
     }
 }

@@ -23,6 +23,7 @@ pub mod labels;
 pub mod money;
 pub mod next_action;
 pub mod notify;
+pub mod np8;
 pub mod openapi;
 pub mod organisation;
 pub mod params;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub login_throttle: Arc<auth::throttle::LoginThrottle>,
     /// The certification authority (the built-in one unless replaced).
     pub ca: Arc<dyn subscribers::certificates::authority::CertificateAuthority>,
+    /// The licence server of 1С:Налогоплательщик 8 (the built-in one unless replaced).
+    pub np8: Arc<dyn np8::server::LicenceServer>,
     /// The movable clock of `serve --test-clock` (the same one as `clock` then).
     pub test_clock: Option<Arc<clock::TestClock>>,
 }
@@ -90,6 +93,7 @@ impl AppState {
             config: Arc::new(config),
             mailer,
             ca: Arc::new(subscribers::certificates::authority::LocalCa),
+            np8: Arc::new(np8::server::LocalLicenceServer),
         }
     }
 }
@@ -110,6 +114,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::routes::routes())
         .merge(subscribers::groups::web_routes())
         .merge(subscribers::certificates::web_routes())
+        .merge(np8::routes::web_routes())
         .merge(reconciliation::routes::web_routes())
         .merge(reports::routes::web_routes())
         .fallback(web::not_found)

@@ -33,6 +33,7 @@ mod m20261203_110000_counts_per_statement;
 mod m20261203_120000_counts_compacted;
 mod m20261204_100000_subscriber_sends;
 mod m20261204_110000_calculator;
+mod m20261205_100000_np8_licences;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_120000_counts_compacted::Migration),
             Box::new(m20261204_100000_subscriber_sends::Migration),
             Box::new(m20261204_110000_calculator::Migration),
+            Box::new(m20261205_100000_np8_licences::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub mod its_subscription;
 pub mod licence;
 pub mod licence_history;
 pub mod locality;
+pub mod np8_licence;
 pub mod outbox;
 pub mod partner;
 pub mod product_account;

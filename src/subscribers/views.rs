@@ -47,6 +47,10 @@ pub fn list(
         "subscribers",
         "Абоненты",
         html! {
+            nav.tabs {
+                a.active href="/subscribers" { "Абоненты" }
+                a href="/np8-licences" { "Лицензии на 1С:НП 8" }
+            }
             form.toolbar method="get" action="/subscribers" {
                 label { "ИНН, наименование, GUID продукта, логин ИТС или номер ПФР" input type="text" name="q" value=(q) size="50"; }
                 button.primary type="submit" { "Найти" }

@@ -16,6 +16,7 @@ mod company_groups;
 mod instances;
 mod invoices;
 mod next_action;
+mod np8;
 mod openapi;
 mod pricing;
 mod processing;
