@@ -532,8 +532,8 @@ fn issue_view(
                     h3 { "Изменение параметров подключения ИТС" }
                     (csrf_field(user))
                     input type="hidden" name="step" value="login";
-                    label { "Логин" input type="text" name="its_login" value=(f.its_login) required class=[error("its_login").map(|_| "invalid")]; (field("its_login")) }
-                    label { "Email" input type="email" name="email" value=(f.email) required class=[error("email").map(|_| "invalid")]; (field("email")) }
+                    label { "Логин" input type="text" name="its_login" value=(f.its_login) required class=[error("its_login").map(|_| "invalid")] aria-invalid=[error("its_login").map(|_| "true")]; (field("its_login")) }
+                    label { "Email" input type="email" name="email" value=(f.email) required class=[error("email").map(|_| "invalid")] aria-invalid=[error("email").map(|_| "true")]; (field("email")) }
                     button.primary type="submit" { "Применить" }
                 }
             }
@@ -544,7 +544,7 @@ fn issue_view(
             input type="hidden" name="its_login" value=(f.its_login);
             input type="hidden" name="email" value=(f.email);
             label { "Опция"
-                select name="its_subscription" disabled[!login_applied] class=[error("its_subscription").map(|_| "invalid")] {
+                select name="its_subscription" disabled[!login_applied] class=[error("its_subscription").map(|_| "invalid")] aria-invalid=[error("its_subscription").map(|_| "true")] {
                     @if !login_applied { option value="" { "— сначала укажите логин портала ИТС —" } }
                     @for c in contracts {
                         option value=(c.registration_number) selected[c.registration_number == f.its_subscription] { (super::option_title(c)) }
@@ -555,8 +555,8 @@ fn issue_view(
             label.check { input type="checkbox" name="basic" value="1" checked[basic]; " Базовый договор (платная лицензия)" }
             (field("basis"))
             (field("paid"))
-            label { "ИНН" input type="text" name="inn" value=(f.inn) required inputmode="numeric" class=[error("inn").map(|_| "invalid")]; (field("inn")) }
-            label { "КПП" input type="text" name="kpp" value=(f.kpp) inputmode="numeric" class=[error("kpp").map(|_| "invalid")]; (field("kpp")) }
+            label { "ИНН" input type="text" name="inn" value=(f.inn) required inputmode="numeric" class=[error("inn").map(|_| "invalid")] aria-invalid=[error("inn").map(|_| "true")]; (field("inn")) }
+            label { "КПП" input type="text" name="kpp" value=(f.kpp) inputmode="numeric" class=[error("kpp").map(|_| "invalid")] aria-invalid=[error("kpp").map(|_| "true")]; (field("kpp")) }
             button.primary type="submit" { "Выдать лицензию" }
         }
     }

@@ -15,6 +15,7 @@ mod crawl;
 mod forms_applications;
 mod forms_calculator;
 mod forms_finance;
+mod forms_np8;
 mod forms_reference;
 mod forms_reports;
 mod forms_sign_in;
