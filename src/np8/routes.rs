@@ -491,7 +491,12 @@ impl IssueForm {
 
 async fn issue_page(State(_st): State<AppState>, user: CurrentUser) -> AppResult<Markup> {
     user.require(&[Role::Partner])?;
-    Ok(issue_view(&user, &IssueForm::default(), &[], None, &[]))
+    Ok(layout::page(
+        &user,
+        "subscribers",
+        TITLE,
+        issue_view(&user, &IssueForm::default(), &[], None, &[]),
+    ))
 }
 
 /// The issuing page: the login window, the form, and what went wrong.
@@ -521,24 +526,21 @@ fn issue_view(
             div class={ "flash flash-" (kind) } role=(if *kind == "error" { "alert" } else { "status" }) { (text) }
         }
         p.muted { "Лицензия на 1С:Налогоплательщик 8 нужна пользователям программ на платформе 1С:Предприятие 7.7. Платно — для пользователей базовых версий и договора 1С:ИТС уровня ТЕХНО, только после оплаты; бесплатно — при действующем договоре 1С:ИТС уровня ПРОФ, зарегистрированном на портале ИТС." }
-        section.panel {
-            h2 { "Логин" }
-            p {
-                @if login_applied { b data-np8="login" { (f.its_login) } } @else { span.muted { "не указан — для бесплатной выдачи нажмите «Изменить»" } }
-            }
-            details open[login_refused] {
-                summary.button.secondary { "Изменить" }
-                form.stack method="post" action="/np8-licences/issue" {
-                    h3 { "Изменение параметров подключения ИТС" }
-                    (csrf_field(user))
-                    input type="hidden" name="step" value="login";
-                    label { "Логин" input type="text" name="its_login" value=(f.its_login) required class=[error("its_login").map(|_| "invalid")] aria-invalid=[error("its_login").map(|_| "true")]; (field("its_login")) }
-                    label { "Email" input type="email" name="email" value=(f.email) required class=[error("email").map(|_| "invalid")] aria-invalid=[error("email").map(|_| "true")]; (field("email")) }
-                    button.primary type="submit" { "Применить" }
-                }
+        div.summary {
+            span { "Логин: " @if login_applied { b data-np8="login" { (f.its_login) } } @else { span.muted { "не указан — для бесплатной выдачи нажмите «Изменить»" } } }
+        }
+        details.its-login open[login_refused] {
+            summary { "Изменить" }
+            form.card-form method="post" action="/np8-licences/issue" {
+                h3 { "Изменение параметров подключения ИТС" }
+                (csrf_field(user))
+                input type="hidden" name="step" value="login";
+                label { "Логин" input type="text" name="its_login" value=(f.its_login) required class=[error("its_login").map(|_| "invalid")] aria-invalid=[error("its_login").map(|_| "true")]; (field("its_login")) }
+                label { "Email" input type="email" name="email" value=(f.email) required class=[error("email").map(|_| "invalid")] aria-invalid=[error("email").map(|_| "true")]; (field("email")) }
+                div.actions { button.primary type="submit" { "Применить" } }
             }
         }
-        form.stack method="post" action="/np8-licences/issue" {
+        form.card-form method="post" action="/np8-licences/issue" {
             (csrf_field(user))
             input type="hidden" name="step" value="check";
             input type="hidden" name="its_login" value=(f.its_login);
@@ -552,12 +554,14 @@ fn issue_view(
                 }
                 (field("its_subscription"))
             }
-            label.check { input type="checkbox" name="basic" value="1" checked[basic]; " Базовый договор (платная лицензия)" }
+            fieldset.choices {
+                label { input type="checkbox" name="basic" value="1" checked[basic]; "Базовый договор (платная лицензия)" }
+            }
             (field("basis"))
             (field("paid"))
             label { "ИНН" input type="text" name="inn" value=(f.inn) required inputmode="numeric" class=[error("inn").map(|_| "invalid")] aria-invalid=[error("inn").map(|_| "true")]; (field("inn")) }
             label { "КПП" input type="text" name="kpp" value=(f.kpp) inputmode="numeric" class=[error("kpp").map(|_| "invalid")] aria-invalid=[error("kpp").map(|_| "true")]; (field("kpp")) }
-            button.primary type="submit" { "Выдать лицензию" }
+            div.actions { button.primary type="submit" { "Выдать лицензию" } }
         }
     }
 }
