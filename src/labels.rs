@@ -210,6 +210,11 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
     {
         return Cow::Owned(format!("Заявление: {}", e.title_ru().to_lowercase()));
     }
+    if object == "cloud_signature"
+        && let Some(e) = crate::subscribers::cloud_signature::AccountEvent::parse(verb)
+    {
+        return Cow::Owned(format!("Облачная подпись: {}", e.title_ru()));
+    }
     if object == "licence"
         && let Some(e) = crate::tariffs::licence::LicenceEvent::parse(verb)
     {
@@ -256,6 +261,7 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
         "its.activate" => "ИТС: подписка активирована",
         "its.release" => "ИТС: подписка освобождена",
         "audit.verify" => "Проверка целостности журнала",
+        "cloud_signature.open" => "Облачная подпись: учетная запись создана",
         "np8.issue" => "Лицензия на 1С:НП 8: выдача",
         "np8.show_pin" => "Лицензия на 1С:НП 8: пин-код показан повторно",
         _ => match object {
@@ -292,6 +298,7 @@ pub fn object_type_title(t: &str) -> &'static str {
         "contact_person" => "Контактное лицо",
         "audit" => "Журнал",
         "np8_licence" => "Лицензия на 1С:НП 8",
+        "cloud_signature" => "Облачная подпись",
         _ => "Объект",
     }
 }

@@ -67,6 +67,10 @@ pub struct AppState {
     pub ca: Arc<dyn subscribers::certificates::authority::CertificateAuthority>,
     /// The licence server of 1С:Налогоплательщик 8 (the built-in one unless replaced).
     pub np8: Arc<dyn np8::server::LicenceServer>,
+    /// The cloud signature's service (КриптоПро DSS; the built-in one unless replaced).
+    pub dss: Arc<dyn subscribers::cloud_signature::dss::SignatureService>,
+    /// The SMS gateway (the built-in one queues in the outbox).
+    pub sms: Arc<dyn notify::sms::SmsGateway>,
     /// The movable clock of `serve --test-clock` (the same one as `clock` then).
     pub test_clock: Option<Arc<clock::TestClock>>,
 }
@@ -94,6 +98,8 @@ impl AppState {
             mailer,
             ca: Arc::new(subscribers::certificates::authority::LocalCa),
             np8: Arc::new(np8::server::LocalLicenceServer),
+            dss: Arc::new(subscribers::cloud_signature::dss::LocalDss),
+            sms: Arc::new(notify::sms::OutboxSms),
         }
     }
 }
@@ -115,6 +121,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(subscribers::groups::web_routes())
         .merge(subscribers::certificates::web_routes())
         .merge(np8::routes::web_routes())
+        .merge(subscribers::cloud_signature::routes::web_routes())
         .merge(reconciliation::routes::web_routes())
         .merge(reports::routes::web_routes())
         .fallback(web::not_found)

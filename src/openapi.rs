@@ -129,6 +129,7 @@ pub fn api() -> axum::Router<AppState> {
         .merge(crate::subscribers::groups::api_routes())
         .merge(crate::subscribers::certificates::api_routes())
         .merge(crate::np8::routes::api_routes())
+        .merge(crate::subscribers::cloud_signature::routes::api_routes())
         .merge(crate::reconciliation::api::routes())
         .merge(crate::reports::routes::api_routes())
         .split_for_parts();

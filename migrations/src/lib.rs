@@ -34,6 +34,7 @@ mod m20261203_120000_counts_compacted;
 mod m20261204_100000_subscriber_sends;
 mod m20261204_110000_calculator;
 mod m20261205_100000_np8_licences;
+mod m20261205_110000_cloud_signature;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_100000_subscriber_sends::Migration),
             Box::new(m20261204_110000_calculator::Migration),
             Box::new(m20261205_100000_np8_licences::Migration),
+            Box::new(m20261205_110000_cloud_signature::Migration),
         ]
     }
 }

@@ -199,6 +199,18 @@ pub fn validate(doc: &IntakeDocument) -> Result<(), Vec<FieldError>> {
             "лицензия КриптоПро запрошена: тип сертификата qualified_cryptopro",
         ));
     }
+    // The cloud signature is bound to a phone by an SMS code (§17, manual l.2920–2935).
+    if doc.owner.cloud_signature
+        && doc
+            .mobile_phone
+            .as_deref()
+            .is_none_or(|p| p.trim().is_empty())
+    {
+        errors.push(FieldError::new(
+            "mobile_phone",
+            "для облачной подписи нужен мобильный телефон: на него придет СМС с кодом активации myDSS",
+        ));
+    }
     errors.sort_by(|a, b| a.field.cmp(&b.field));
     errors.dedup();
     if errors.is_empty() {

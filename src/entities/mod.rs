@@ -11,6 +11,7 @@ pub mod calculator_capability;
 pub mod calculator_tariff;
 pub mod calendar_day;
 pub mod certificate;
+pub mod cloud_signature_account;
 pub mod company_group;
 pub mod company_group_member;
 pub mod contact_person;

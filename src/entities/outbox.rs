@@ -17,6 +17,8 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub related_type: Option<String>,
     pub related_id: Option<String>,
+    /// `email` (the mail sender delivers it) or `sms` (the SMS gateway's).
+    pub channel: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

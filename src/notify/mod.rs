@@ -3,6 +3,7 @@
 //! lettre, retrying with backoff and never sending one message twice.
 
 pub mod mailer;
+pub mod sms;
 pub mod templates;
 
 use chrono::{DateTime, Duration, Utc};
@@ -54,6 +55,7 @@ pub fn row(now: DateTime<Utc>, m: Message) -> outbox::ActiveModel {
         sent_at: Set(None),
         related_type: Set(m.related.as_ref().map(|r| r.0.clone())),
         related_id: Set(m.related.map(|r| r.1)),
+        channel: Set("email".to_owned()),
     }
 }
 
@@ -99,6 +101,7 @@ pub async fn deliver_due(
 
     let due = outbox::Entity::find()
         .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Channel.eq("email"))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::Id)
         .limit(limit)

@@ -5,6 +5,7 @@ pub mod api;
 pub mod card;
 pub mod category;
 pub mod certificates;
+pub mod cloud_signature;
 pub mod groups;
 pub mod licences;
 pub mod pipeline;

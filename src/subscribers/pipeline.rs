@@ -203,6 +203,21 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         };
         add_licence(w, &sub, extension).await?;
     }
+    let owner: crate::organisation::Owner = crate::organisation::stored("owner", &app.owner)?;
+    if owner.cloud_signature && certificate {
+        // «Расширение … с применением Облачной подписи» (manual l.2842–2847): free.
+        let t = catalog_row(w, "cloud_signature", zone, today).await?;
+        let extension = NewLicence {
+            product: Some(product.id),
+            tariff: &t,
+            primary: false,
+            option: None,
+            app_id: app.id,
+            continues: None,
+            special_offer_number: None,
+        };
+        add_licence(w, &sub, extension).await?;
+    }
     Ok(())
 }
 
@@ -353,9 +368,17 @@ async fn prepared(
 ///
 /// # Errors
 /// Database errors.
-pub async fn certificate_issued(w: &mut Write, app: &application::Model) -> AppResult<()> {
+pub async fn certificate_issued(
+    w: &mut Write,
+    app: &application::Model,
+    dss: &dyn super::cloud_signature::dss::SignatureService,
+) -> AppResult<()> {
     let (sub, product) = prepared(w, app).await?;
-    super::certificates::issue(w, &sub, Some(product.id), app).await?;
+    let cert = super::certificates::issue(w, &sub, Some(product.id), app).await?;
+    let owner: crate::organisation::Owner = crate::organisation::stored("owner", &app.owner)?;
+    if owner.cloud_signature {
+        super::cloud_signature::service::open_account(w, dss, &sub, &cert, app).await?;
+    }
     Ok(())
 }
 

@@ -89,6 +89,7 @@ async fn card(
         history: &history,
         group: group.as_ref(),
         certificates: &certificates,
+        cloud: &super::cloud_signature::service::of_subscriber(&st, s.id).await?,
         revocations: &revocations,
     };
     Ok(views::card(&user, &model, views::tab_key(p.tab.as_deref())))

@@ -117,6 +117,7 @@ pub struct CardModel<'a> {
     pub history: &'a [licence_history::Model],
     pub group: Option<&'a company_group::Model>,
     pub certificates: &'a [certificate::Model],
+    pub cloud: &'a [crate::entities::cloud_signature_account::Model],
     pub revocations: &'a [revocation_request::Model],
     pub persons: &'a [contact_person::Model],
     pub directions: &'a [direction::Model],
@@ -154,6 +155,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
         history,
         group,
         certificates,
+        cloud,
         revocations,
         persons,
         directions,
@@ -217,7 +219,7 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                         }
                     }
                 } p.muted { "«Отключить ИТС» отзывает действующие лицензии ИТС абонента и освобождает подписку ИТС для другого подключения (§7). «Продлить ИТС» добавляет следующую лицензию ИТС со дня окончания текущей — не раньше чем за 30 дней до ее окончания и при действующем договоре ИТС ПРОФ на портале. «Заблокировать абонента» блокирует все его зарегистрированные лицензии — это обратимо: «Разблокировать абонента» возвращает их. Лицензии, начинающиеся в будущем, перед блокировкой нужно отозвать на вкладке «Тарифы»." } },
-                "certificates" => (certificates_tab(user, certificates, revocations)),
+                "certificates" => (certificates_tab(user, certificates, revocations, cloud)),
                 "contacts" => (contacts_tab(user, s, persons)),
                 "directions" => (directions_tab(user, s, directions)),
                 "history" => (table(&["Когда", "Кто", "Лицензия", "Событие", "Было", "Стало", "Комментарий"], history.iter().map(|h| html! { tr {
@@ -236,6 +238,7 @@ fn certificates_tab(
     user: &CurrentUser,
     certs: &[certificate::Model],
     requests: &[revocation_request::Model],
+    cloud: &[crate::entities::cloud_signature_account::Model],
 ) -> Markup {
     let may = matches!(
         user.role,
@@ -249,7 +252,12 @@ fn certificates_tab(
                 td { (c.owner_name) }
                 td { (if c.kind == "qualified_cryptopro" { "КЭП + Лицензия КриптоПро" } else { "КЭП" }) }
                 td.nowrap { (date_ru(c.valid_from)) " — " (date_ru(c.valid_to)) }
-                td { (c.provider) }
+                td {
+                    (c.provider)
+                    @if let Some(a) = cloud.iter().find(|a| a.certificate_id == c.id) {
+                        br; a.button.secondary href={ "/cloud-signatures/" (a.id) } { "Облачная подпись" }
+                    }
+                }
                 td { (if c.state == "revoked" { "Отозван" } else { "Действует" }) }
                 td {
                     @if may && c.state == "active" && !open {

@@ -37,6 +37,12 @@ document.addEventListener("submit", function (e) {
   }
 });
 
+// A page with data-autoprint goes to the printer as it opens (the cloud signature's QR
+// page, after «Принтер готов»: no preview, as the manual has it).
+document.addEventListener("DOMContentLoaded", function () {
+  if (document.querySelector("[data-autoprint]")) setTimeout(function () { window.print(); }, 200);
+});
+
 // After a refused form the server sends back what was typed (#form-echo): put it into
 // the form that posted it, mark the fields the refusal names, open a collapsed form.
 document.addEventListener("DOMContentLoaded", function () {

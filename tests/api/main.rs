@@ -12,6 +12,7 @@ mod audit_chain;
 mod calculator;
 mod certificates;
 mod cli;
+mod cloud_signature;
 mod company_groups;
 mod instances;
 mod invoices;

@@ -296,6 +296,7 @@ async fn send_to_processing(
 /// registration, the refusal.
 async fn pipeline_step(
     w: &mut Write,
+    dss: &dyn crate::subscribers::cloud_signature::dss::SignatureService,
     id: i64,
     to: State,
     event: Event,
@@ -308,7 +309,7 @@ async fn pipeline_step(
         .ok_or(AppError::NotFound)?;
     match (to, event) {
         (State::InProcessing, _) => pipeline::prepare(w, &app).await,
-        (State::AwaitingReceipt, _) => pipeline::certificate_issued(w, &app).await,
+        (State::AwaitingReceipt, _) => pipeline::certificate_issued(w, &app, dss).await,
         (State::Registered, _) => pipeline::register(w, &app).await.map(drop),
         (State::Rejected, Event::CaRefused) => {
             pipeline::refused(w, &app, reason.unwrap_or_default()).await
@@ -339,7 +340,7 @@ async fn save(
             current_state: current,
         });
     }
-    pipeline_step(&mut w, app.id, to, event, reason.as_deref())
+    pipeline_step(&mut w, &*st.dss, app.id, to, event, reason.as_deref())
         .await
         .map_err(|e| e.context("the processing pipeline's step"))?;
     batch.flush(&w).await?;

@@ -44,7 +44,12 @@ pub async fn issue(
         valid_from: Set(from),
         valid_to: Set(from.checked_add_months(Months::new(12)).unwrap_or(from)),
         container: Set(format!("registrar-{}", uuid::Uuid::new_v4().simple())),
-        provider: Set("УЦ «Калуга Астрал»".to_owned()),
+        // A cloud signature's key lives on the signature service (manual l.2855–2864).
+        provider: Set(if owner.cloud_signature {
+            "Crypto-Pro GOST R 34.10-2012 HSM CSP".to_owned()
+        } else {
+            "УЦ «Калуга Астрал»".to_owned()
+        }),
         application_id: Set(Some(app.id)),
         created_at: Set(w.at()),
         revoked_at: Set(None),
