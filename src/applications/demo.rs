@@ -101,14 +101,16 @@ fn document(org: &Org, partner: Option<&str>, n: usize) -> AppResult<IntakeDocum
         "inn": org.inn, "kpp": org.kpp, "ogrn": null,
         "full_name": full, "short_name": short,
         "pfr_number": format!("0{:02}-000-00{:04}", org.region.parse::<u32>().unwrap_or(0), n),
-        "phone": "+7 495 000-00-00", "email": format!("client{n}@example.ru"),
+        "phone": "+7 495 000-00-00", "mobile_phone": format!("+7 900 100 {:04}", n), "email": format!("client{n}@example.ru"),
         "legal_address": org.city, "actual_address": org.city,
         "region_code": org.region,
         "configuration": "1С:БУХГАЛТЕРИЯ 3.0", "format_version": "1.8",
         "certificate_requested": true, "cryptopro_licence": n.is_multiple_of(5),
         "its_login": org.its_login, "its_email": format!("{}@client.example", org.its_login),
         "owner": { "full_name": "Иванов Иван Иванович", "snils": "112-233-445 95", "position": "Директор",
-                   "certificate_type": if n.is_multiple_of(5) { "qualified_cryptopro" } else { "qualified" } },
+                   "certificate_type": if n.is_multiple_of(5) { "qualified_cryptopro" } else { "qualified" },
+                   // One Kaluga subscriber signs in the cloud (§17).
+                   "cloud_signature": org.inn == ORGS[4].inn },
         "directions": [ { "authority": "fns", "code": format!("{}01", org.region), "kpp": org.kpp },
                         { "authority": "pfr", "code": format!("0{}-001", org.region) } ],
     }))?)

@@ -14,6 +14,7 @@ mod harness;
 mod crawl;
 mod forms_applications;
 mod forms_calculator;
+mod forms_cloud_signature;
 mod forms_finance;
 mod forms_np8;
 mod forms_reference;
