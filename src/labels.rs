@@ -145,6 +145,7 @@ const FIELD_TITLES: &[(&[&str], &str)] = &[
     (&["paperless_renewal"], "Безбумажное продление"),
     (&["certificate_requested"], "Запрос сертификата"),
     (&["cryptopro_licence"], "Лицензия КриптоПро"),
+    (&["connect_lk"], "Подключить ЛК"),
     (&["owner"], "Владелец сертификата"),
     (&["owner.cloud_signature"], "Облачная подпись"),
     (&["tariff_code"], "Тариф"),

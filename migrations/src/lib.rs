@@ -35,6 +35,7 @@ mod m20261204_100000_subscriber_sends;
 mod m20261204_110000_calculator;
 mod m20261205_100000_np8_licences;
 mod m20261205_110000_cloud_signature;
+mod m20261205_120000_connect_lk;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_110000_calculator::Migration),
             Box::new(m20261205_100000_np8_licences::Migration),
             Box::new(m20261205_110000_cloud_signature::Migration),
+            Box::new(m20261205_120000_connect_lk::Migration),
         ]
     }
 }

@@ -145,7 +145,7 @@ pub async fn detail(st: &AppState, a: &application::Model) -> AppResult<Value> {
         "pfr_number": a.pfr_number, "fss_number": a.fss_number, "phone": a.phone, "mobile_phone": a.mobile_phone,
         "email": a.email, "legal_address": a.legal_address, "actual_address": a.actual_address,
         "configuration": a.configuration, "format_version": a.format_version,
-        "certificate_requested": a.certificate_requested, "cryptopro_licence": a.cryptopro_licence,
+        "certificate_requested": a.certificate_requested, "cryptopro_licence": a.cryptopro_licence, "connect_lk": a.connect_lk,
         "its_email": a.its_email, "authorized_representative_inn": a.authorized_representative_inn,
         "product_guid": a.product_guid,
         "owner": stated.owner,

@@ -174,6 +174,7 @@ pub async fn applications(
             format_version: Set("1.8".to_owned()),
             certificate_requested: Set(true),
             cryptopro_licence: Set(false),
+            connect_lk: Set(false),
             its_login: Set(Some(format!("its-{}", i % 50_000))),
             its_email: Set(None),
             authorized_representative_inn: Set(None),

@@ -135,6 +135,9 @@ pub struct IntakeDocument {
     pub certificate_requested: bool,
     #[serde(default)]
     pub cryptopro_licence: bool,
+    /// «Подключить ЛК»: connect the ЛК Базовый extension with this application.
+    #[serde(default)]
+    pub connect_lk: bool,
     #[validate(length(min = 1, max = 100, message = "от 1 до 100 знаков"))]
     pub its_login: Option<String>,
     #[validate(custom(function = "valid_email"))]

@@ -467,6 +467,7 @@ fn details_tab(a: &application::Model, stated: &Stated) -> Markup {
                 dt { "Конфигурация" } dd { (a.configuration) " (формат " (a.format_version) ")" }
                 dt { "Выпуск сертификата" } dd { (yes(a.certificate_requested)) }
                 dt { "Лицензия КриптоПро" } dd { (yes(a.cryptopro_licence)) }
+                dt { "Подключить ЛК" } dd { (yes(a.connect_lk)) }
                 dt { "Безбумажное продление" } dd { (yes(a.paperless_renewal)) }
                 dt { "Логин портала ИТС" } dd { (a.its_login.as_deref().unwrap_or("—")) @if let Some(e) = &a.its_email { " (" (e) ")" } }
                 dt { "Владелец сертификата" } dd { (owner.full_name) @if let Some(p) = &owner.position { ", " (p) } }
@@ -965,6 +966,9 @@ fn summary_step(m: &WizardModel<'_>) -> Markup {
         }
         @if a.cryptopro_licence && action.is_none_or(|x| x.issues_certificate(a.certificate_requested)) {
             div.flash.flash-info { "Запрошена лицензия СКЗИ «КриптоПро CSP» в составе сертификата: расширение оплачивается отдельно (590 ₽) и не может быть отозвано." }
+        }
+        @if a.connect_lk {
+            div.flash.flash-info { "Запрошено расширение «ЛК Базовый»: оно подключается до окончания основной лицензии, стоимость — по числу полных месяцев до ее окончания (1 200 ₽ за 12 месяцев, на тарифе «Группа пользователей» — 600 ₽), и продлевается вместе с ней." }
         }
         @if matches!(action, Some(SecondaryAction::Renewal | SecondaryAction::Change)) {
             p.muted { "Если существуют расхождения в сроке действия лицензии, обратитесь в Ваш Центр продаж." }

@@ -36,6 +36,8 @@ pub struct Model {
     pub format_version: String,
     pub certificate_requested: bool,
     pub cryptopro_licence: bool,
+    /// «Подключить ЛК»: the ЛК Базовый extension is asked for.
+    pub connect_lk: bool,
     pub its_login: Option<String>,
     pub its_email: Option<String>,
     pub authorized_representative_inn: Option<String>,

@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_product))
         .routes(routes!(detach_its))
         .routes(routes!(extend_its))
+        .routes(routes!(connect_lk))
         .routes(routes!(record_sends))
         .routes(routes!(copy_contacts))
         .routes(routes!(block))
@@ -219,6 +220,16 @@ async fn extend_its(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
     let l = super::licences::extend_its(&st, &user, id).await?;
+    Ok(Json(licence_json(&l)))
+}
+
+#[utoipa::path(post, path = "/subscribers/{id}/connect-lk", tag = "Абоненты", summary = "Подключить ЛК: расширение «ЛК Базовый» к действующей основной лицензии до ее окончания; стоимость — полные месяцы до окончания × цена / 12 (1 200 ₽ в год, на тарифе «Группа пользователей» 600 ₽), с учетом акций; недоступно на тарифах «Промо Кадровые решения», «Промо ЕНС», «СФР Бесплатно»", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "Лицензия расширения", body = Object), crate::openapi::Refusals))]
+async fn connect_lk(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let l = super::lk::connect(&st, &user, id).await?;
     Ok(Json(licence_json(&l)))
 }
 

@@ -423,6 +423,19 @@ pub async fn extend_its(
         Some("Продлить ИТС".to_owned()),
     )
     .await?;
+    // ЛК Базовый renews with the main licence it follows.
+    if let Some(l) = super::lk::renew_in(
+        &mut w,
+        &sub,
+        &super::lk::Main::of(&next),
+        starts,
+        latest.ends_on,
+        None,
+    )
+    .await?
+    {
+        super::lk::registered(&mut w, &l, today).await?;
+    }
     w.record(
         Change::new("subscriber.extend_its", "subscriber", sub.id).after(json!({
             "licence": next.id, "starts_on": starts, "ends_on": ends, "its_login": login,

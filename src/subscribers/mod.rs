@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod cloud_signature;
 pub mod groups;
 pub mod licences;
+pub mod lk;
 pub mod pipeline;
 pub mod routes;
 pub mod sends;

@@ -164,6 +164,8 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
         };
         let primary = new || action == Some(SecondaryAction::NewAccount);
         let option = req.option.map(ConnectionOption::as_str);
+        let (lk_starts, lk_ends) =
+            standing::period(today, continues, u32::try_from(t.term_months).unwrap_or(12));
         let special_offer_number = req
             .flags
             .special_offer_code
@@ -185,6 +187,41 @@ pub async fn prepare(w: &mut Write, app: &application::Model) -> AppResult<()> {
             },
         )
         .await?;
+        // ЛК Базовый follows the main licence: asked for now, or renewed with it.
+        let main = super::lk::Main {
+            tariff_code: &t.code,
+            tariff_name: &t.name,
+            zone,
+            ends_on: lk_ends,
+            product: Some(product.id),
+        };
+        if app.connect_lk {
+            if super::lk::live(&**w, sub.id, Some(product.id), lk_ends)
+                .await?
+                .is_none()
+            {
+                super::lk::add_in(w, &sub, &main, lk_starts, Some(app.id)).await?;
+            }
+        } else if let Some(old_end) = continues {
+            super::lk::renew_in(w, &sub, &main, lk_starts, old_end, Some(app.id)).await?;
+        }
+    } else if app.connect_lk {
+        // «Подключить ЛК» on an application that connects no licence: to the current one.
+        let current = standing::current_licence(&**w, sub.id, Some(product.id), Some(app.id))
+            .await?
+            .filter(|l| l.starts_on <= today && today < l.ends_on)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "connect_lk",
+                    "ЛК Базовый подключается только к действующей лицензии 1С-Отчетности: у абонента ее нет",
+                )
+            })?;
+        if super::lk::live(&**w, sub.id, Some(product.id), today)
+            .await?
+            .is_none()
+        {
+            super::lk::add_in(w, &sub, &super::lk::Main::of(&current), today, Some(app.id)).await?;
+        }
     }
     let certificate = req
         .as_ref()
@@ -398,7 +435,10 @@ pub async fn register(w: &mut Write, app: &application::Model) -> AppResult<subs
         // l.1343: a waiting licence has no registration date yet); a renewal continues
         // from the current licence's end, whenever that is.
         let continues = match action {
-            Some(SecondaryAction::Renewal) if l.kind == "tariff" => {
+            // ЛК Базовый renewed with the tariff keeps the tariff's period.
+            Some(SecondaryAction::Renewal)
+                if l.kind == "tariff" || super::lk::CODES.contains(&l.tariff_code.as_str()) =>
+            {
                 standing::current_licence(&**w, sub.id, l.product_account_id, Some(app.id))
                     .await?
                     .map(|c| c.ends_on)

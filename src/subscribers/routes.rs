@@ -152,6 +152,13 @@ async fn manage(
                 crate::web::components::date_ru(l.ends_on)
             )
         }),
+        "connect_lk" => super::lk::connect(&st, &user, id).await.map(|l| {
+            format!(
+                "ЛК Базовый подключен до {}: {}.",
+                crate::web::components::date_ru(l.ends_on),
+                super::lk::cost_text(&l)
+            )
+        }),
         "block" => licences::block_subscriber(&st, &user, id, None)
             .await
             .map(|n| format!("Абонент заблокирован: заблокировано лицензий — {n}.")),

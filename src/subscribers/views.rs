@@ -205,6 +205,11 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                         input type="hidden" name="action" value="extend_its";
                         button.secondary type="submit" { "Продлить ИТС" }
                     }
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                        (csrf_field(user))
+                        input type="hidden" name="action" value="connect_lk";
+                        button.secondary type="submit" data-confirm="Подключить расширение «ЛК Базовый» до окончания основной лицензии? Стоимость — по числу полных месяцев до ее окончания." { "Подключить ЛК" }
+                    }
                     @if status == super::service::Status::Blocked {
                         form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                             (csrf_field(user))

@@ -448,7 +448,10 @@ fn lk_basic(
         && let Some(p) = cat
             .promotions
             .iter()
-            .find(|p| p.item == t.code && p.valid_from <= connect && connect <= p.valid_to)
+            // The promotion goes by the day of the connection or renewal (`date`), the
+            // months by the period's start (`connect_date`): a renewal during the promotion
+            // is free too.
+            .find(|p| p.item == t.code && p.valid_from <= req.date && req.date <= p.valid_to)
     {
         let discount =
             Money::new(list.amount() * Decimal::from(p.discount_percent) / Decimal::ONE_HUNDRED);

@@ -16,6 +16,7 @@ mod cloud_signature;
 mod company_groups;
 mod instances;
 mod invoices;
+mod lk;
 mod next_action;
 mod np8;
 mod openapi;

@@ -397,3 +397,33 @@ async fn its_is_extended_from_the_manage_tab() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lk_is_connected_from_the_manage_tab() {
+    let app = TestApp::spawn().await;
+    let c = app.registered_subscriber().await;
+    let sid = c["id"].as_i64().unwrap();
+    app.advance(chrono::Duration::days(100));
+    with_browser(&app, "connect-lk", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/subscribers/{sid}?tab=manage")).await;
+        let manage = format!("/subscribers/{sid}/manage");
+        b.click_in(&manage, "Подключить ЛК").await;
+        let flash = b.flash().await;
+        assert!(
+            flash.contains("ЛК Базовый подключен до 03.03.2026"),
+            "{flash}"
+        );
+        assert!(flash.contains("800,00"), "{flash}");
+        b.click_in(&manage, "Подключить ЛК").await;
+        assert!(
+            b.flash().await.contains("уже подключен"),
+            "{}",
+            b.flash().await
+        );
+        b.goto(&format!("/subscribers/{sid}?tab=tariffs")).await;
+        b.sees("Личный кабинет (ЛК) Базовый").await;
+        b
+    })
+    .await;
+}

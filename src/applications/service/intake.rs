@@ -353,6 +353,7 @@ fn new_row(
         format_version: Set(doc.format_version.trim().to_owned()),
         certificate_requested: Set(doc.certificate_requested),
         cryptopro_licence: Set(doc.cryptopro_licence),
+        connect_lk: Set(doc.connect_lk),
         its_login: Set(opt(&doc.its_login)),
         its_email: Set(opt(&doc.its_email)),
         authorized_representative_inn: Set(opt(&doc.authorized_representative_inn)),
