@@ -244,6 +244,8 @@ pub fn action_title(action: &str) -> Cow<'static, str> {
         "subscriber.block" => "Абонент: блокировка",
         "subscriber.resume" => "Абонент: разблокировка",
         "subscriber.detach_its" => "Абонент: отключение ИТС",
+        "subscriber.extend_its" => "Абонент: продление ИТС",
+        "subscriber.registration_file" => "Абонент: запрошен регистрационный файл",
         "subscriber.disconnect" => "Абонент: отключение",
         "subscriber.contact_person" => "Абонент: контактное лицо",
         "subscriber.direction_add" => "Абонент: добавлено направление",

@@ -22,7 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(show, update))
-        .routes(routes!(registration_file))
+        .routes(routes!(registration_file, request_registration_file))
         .routes(routes!(add_contact_person))
         .routes(routes!(add_direction))
         .routes(routes!(remove_direction))
@@ -221,6 +221,16 @@ async fn extend_its(
 ) -> AppResult<Json<Value>> {
     let l = super::licences::extend_its(&st, &user, id).await?;
     Ok(Json(licence_json(&l)))
+}
+
+#[utoipa::path(post, path = "/subscribers/{id}/registration-file", tag = "Абоненты", summary = "«Запросить рег. файл»: регистрационный файл формируется заново по карточке и выкладывается для скачивания абонентом", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "`{registration_file_at}`", body = Object), crate::openapi::Refusals))]
+async fn request_registration_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let at = super::card::request_registration_file(&st, &user, id).await?;
+    Ok(Json(json!({ "registration_file_at": at })))
 }
 
 #[utoipa::path(post, path = "/subscribers/{id}/connect-lk", tag = "Абоненты", summary = "Подключить ЛК: расширение «ЛК Базовый» к действующей основной лицензии до ее окончания; стоимость — полные месяцы до окончания × цена / 12 (1 200 ₽ в год, на тарифе «Группа пользователей» 600 ₽), с учетом акций; недоступно на тарифах «Промо Кадровые решения», «Промо ЕНС», «СФР Бесплатно»", params(("id" = i64, Path, description = "Абонент")), responses((status = 200, description = "Лицензия расширения", body = Object), crate::openapi::Refusals))]

@@ -96,6 +96,29 @@ async fn regenerate<C: ConnectionTrait>(
     Ok(())
 }
 
+/// «Запросить рег. файл» (§11.6): the registration file is made again from the card as it
+/// is now and put up for the subscriber to download; journalled.
+///
+/// # Errors
+/// Scope and role errors; database errors.
+pub async fn request_registration_file(
+    st: &AppState,
+    user: &CurrentUser,
+    subscriber_id: i64,
+) -> AppResult<DateTime<Utc>> {
+    user.require(&[Role::Partner, Role::SalesCenter, Role::Operator])?;
+    let s = super::service::find(st, user, subscriber_id).await?;
+    let mut w = Write::begin(&st.db, user.actor(), st.clock.now()).await?;
+    let at = w.at();
+    regenerate(&*w, &s, at).await?;
+    w.record(
+        Change::new("subscriber.registration_file", "subscriber", s.id)
+            .after(json!({"registration_file_at": at})),
+    );
+    w.commit().await?;
+    Ok(at)
+}
+
 /// Inside the pipeline: directions and product contacts from the application, and the
 /// first registration file.
 ///

@@ -152,6 +152,14 @@ async fn manage(
                 crate::web::components::date_ru(l.ends_on)
             )
         }),
+        "request_registration_file" => super::card::request_registration_file(&st, &user, id)
+            .await
+            .map(|at| {
+                format!(
+                    "Регистрационный файл сформирован {} и выложен для скачивания абонентом.",
+                    crate::web::components::datetime_ru(at)
+                )
+            }),
         "connect_lk" => super::lk::connect(&st, &user, id).await.map(|l| {
             format!(
                 "ЛК Базовый подключен до {}: {}.",

@@ -207,6 +207,14 @@ pub fn card(user: &CurrentUser, m: &CardModel, tab: &str) -> Markup {
                     }
                     form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
                         (csrf_field(user))
+                        input type="hidden" name="action" value="request_registration_file";
+                        button.secondary type="submit" { "Запросить рег. файл" }
+                    }
+                    @if s.registration_file_at.is_some() {
+                        a.button.secondary href={ "/subscribers/" (s.id) "/registration-file" } { "Получить рег. файл" }
+                    }
+                    form.inline method="post" action={ "/subscribers/" (s.id) "/manage" } {
+                        (csrf_field(user))
                         input type="hidden" name="action" value="connect_lk";
                         button.secondary type="submit" data-confirm="Подключить расширение «ЛК Базовый» до окончания основной лицензии? Стоимость — по числу полных месяцев до ее окончания." { "Подключить ЛК" }
                     }

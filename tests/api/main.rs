@@ -10,6 +10,7 @@ mod application_pages;
 mod applications;
 mod audit_chain;
 mod calculator;
+mod card_actions;
 mod certificates;
 mod cli;
 mod cloud_signature;

@@ -427,3 +427,25 @@ async fn lk_is_connected_from_the_manage_tab() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_registration_file_is_requested_from_the_manage_tab() {
+    let app = TestApp::spawn().await;
+    let c = app.registered_subscriber().await;
+    let sid = c["id"].as_i64().unwrap();
+    app.advance(chrono::Duration::days(10));
+    with_browser(&app, "registration-file", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto(&format!("/subscribers/{sid}?tab=manage")).await;
+        b.click_in(&format!("/subscribers/{sid}/manage"), "Запросить рег. файл")
+            .await;
+        let flash = b.flash().await;
+        assert!(
+            flash.contains("Регистрационный файл сформирован 13.03.2025"),
+            "{flash}"
+        );
+        b.sees("Получить рег. файл").await;
+        b
+    })
+    .await;
+}

@@ -80,6 +80,86 @@ pub fn application_docx(
         ),
         ("М.П.", false),
     ];
+    word(&paragraphs)
+}
+
+/// «Экспорт заявления» (§11.7, manual l.1945): the application for the making of the
+/// qualified certificate, as the certificate was issued, for the owner to sign.
+///
+/// # Errors
+/// The zip writer failed.
+pub fn issue_application_docx(
+    c: &certificate::Model,
+    s: &subscriber::Model,
+    today: NaiveDate,
+) -> AppResult<Vec<u8>> {
+    let kpp = s
+        .kpp
+        .as_deref()
+        .map(|k| format!(", КПП {k}"))
+        .unwrap_or_default();
+    let paragraphs = [
+        (
+            "Заявление на изготовление квалифицированного сертификата ключа проверки электронной подписи".to_owned(),
+            true,
+        ),
+        (format!("В удостоверяющий центр: {}", c.provider), false),
+        (format!("Заявитель: {} (ИНН {}{kpp})", s.full_name, s.inn), false),
+        (format!("ОГРН: {}", s.ogrn.as_deref().unwrap_or("—")), false),
+        (format!("Адрес: {}", s.legal_address), false),
+        (
+            format!(
+                "Прошу изготовить квалифицированный сертификат ключа проверки электронной подписи владельца: {}, СНИЛС {}{}.",
+                c.owner_name,
+                c.owner_snils,
+                c.owner_position
+                    .as_deref()
+                    .map(|p| format!(", {p}"))
+                    .unwrap_or_default()
+            ),
+            false,
+        ),
+        (
+            format!(
+                "Тип сертификата: {}",
+                if c.kind == "qualified_cryptopro" {
+                    "КЭП + Лицензия КриптоПро"
+                } else {
+                    "КЭП"
+                }
+            ),
+            false,
+        ),
+        (format!("Серийный номер выпущенного сертификата: {}", c.serial), false),
+        (
+            format!(
+                "Срок действия: с {} по {}",
+                c.valid_from.format("%d.%m.%Y"),
+                c.valid_to.format("%d.%m.%Y")
+            ),
+            false,
+        ),
+        (
+            "С информацией, содержащейся в сертификате, ознакомлен(а) и согласен(на).".to_owned(),
+            false,
+        ),
+        (format!("Дата: {}", today.format("%d.%m.%Y")), false),
+        (
+            "Владелец сертификата ____________________ / ____________________ /".to_owned(),
+            false,
+        ),
+        (
+            "Руководитель организации ____________________ / ____________________ /".to_owned(),
+            false,
+        ),
+        ("М.П.".to_owned(), false),
+    ];
+    let paragraphs: Vec<(&str, bool)> = paragraphs.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+    word(&paragraphs)
+}
+
+/// A Word document of paragraphs (bold ones as headings).
+fn word(paragraphs: &[(&str, bool)]) -> AppResult<Vec<u8>> {
     let body: String = paragraphs
         .iter()
         .map(|(text, bold)| {

@@ -28,6 +28,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_find))
         .routes(routes!(api_request))
         .routes(routes!(docx))
+        .routes(routes!(issue_application))
         .routes(routes!(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)))
         .routes(routes!(api_send))
 }
@@ -36,6 +37,10 @@ pub fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/certificates/{id}", get(page))
         .route("/revocation-requests/{id}/application.docx", get(docx))
+        .route(
+            "/certificates/{id}/application.docx",
+            get(issue_application),
+        )
         .route("/certificates/{id}/revocation", post(web_request))
         .route(
             "/revocation-requests/{id}/scan",
@@ -177,6 +182,21 @@ async fn docx(
     ))
 }
 
+#[utoipa::path(get, path = "/certificates/{id}/application.docx", tag = "Сертификаты", summary = "«Экспорт заявления»: заявление на изготовление квалифицированного сертификата, заполненное по сертификату (.docx)", params(("id" = i64, Path, description = "Сертификат")), responses((status = 200, description = "DOCX", body = Object), crate::openapi::Refusals))]
+async fn issue_application(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (c, s) = certificate_in_scope(&st, &user, id).await?;
+    let bytes = super::docx::issue_application_docx(&c, &s, st.clock.today())?;
+    Ok(crate::web::files::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("zayavlenie-na-sertifikat-{}.docx", c.id),
+    ))
+}
+
 #[utoipa::path(put, path = "/revocation-requests/{id}/scan", tag = "Сертификаты", summary = "Подписанный скан заявления (`multipart/form-data`, поле `file`)", params(("id" = i64, Path, description = "Заявление на отзыв")), request_body(content = String, content_type = "multipart/form-data", description = "Поле `file` — сам файл"), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
 async fn api_scan(
     State(st): State<AppState>,
@@ -255,6 +275,8 @@ async fn page(
                 a href={ "/subscribers/" (s.id) "?tab=certificates" } { "← " (s.short_name) }
                 " "
                 button.secondary type="button" data-print { "Распечатать" }
+                " "
+                a.button.secondary href={ "/certificates/" (c.id) "/application.docx" } { "Экспорт заявления" }
             }
             dl.kv.certificate {
                 dt { "Организация" } dd { (s.short_name) ", ИНН " (s.inn) @if let Some(k) = &s.kpp { ", КПП " (k) } }

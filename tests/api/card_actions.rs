@@ -1,0 +1,83 @@
+//! The card's actions of §11.6–§11.7: «Запросить рег. файл» / «Получить рег. файл» and
+//! «Экспорт заявления» of a certificate.
+
+use chrono::Duration;
+use serde_json::json;
+use std::io::Read as _;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_registration_file_is_requested_again_and_downloaded() {
+    let app = TestApp::spawn().await;
+    let c = app.registered_subscriber().await;
+    let sid = c["id"].as_i64().unwrap();
+    let p = app.as_("p-klg-1");
+    let first = p
+        .get(&format!("/subscribers/{sid}/registration-file"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("ИНН=4027291410"), "{first}");
+    assert!(first.contains("Сформирован=03.03.2025"), "{first}");
+
+    app.advance(Duration::days(10));
+    let r = p
+        .post_ok(&format!("/subscribers/{sid}/registration-file"), json!({}))
+        .await;
+    assert!(
+        r["registration_file_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-03-13")
+    );
+    let again = p
+        .get(&format!("/subscribers/{sid}/registration-file"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Сформирован=13.03.2025"), "{again}");
+    app.as_("p-msk-1")
+        .post_problem(
+            &format!("/subscribers/{sid}/registration-file"),
+            json!({}),
+            404,
+        )
+        .await;
+    let journal = app
+        .as_("operator")
+        .get_ok("/audit?action=subscriber.registration_file")
+        .await;
+    assert_eq!(journal["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_certificate_application_is_exported_as_a_word_document() {
+    let app = TestApp::spawn().await;
+    app.registered_subscriber().await;
+    let certs = app
+        .as_("p-klg-1")
+        .get_ok("/certificates?inn=4027291410")
+        .await;
+    let id = certs["items"][0]["id"].as_i64().unwrap();
+    let r = app
+        .as_("p-klg-1")
+        .get(&format!("/certificates/{id}/application.docx"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    z.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("Заявление на изготовление квалифицированного сертификата"));
+    assert!(xml.contains("Иванов Иван Иванович, СНИЛС 112-233-445 95, Директор"));
+    assert!(xml.contains("ИНН 4027291410, КПП 402701001"));
+    app.as_("p-msk-1")
+        .get_problem(&format!("/certificates/{id}/application.docx"), 404)
+        .await;
+}
