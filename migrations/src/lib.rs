@@ -36,6 +36,7 @@ mod m20261204_110000_calculator;
 mod m20261205_100000_np8_licences;
 mod m20261205_110000_cloud_signature;
 mod m20261205_120000_connect_lk;
+mod m20261205_130000_certificate_file;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_100000_np8_licences::Migration),
             Box::new(m20261205_110000_cloud_signature::Migration),
             Box::new(m20261205_120000_connect_lk::Migration),
+            Box::new(m20261205_130000_certificate_file::Migration),
         ]
     }
 }

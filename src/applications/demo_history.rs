@@ -150,6 +150,7 @@ pub async fn seed(st: &AppState) -> AppResult<usize> {
                     application_id: Set(None),
                     created_at: Set(latest.and_hms_opt(11, 0, 0).unwrap_or_default().and_utc()),
                     revoked_at: Set(None),
+                    der: Set(None),
                 })
                 .exec(db)
                 .await?;

@@ -23,6 +23,8 @@ pub struct Model {
     pub application_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The X.509 file (DER) the authority handed out, once asked for.
+    pub der: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -81,3 +81,48 @@ async fn the_certificate_application_is_exported_as_a_word_document() {
         .get_problem(&format!("/certificates/{id}/application.docx"), 404)
         .await;
 }
+
+#[tokio::test]
+async fn the_certificate_is_exported_as_the_same_x509_file_every_time() {
+    let app = TestApp::spawn().await;
+    app.registered_subscriber().await;
+    let certs = app
+        .as_("p-klg-1")
+        .get_ok("/certificates?inn=4027291410")
+        .await;
+    let id = certs["items"][0]["id"].as_i64().unwrap();
+    let serial = certs["items"][0]["serial"].as_str().unwrap().to_owned();
+    let export = || async {
+        let r = app
+            .as_("p-klg-1")
+            .get(&format!("/certificates/{id}/export.zip"))
+            .await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut der = Vec::new();
+        z.by_name(&format!("{serial}.cer"))
+            .unwrap()
+            .read_to_end(&mut der)
+            .unwrap();
+        der
+    };
+    let first = export().await;
+    assert_eq!(first[0], 0x30, "an ASN.1 SEQUENCE");
+    let has = |needle: &[u8]| first.windows(needle.len()).any(|w| w == needle);
+    assert!(has("Иванов Иван Иванович".as_bytes()), "the owner");
+    assert!(has(b"4027291410"), "ИНН");
+    assert!(has(b"11223344595"), "СНИЛС");
+    assert!(has(&hex_bytes(&serial)), "the serial");
+    assert_eq!(export().await, first, "the same file again");
+    app.as_("p-msk-1")
+        .get_problem(&format!("/certificates/{id}/export.zip"), 404)
+        .await;
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

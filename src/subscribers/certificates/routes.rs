@@ -29,6 +29,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_request))
         .routes(routes!(docx))
         .routes(routes!(issue_application))
+        .routes(routes!(export_certificate))
         .routes(routes!(api_scan).layer(DefaultBodyLimit::max(storage::UPLOAD_BODY_LIMIT)))
         .routes(routes!(api_send))
 }
@@ -41,6 +42,7 @@ pub fn web_routes() -> Router<AppState> {
             "/certificates/{id}/application.docx",
             get(issue_application),
         )
+        .route("/certificates/{id}/export.zip", get(export_certificate))
         .route("/certificates/{id}/revocation", post(web_request))
         .route(
             "/revocation-requests/{id}/scan",
@@ -197,6 +199,16 @@ async fn issue_application(
     ))
 }
 
+#[utoipa::path(get, path = "/certificates/{id}/export.zip", tag = "Сертификаты", summary = "«Экспортировать серт.»: архив с файлом сертификата (`<серийный номер>.cer`, X.509 DER); при каждом экспорте тот же файл", params(("id" = i64, Path, description = "Сертификат")), responses((status = 200, description = "ZIP", body = Object), crate::openapi::Refusals))]
+async fn export_certificate(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (name, bytes) = super::service::export_archive(&st, &user, id).await?;
+    Ok(crate::web::files::download(bytes, "application/zip", &name))
+}
+
 #[utoipa::path(put, path = "/revocation-requests/{id}/scan", tag = "Сертификаты", summary = "Подписанный скан заявления (`multipart/form-data`, поле `file`)", params(("id" = i64, Path, description = "Заявление на отзыв")), request_body(content = String, content_type = "multipart/form-data", description = "Поле `file` — сам файл"), responses((status = 200, description = "Заявление на отзыв", body = Object), crate::openapi::Refusals))]
 async fn api_scan(
     State(st): State<AppState>,
@@ -277,6 +289,8 @@ async fn page(
                 button.secondary type="button" data-print { "Распечатать" }
                 " "
                 a.button.secondary href={ "/certificates/" (c.id) "/application.docx" } { "Экспорт заявления" }
+                " "
+                a.button.secondary href={ "/certificates/" (c.id) "/export.zip" } { "Экспортировать серт." }
             }
             dl.kv.certificate {
                 dt { "Организация" } dd { (s.short_name) ", ИНН " (s.inn) @if let Some(k) = &s.kpp { ", КПП " (k) } }

@@ -53,6 +53,7 @@ pub async fn issue(
         application_id: Set(Some(app.id)),
         created_at: Set(w.at()),
         revoked_at: Set(None),
+        der: Set(None),
     }
     .insert(&**w)
     .await?;
@@ -371,4 +372,54 @@ pub async fn send(
         .one(&st.db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// «Экспортировать серт.» (§11.7, manual l.1943): a zip archive with the certificate's
+/// file (`<serial>.cer`, DER), as the certification authority hands it out; kept on the
+/// first export, so every later one gives the same file.
+///
+/// # Errors
+/// `NotFound` outside the caller's scope; `Refused` (`certificate_file`) when the
+/// authority cannot give it.
+pub async fn export_archive(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(String, Vec<u8>)> {
+    use sea_orm::sea_query::Expr;
+    use std::io::Write as _;
+    let (c, s) = certificate_in_scope(st, user, id).await?;
+    let der = match c.der.clone() {
+        Some(d) => d,
+        None => {
+            let d = st
+                .ca
+                .certificate_file(&c, &s)
+                .map_err(|m| AppError::refused("certificate_file", m))?;
+            // Kept only if nobody kept one first: then theirs is the file.
+            certificate::Entity::update_many()
+                .col_expr(certificate::Column::Der, Expr::value(Some(d.clone())))
+                .filter(certificate::Column::Id.eq(c.id))
+                .filter(certificate::Column::Der.is_null())
+                .exec(&st.db)
+                .await?;
+            certificate::Entity::find_by_id(c.id)
+                .one(&st.db)
+                .await?
+                .and_then(|c| c.der)
+                .unwrap_or(d)
+        }
+    };
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let zerr = |e: zip::result::ZipError| AppError::Internal(e.into());
+    z.start_file(format!("{}.cer", c.serial), opts)
+        .map_err(zerr)?;
+    z.write_all(&der)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        format!("sertifikat-{}.zip", c.serial),
+        z.finish().map_err(zerr)?.into_inner(),
+    ))
 }
