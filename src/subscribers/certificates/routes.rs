@@ -199,7 +199,7 @@ async fn issue_application(
     ))
 }
 
-#[utoipa::path(get, path = "/certificates/{id}/export.zip", tag = "Сертификаты", summary = "«Экспортировать серт.»: архив с файлом сертификата (`<серийный номер>.cer`, X.509 DER); при каждом экспорте тот же файл", params(("id" = i64, Path, description = "Сертификат")), responses((status = 200, description = "ZIP", body = Object), crate::openapi::Refusals))]
+#[utoipa::path(get, path = "/certificates/{id}/export.zip", tag = "Сертификаты", summary = "«Экспортировать серт.»: архив с файлом сертификата (`<серийный номер>.cer`, X.509 в кодировке `DER`); при каждом экспорте тот же файл", params(("id" = i64, Path, description = "Сертификат")), responses((status = 200, description = "ZIP", body = Object), crate::openapi::Refusals))]
 async fn export_certificate(
     State(st): State<AppState>,
     user: CurrentUser,
