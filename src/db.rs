@@ -96,3 +96,18 @@ pub async fn update_versioned<E: EntityTrait, C: ConnectionTrait>(
         .rows_affected
         == 1)
 }
+
+/// `column LIKE '%needle%'` with the needle taken literally: `%`, `_` and the backslash
+/// are characters a person typed, not a pattern (sea-query's `contains` passes them on,
+/// so «50%» matched everything).
+pub fn contains<C: sea_orm::ColumnTrait>(
+    column: C,
+    needle: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::col(column.as_column_ref()).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}

@@ -298,21 +298,20 @@ fn search_by_index(q: &str, backend: DatabaseBackend) -> Option<(Condition, bool
     }
     let needle = q.to_lowercase().replace('ё', "е");
     Some(match backend {
-        // `LIKE` on the FTS5 trigram table uses its index (three characters and more;
-        // a pattern character in the needle takes the plain scan below).
-        DatabaseBackend::Sqlite
-            if needle.chars().count() >= 3 && !needle.contains(['%', '_', '\\']) =>
-        {
-            (
-                Condition::all().add(Expr::cust_with_values(
-                    "applications.id IN (SELECT rowid FROM applications_search WHERE search_key LIKE ?)",
-                    [format!("%{needle}%")],
-                )),
-                true,
-            )
-        }
+        // The needle as a phrase of the FTS5 trigram table: its trigrams at consecutive
+        // positions, i.e. the substring (three characters and more). Answered from the
+        // index's position lists alone; `LIKE '%…%'` on the same index also reads every
+        // candidate's text back from `applications` to check it, 1.5–7× slower at a
+        // million rows (7.7 → 5.0 ms for «ладога-12», 177 → 25 ms for «ладога»).
+        DatabaseBackend::Sqlite if needle.chars().count() >= 3 => (
+            Condition::all().add(Expr::cust_with_values(
+                "applications.id IN (SELECT rowid FROM applications_search WHERE applications_search MATCH ?)",
+                [format!("\"{}\"", needle.replace('"', "\"\""))],
+            )),
+            true,
+        ),
         _ => (
-            Condition::all().add(application::Column::SearchKey.contains(needle)),
+            Condition::all().add(crate::db::contains(application::Column::SearchKey, &needle)),
             false,
         ),
     })

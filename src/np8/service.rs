@@ -343,7 +343,7 @@ pub async fn search(
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         let mut c = Condition::any()
             .add(np8_licence::Column::ItsRegistrationNumber.eq(q))
-            .add(np8_licence::Column::Name.contains(q));
+            .add(crate::db::contains(np8_licence::Column::Name, q));
         if q.chars().all(|c| c.is_ascii_digit()) {
             c = c
                 .add(np8_licence::Column::Inn.starts_with(q))

@@ -61,7 +61,10 @@ pub async fn search(
                 .add(subscriber::Column::PfrNumber.eq(q));
         } else {
             c = c
-                .add(subscriber::Column::SearchKey.contains(q.to_lowercase().replace('ё', "е")))
+                .add(crate::db::contains(
+                    subscriber::Column::SearchKey,
+                    &q.to_lowercase().replace('ё', "е"),
+                ))
                 .add(subscriber::Column::PfrNumber.eq(q));
         }
         s = s.filter(c);

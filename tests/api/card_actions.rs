@@ -13,6 +13,13 @@ async fn the_registration_file_is_requested_again_and_downloaded() {
     let c = app.registered_subscriber().await;
     let sid = c["id"].as_i64().unwrap();
     let p = app.as_("p-klg-1");
+    // A search's «%» is a character, not a wildcard (it matched every subscriber).
+    assert_eq!(p.get_ok("/subscribers?q=%25").await["total"], 0);
+    assert_eq!(
+        p.get_ok("/subscribers?q=%D1%80%D0%BE%D0%BC%D0%B0%D1%88")
+            .await["total"],
+        1
+    );
     let first = p
         .get(&format!("/subscribers/{sid}/registration-file"))
         .await

@@ -288,6 +288,7 @@ async fn the_pin_is_shown_once_more_to_the_issuing_partner_only() {
         (&number[..6], 1),
         ("7707", 0),
         ("нет такой", 0),
+        ("%", 0),
     ] {
         let list = p.get_ok(&format!("/np8-licences?q={}", urlencode(q))).await;
         assert_eq!(list["total"], total, "{q}");

@@ -188,7 +188,13 @@ async fn a_search_finds_a_client_in_any_folder() {
     )
     .await;
     let b = app.signed_in("p-klg-1").await;
-    for q in ["зеленая", "ЗЕЛЁНАЯ%20поляна", "770708"] {
+    // The quotes of the name are part of it (a phrase of the search index escapes them).
+    for q in [
+        "зеленая",
+        "ЗЕЛЁНАЯ%20поляна",
+        "%22зеленая%20поляна%22",
+        "770708",
+    ] {
         let page = app.html(&b, &format!("/applications?q={q}")).await;
         assert!(
             page.contains("В папке «Принятые» совпадений нет. Найдено:"),
@@ -219,6 +225,11 @@ async fn a_search_finds_a_client_in_any_folder() {
     let rejected = app.html(&b, "/applications?folder=rejected&q=ооо").await;
     assert!(rejected.contains("Зелёная Поляна"));
     assert!(!rejected.contains("Ромашка"));
+    // A pattern character is a character like any other.
+    let page = app
+        .html(&b, "/applications?folder=rejected&q=поляна%25")
+        .await;
+    assert!(!page.contains("Зелёная Поляна"));
     // Two letters: no index, the same answer.
     let page = app.html(&b, "/applications?folder=rejected&q=ол").await;
     assert!(page.contains("Зелёная Поляна"));
