@@ -36,6 +36,13 @@ impl Params {
         }
     }
 
+    /// A list's `page` (from 1, default 1) and `per_page` (1–200, default 50).
+    pub fn paging(&mut self, page: Option<&str>, per_page: Option<&str>) -> (u64, u64) {
+        let page = self.int::<u64>("page", page, 1, MAX_PAGE).unwrap_or(1);
+        let per_page = self.int::<u64>("per_page", per_page, 1, 200).unwrap_or(50);
+        (page, per_page)
+    }
+
     pub fn date(&mut self, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
         self.parse(field, raw, "дата в формате ГГГГ-ММ-ДД")
     }

@@ -229,12 +229,7 @@ async fn list(
         Role::IdentificationCenter,
     ])?;
     let mut p = Params::new();
-    let page = p
-        .int::<u64>("page", q.page.as_deref(), 1, 1_000_000)
-        .unwrap_or(1);
-    let per_page = p
-        .int::<u64>("per_page", q.per_page.as_deref(), 1, 200)
-        .unwrap_or(50);
+    let (page, per_page) = p.paging(q.page.as_deref(), q.per_page.as_deref());
     let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => s.parse::<State>().map(Some).unwrap_or_else(|_| {
             p.reject("state", "неизвестное состояние");

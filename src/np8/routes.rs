@@ -213,12 +213,7 @@ async fn api_list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Np8List>> {
     let mut p = Params::new();
-    let page = p
-        .int::<u64>("page", q.page.as_deref(), 1, 1_000_000)
-        .unwrap_or(1);
-    let per_page = p
-        .int::<u64>("per_page", q.per_page.as_deref(), 1, 200)
-        .unwrap_or(50);
+    let (page, per_page) = p.paging(q.page.as_deref(), q.per_page.as_deref());
     p.finish()?;
     let (rows, total) = service::search(&st, &user, q.q.as_deref(), page, per_page).await?;
     let codes = partner_codes(&st, &rows).await?;
