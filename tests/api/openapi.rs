@@ -50,6 +50,12 @@ async fn the_document_lists_the_contracts_operations() {
         ("post", "/up-transactions"),
         ("get", "/openapi.json"),
         ("post", "/jobs/run"),
+        ("get", "/np8-licences"),
+        ("post", "/np8-licences"),
+        ("post", "/np8-licences/{id}/pin"),
+        ("post", "/cloud-signatures/{id}/events"),
+        ("post", "/subscribers/{id}/connect-lk"),
+        ("get", "/certificates/{id}/export.zip"),
     ] {
         assert!(has(method, path), "{method} {path} is documented");
     }
@@ -72,6 +78,11 @@ async fn the_document_lists_the_contracts_operations() {
     assert_eq!(schemas["ConnectionOption"]["enum"][0], "basic_1y");
     assert_eq!(schemas["Category"]["enum"][0], "taxpayer");
     assert_eq!(schemas["Authority"]["enum"][0], "fns");
+    assert_eq!(
+        schemas["Basis"]["enum"],
+        serde_json::json!(["paid", "its_prof"])
+    );
+    assert_eq!(schemas["AccountState"]["enum"][0], "qr_issued");
 }
 
 /// Every documented operation exists in the router: called with placeholder parameters,
