@@ -257,8 +257,7 @@ async fn api_pin(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Np8Pin>> {
-    let pin = service::show_pin(&st, &user, id).await?;
-    let l = service::find(&st, &user, id).await?;
+    let (l, pin) = service::show_pin(&st, &user, id).await?;
     Ok(Json(Np8Pin {
         number: l.number,
         pin,
@@ -399,8 +398,7 @@ async fn web_show_pin(
     Csrf(user, _f): Csrf<HashMap<String, String>>,
 ) -> AppResult<Response> {
     match service::show_pin(&st, &user, id).await {
-        Ok(pin) => {
-            let l = service::find(&st, &user, id).await?;
+        Ok((l, pin)) => {
             Ok(layout::page(
                 &user,
                 "subscribers",

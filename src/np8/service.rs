@@ -376,7 +376,11 @@ pub fn may_show_pin(user: &CurrentUser, l: &np8_licence::Model) -> bool {
 /// # Errors
 /// `NotFound` outside the scope; `Forbidden` for a sales center or the operator (they
 /// never see PINs); `Refused` (`pin_already_shown`) the second time.
-pub async fn show_pin(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<String> {
+pub async fn show_pin(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(np8_licence::Model, String)> {
     let l = find(st, user, id).await?;
     partner_of(user)?;
     let Some(pin) = l.pin.clone() else {
@@ -414,7 +418,7 @@ pub async fn show_pin(st: &AppState, user: &CurrentUser, id: i64) -> AppResult<S
     }
     w.record(Change::new("np8.show_pin", "np8_licence", l.id).after(json!({"number": l.number})));
     w.commit().await?;
-    Ok(pin)
+    Ok((l, pin))
 }
 
 /// The registry as a sheet for CSV and XLSX (PINs are never exported).

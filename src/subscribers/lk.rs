@@ -14,11 +14,11 @@ use serde_json::json;
 use crate::AppState;
 use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
-use crate::entities::{licence, promotion, special_offer, subscriber, tariff};
+use crate::entities::{licence, subscriber, tariff};
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 use crate::tariffs::licence::{LicenceEvent, LicenceState};
-use crate::tariffs::pricing::{self, Catalog, QuoteRequest};
+use crate::tariffs::pricing::{self, QuoteRequest};
 
 /// The catalog codes of the extension (the group tariff's is half the price).
 pub const CODES: [&str; 2] = ["lk_basic", "lk_basic_group"];
@@ -57,10 +57,8 @@ pub async fn priced<C: ConnectionTrait>(
 ) -> AppResult<(tariff::Model, pricing::Quote)> {
     let group = main.tariff_code.starts_with("group_");
     let code = if group { CODES[1] } else { CODES[0] };
-    let tariffs = tariff::Entity::find().all(db).await?;
-    let offers = special_offer::Entity::find().all(db).await?;
-    let promotions = promotion::Entity::find().all(db).await?;
-    let quote = pricing::quote(
+    let quote = crate::tariffs::service::quote_with_catalog(
+        db,
         &QuoteRequest {
             item: CODES[0].to_owned(),
             date: today,
@@ -74,12 +72,8 @@ pub async fn priced<C: ConnectionTrait>(
             main_tariff: Some(main.tariff_name.to_owned()),
             ..QuoteRequest::default()
         },
-        &Catalog {
-            tariffs: &tariffs,
-            special_offers: &offers,
-            promotions: &promotions,
-        },
     )
+    .await?
     .map_err(|r| {
         AppError::invalid(
             "connect_lk",

@@ -40,19 +40,31 @@ pub async fn quote(st: &AppState, user: &CurrentUser, req: &QuoteRequest) -> App
                 .date_naive(),
         );
     }
-    let req = &req;
-    let tariffs = tariff::Entity::find().all(&st.db).await?;
-    let offers = special_offer::Entity::find().all(&st.db).await?;
-    let promotions = promotion::Entity::find().all(&st.db).await?;
-    pricing::quote(
+    quote_with_catalog(&st.db, &req)
+        .await?
+        .map_err(|r| AppError::invalid(r.field, r.message))
+}
+
+/// [`pricing::quote`] over the catalog as the database holds it now (tariffs, special
+/// offers, promotions).
+///
+/// # Errors
+/// Database errors; the pricing refusal is the inner result.
+pub async fn quote_with_catalog<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    req: &QuoteRequest,
+) -> Result<Result<Quote, pricing::Refusal>, sea_orm::DbErr> {
+    let tariffs = tariff::Entity::find().all(db).await?;
+    let offers = special_offer::Entity::find().all(db).await?;
+    let promotions = promotion::Entity::find().all(db).await?;
+    Ok(pricing::quote(
         req,
         &Catalog {
             tariffs: &tariffs,
             special_offers: &offers,
             promotions: &promotions,
         },
-    )
-    .map_err(|r| AppError::invalid(r.field, r.message))
+    ))
 }
 
 /// For a partner asking about a bonus licence, the facts of the rule come from its own
@@ -211,17 +223,7 @@ pub async fn processing_quote<C: sea_orm::ConnectionTrait>(
         q.previous_bonus_ended = Some(facts.previous_ended);
         q.current_subscribers = Some(facts.current_subscribers);
     }
-    let tariffs = tariff::Entity::find().all(db).await?;
-    let offers = special_offer::Entity::find().all(db).await?;
-    let promotions = promotion::Entity::find().all(db).await?;
-    Ok(pricing::quote(
-        &q,
-        &Catalog {
-            tariffs: &tariffs,
-            special_offers: &offers,
-            promotions: &promotions,
-        },
-    ))
+    quote_with_catalog(db, &q).await
 }
 
 /// The special-offer permit a request names, among those of the partner's sales center
