@@ -73,6 +73,8 @@ pub struct AppState {
     pub sms: Arc<dyn notify::sms::SmsGateway>,
     /// The movable clock of `serve --test-clock` (the same one as `clock` then).
     pub test_clock: Option<Arc<clock::TestClock>>,
+    /// Registry pages read recently, each under its scope's stamp.
+    pub registry_pages: Arc<applications::registry::Pages>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             np8: Arc::new(np8::server::LocalLicenceServer),
             dss: Arc::new(subscribers::cloud_signature::dss::LocalDss),
             sms: Arc::new(notify::sms::OutboxSms),
+            registry_pages: Arc::new(applications::registry::Pages::default()),
         }
     }
 }

@@ -37,6 +37,7 @@ mod m20261205_100000_np8_licences;
 mod m20261205_110000_cloud_signature;
 mod m20261205_120000_connect_lk;
 mod m20261205_130000_certificate_file;
+mod m20261206_100000_registry_changes;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_110000_cloud_signature::Migration),
             Box::new(m20261205_120000_connect_lk::Migration),
             Box::new(m20261205_130000_certificate_file::Migration),
+            Box::new(m20261206_100000_registry_changes::Migration),
         ]
     }
 }

@@ -259,8 +259,9 @@ async fn list(
         None => None,
     };
     p.finish()?;
-    let page = registry::list(
+    let page = registry::list_recent(
         &st.db,
+        &st.registry_pages,
         &user.scope,
         &registry::Query {
             folder,
@@ -272,6 +273,7 @@ async fn list(
             after,
             total: None,
             ids: None,
+            stamp: None,
         },
     )
     .await?;

@@ -130,8 +130,9 @@ async fn registry_page(
         after: p.after.as_deref().and_then(Cursor::decode),
         total: counts.by_folder.get(&folder).copied(),
         ids: counts.matched(folder),
+        stamp: counts.stamp,
     };
-    let page = registry::list(&st.db, &user.scope, &query).await?;
+    let page = registry::list_recent(&st.db, &st.registry_pages, &user.scope, &query).await?;
     // The identification center's queue shows when each owner has to come by.
     let mut deadlines = std::collections::HashMap::new();
     let mut owners = std::collections::HashMap::new();

@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub state: String,
     pub n: i64,
+    /// Inserts, changes and deletes of the key's applications so far (migration
+    /// `m20261206_100000`): a scope's sum stamps its registry.
+    pub changes: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

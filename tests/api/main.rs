@@ -26,6 +26,7 @@ mod processing;
 mod reconciliation;
 mod reference;
 mod registry_counts;
+mod registry_pages;
 mod reports;
 mod secondary;
 mod security;

@@ -1,0 +1,160 @@
+//! The registry keeps recent pages under their scope's stamp (issue 11): a kept page is
+//! answered only while nothing in its scope changed — whoever changed it: the product,
+//! another server on the same database or raw SQL (the CLI, an administrator). These
+//! write behind the server's back, so only the database's stamp can tell.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// The short names on one page of the partner's, the sales center's and the operator's
+/// web registry and of the partner's API list, each sorted.
+async fn seen(app: &TestApp, browsers: &[reqwest::Client], folder: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for b in browsers {
+        let html = app.html(b, &format!("/applications?folder={folder}")).await;
+        let mut names: Vec<String> = NAMES
+            .iter()
+            .filter(|n| html.contains(*n))
+            .map(|n| (*n).to_owned())
+            .collect();
+        names.sort();
+        out.push(names);
+    }
+    let list = app
+        .as_("p-klg-1")
+        .get_ok(&format!("/applications?folder={folder}"))
+        .await;
+    let mut names: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["short_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    out.push(names);
+    out
+}
+
+const NAMES: [&str; 5] = [
+    "ООО Альфа",
+    "ООО Бета",
+    "ООО Гамма",
+    "ООО Дельта",
+    "ООО Переименованное",
+];
+
+/// Every viewer saw exactly `names`.
+fn all_saw(seen: &[Vec<String>], names: &[&str]) {
+    for (who, got) in ["partner", "sales center", "operator", "API"]
+        .iter()
+        .zip(seen)
+    {
+        assert_eq!(got, &names, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn a_kept_page_is_answered_only_while_its_scope_is_unchanged() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for (name, inn) in [
+        ("ООО Альфа", "4027291410"),
+        ("ООО Бета", "7707083893"),
+        ("ООО Гамма", "4025442625"),
+    ] {
+        let mut doc = sample_application();
+        doc["short_name"] = json!(name);
+        doc["inn"] = json!(inn);
+        ids.push(app.submit(&doc).await);
+    }
+    let browsers = vec![
+        app.signed_in("p-klg-1").await,
+        app.signed_in("sc-klg").await,
+        app.signed_in("operator").await,
+    ];
+    let before = app.state.registry_pages.len();
+    let three = ["ООО Альфа", "ООО Бета", "ООО Гамма"];
+    all_saw(&seen(&app, &browsers, "accepted").await, &three);
+    assert!(
+        app.state.registry_pages.len() >= before + 3,
+        "the pages were kept (the partner's page and API list are one)"
+    );
+    // Asked again: the kept pages, the same answer.
+    all_saw(&seen(&app, &browsers, "accepted").await, &three);
+
+    // A change that moves no count: a rename behind the product's back.
+    app.sql(&format!(
+        "UPDATE applications SET short_name = 'ООО Переименованное' WHERE id = {}",
+        ids[0]
+    ))
+    .await;
+    all_saw(
+        &seen(&app, &browsers, "accepted").await,
+        &["ООО Бета", "ООО Гамма", "ООО Переименованное"],
+    );
+
+    // Two applications trade folders in one statement: every folder's count stays the
+    // same, the pages do not.
+    app.sql(&format!(
+        "UPDATE applications SET state = 'rejected' WHERE id = {}",
+        ids[1]
+    ))
+    .await;
+    all_saw(
+        &seen(&app, &browsers, "accepted").await,
+        &["ООО Гамма", "ООО Переименованное"],
+    );
+    all_saw(&seen(&app, &browsers, "rejected").await, &["ООО Бета"]);
+    app.sql(&format!(
+        "UPDATE applications SET state = CASE WHEN id = {b} THEN 'accepted' ELSE 'rejected' END \
+         WHERE id IN ({b}, {c})",
+        b = ids[1],
+        c = ids[2]
+    ))
+    .await;
+    all_saw(
+        &seen(&app, &browsers, "accepted").await,
+        &["ООО Бета", "ООО Переименованное"],
+    );
+    all_saw(&seen(&app, &browsers, "rejected").await, &["ООО Гамма"]);
+
+    // Through the product: a new application, and one rejected by the partner.
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Дельта");
+    doc["inn"] = json!("4024011792");
+    app.submit(&doc).await;
+    all_saw(
+        &seen(&app, &browsers, "accepted").await,
+        &["ООО Бета", "ООО Дельта", "ООО Переименованное"],
+    );
+}
+
+#[tokio::test]
+async fn another_partners_change_keeps_a_partners_page() {
+    // Stamps are per scope: p-klg-2's new application leaves p-klg-1's page kept, and
+    // moves the sales center's and the operator's on.
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Альфа");
+    app.submit(&doc).await;
+    let partner = app.as_("p-klg-1");
+    let first = partner.get_ok("/applications?folder=accepted").await;
+    let kept = app.state.registry_pages.len();
+    let mut other = sample_application();
+    other["partner_code"] = json!("p-klg-2");
+    other["short_name"] = json!("ООО Бета");
+    other["inn"] = json!("7707083893");
+    app.submit(&other).await;
+    assert_eq!(partner.get_ok("/applications?folder=accepted").await, first);
+    assert_eq!(
+        app.state.registry_pages.len(),
+        kept,
+        "p-klg-1's page answered from the kept one"
+    );
+    let center = app
+        .as_("sc-klg")
+        .get_ok("/applications?folder=accepted")
+        .await;
+    assert_eq!(center["items"].as_array().unwrap().len(), 2);
+}
