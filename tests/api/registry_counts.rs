@@ -194,6 +194,9 @@ async fn a_search_finds_a_client_in_any_folder() {
         "ЗЕЛЁНАЯ%20поляна",
         "%22зеленая%20поляна%22",
         "770708",
+        // The whole ИНН, and a КПП prefix: index ranges, bounded by the next prefix.
+        "7707083893",
+        "770701",
     ] {
         let page = app.html(&b, &format!("/applications?q={q}")).await;
         assert!(
@@ -230,6 +233,13 @@ async fn a_search_finds_a_client_in_any_folder() {
         .html(&b, "/applications?folder=rejected&q=поляна%25")
         .await;
     assert!(!page.contains("Зелёная Поляна"));
+    // Digits past the prefix's range are not a match: the ИНН one more, and longer.
+    for q in ["7707083894", "77070838930", "770702"] {
+        let page = app
+            .html(&b, &format!("/applications?folder=rejected&q={q}"))
+            .await;
+        assert!(!page.contains("Зелёная Поляна"), "{q}");
+    }
     // Two letters: no index, the same answer.
     let page = app.html(&b, "/applications?folder=rejected&q=ол").await;
     assert!(page.contains("Зелёная Поляна"));
