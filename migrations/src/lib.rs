@@ -39,6 +39,7 @@ mod m20261205_120000_connect_lk;
 mod m20261205_130000_certificate_file;
 mod m20261206_100000_registry_changes;
 mod m20261207_100000_search_kpp;
+mod m20261207_110000_received_index;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_130000_certificate_file::Migration),
             Box::new(m20261206_100000_registry_changes::Migration),
             Box::new(m20261207_100000_search_kpp::Migration),
+            Box::new(m20261207_110000_received_index::Migration),
         ]
     }
 }
