@@ -277,26 +277,12 @@ async fn list(
         },
     )
     .await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    // The codes of the partners on the page (not every partner's).
-    let codes: std::collections::HashMap<i32, String> = {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        partner::Entity::find()
-            .filter(partner::Column::Id.is_in(page.items.iter().filter_map(|a| a.partner_id)))
-            .all(&st.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.code))
-            .collect()
-    };
     let next = service::next_actions(&st, &page.items).await?;
-    for a in &page.items {
-        items.push(summary(
-            a,
-            a.partner_id.and_then(|id| codes.get(&id).cloned()),
-            next.get(&a.id),
-        ));
-    }
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| summary(a, a.partner_code.clone(), next.get(&a.id)))
+        .collect();
     Ok(Json(json!({
         "items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
         "next": page.next.map(Cursor::encode),

@@ -236,6 +236,13 @@ pub struct Row {
     pub version: i32,
     pub state: State,
     pub partner_id: Option<i32>,
+    /// The partner's code, read with the row (its partner column, the API's
+    /// `partner_code`), so a kept page needs no query for it: partners are not renamed.
+    /// `None` in a row made from a loaded application (see `From`).
+    #[sea_orm(
+        from_expr = r#"sea_orm::sea_query::Expr::cust("(SELECT partners.code FROM partners WHERE partners.id = applications.partner_id)")"#
+    )]
+    pub partner_code: Option<String>,
     pub inn: String,
     pub kpp: Option<String>,
     pub short_name: String,
@@ -258,6 +265,7 @@ impl From<&application::Model> for Row {
             version: a.version,
             state: a.state,
             partner_id: a.partner_id,
+            partner_code: None,
             inn: a.inn.clone(),
             kpp: a.kpp.clone(),
             short_name: a.short_name.clone(),
@@ -782,6 +790,7 @@ mod tests {
             version: 1,
             state: State::Accepted,
             partner_id: Some(1),
+            partner_code: None,
             inn: "4027291410".into(),
             kpp: None,
             short_name: "ООО Альфа".into(),

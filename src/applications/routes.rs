@@ -159,17 +159,16 @@ async fn registry_page(
         }
     }
     let next = service::next_actions(&st, &page.items).await?;
-    // The partner column (a sales center's and the operator's): the partners on the page;
-    // the assignment select of «Распределение»: every partner of the scope.
-    let partners = if matches!(user.role, Role::SalesCenter | Role::Operator) {
-        let mut q = partner::Entity::find().filter(user.scope.partners());
-        if folder != Folder::Distribution {
-            q = q.filter(sea_orm::ColumnTrait::is_in(
-                &partner::Column::Id,
-                page.items.iter().filter_map(|a| a.partner_id),
-            ));
-        }
-        q.order_by_asc(partner::Column::Code).all(&st.db).await?
+    // The assignment select of «Распределение»: every partner of the scope (the partner
+    // column reads each row's code, kept with the page).
+    let partners = if folder == Folder::Distribution
+        && matches!(user.role, Role::SalesCenter | Role::Operator)
+    {
+        partner::Entity::find()
+            .filter(user.scope.partners())
+            .order_by_asc(partner::Column::Code)
+            .all(&st.db)
+            .await?
     } else {
         Vec::new()
     };

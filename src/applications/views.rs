@@ -81,7 +81,6 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
         let active = m.sort == asc;
         html! { a.sort href=(registry_href(m.folder, &m.params, Some(asc), None)) { (label) @if active { " ▲" } } }
     };
-    let codes: HashMap<i32, &str> = m.partners.iter().map(|p| (p.id, p.code.as_str())).collect();
     let active_nav = if m.folder == Folder::Distribution {
         "distribution"
     } else if user.role == Role::IdentificationCenter {
@@ -126,7 +125,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         @if m.page.items.is_empty() {
                             tr { td.empty colspan="10" { "Нет записей для просмотра" } }
                         }
-                        @for a in &m.page.items { (registry_row(user, m, a, &codes)) }
+                        @for a in &m.page.items { (registry_row(user, m, a)) }
                     }
                 }
             }
@@ -184,12 +183,7 @@ fn registry_toolbar(user: &CurrentUser, m: &RegistryModel) -> Markup {
 }
 
 /// One application of the registry, with the columns the role reads.
-fn registry_row(
-    user: &CurrentUser,
-    m: &RegistryModel,
-    a: &Row,
-    codes: &HashMap<i32, &str>,
-) -> Markup {
+fn registry_row(user: &CurrentUser, m: &RegistryModel, a: &Row) -> Markup {
     let show_partner = matches!(user.role, Role::SalesCenter | Role::Operator);
     let assign =
         m.folder == Folder::Distribution && matches!(user.role, Role::SalesCenter | Role::Operator);
@@ -211,7 +205,7 @@ fn registry_row(
             td { (checks_badge(a.checks_passed)) }
             td.small { @if let Some(n) = m.next.get(&a.id) { (next_short(n.kind)) br; span.nowrap { (datetime_ru(n.at)) } } }
             }
-            @if show_partner { td { (a.partner_id.and_then(|id| codes.get(&id).copied()).unwrap_or("—")) } }
+            @if show_partner { td { (a.partner_code.as_deref().unwrap_or("—")) } }
             @if assign {
                 td {
                     form.inline method="post" action={ "/applications/" (a.id) "/assign" } {

@@ -209,6 +209,21 @@ async fn unclaimed_applications_go_to_the_sales_center_after_two_days() {
     assert_eq!(a["state"], "accepted");
     assert_eq!(a["partner_code"], "p-klg-3");
     assert_eq!(app.application("p-klg-3", id).await["state"], "accepted");
+    // The list names the partner too, read with the row (and so kept with the page).
+    let token = app.token("sc-klg").await;
+    let list: Value = app
+        .api_get(Some(&token), "/applications?folder=accepted")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap();
+    assert_eq!(item["partner_code"], "p-klg-3");
 }
 
 #[tokio::test]
