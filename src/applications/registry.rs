@@ -423,24 +423,37 @@ async fn list_in<C: ConnectionTrait>(
     let per_page = query.per_page.clamp(1, 200);
     // Clamped here, for every caller: an offset past i64 panicked inside the driver (F9).
     let page = query.page.clamp(1, crate::params::MAX_PAGE);
-    // A search or the ids it matched select within the scope: no stamp covers them.
-    let whole = query.ids.is_none() && query.q.as_deref().is_none_or(|q| q.trim().is_empty());
+    // A search (or the ids it matched) selects within the scope: its total is counted.
+    let whole = query.ids.is_none() && search_of(query).is_none();
     // The kept counts give a whole folder's total (a state filter counts its matches) and
     // the scope's stamp; read once, and only when the caller has not.
-    let for_total = query.total.is_none() && query.state.is_none();
+    let for_total = whole && query.total.is_none() && query.state.is_none();
     let for_stamp = pages.is_some() && query.stamp.is_none();
-    let kept = if whole && (for_total || for_stamp) {
+    let kept = if for_total || for_stamp {
         kept_counts(db, scope).await?
     } else {
         None
     };
-    let stamp = query
-        .stamp
-        .or(kept.as_ref().map(|k| k.stamp))
-        .filter(|_| whole);
+    let stamp = query.stamp.or(kept.as_ref().map(|k| k.stamp));
+    let key = match (pages, stamp) {
+        (Some(pages), Some(stamp)) => PageKey::of(scope, query, page, per_page).map(|key| {
+            let hit = pages.get(&key, stamp);
+            (pages, stamp, key, hit)
+        }),
+        _ => None,
+    };
+    if let Some((_, _, _, Some((items, next, total)))) = key {
+        return Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+            next,
+        });
+    }
     let total = match (query.total, &kept, query.state) {
         (Some(n), _, _) => n,
-        (None, Some(k), None) => u64::try_from(match query.folder {
+        (None, Some(k), None) if whole => u64::try_from(match query.folder {
             Some(f) => f.kept(&k.by_key),
             // The whole registry of the scope (the API's list without a folder).
             None => k.by_key.values().sum::<i64>(),
@@ -449,23 +462,6 @@ async fn list_in<C: ConnectionTrait>(
         _ => base(scope, query, backend).count(db).await?,
     };
     let keyset = query.sort == Sort::NewestFirst;
-    let at = |items: Vec<Row>, next: Option<Cursor>| Page {
-        items,
-        total,
-        page,
-        per_page,
-        next,
-    };
-    let key = match (pages, stamp) {
-        (Some(pages), Some(stamp)) => PageKey::of(scope, query, page, per_page).map(|key| {
-            let hit = pages.get(&key, stamp);
-            (pages, stamp, key, hit)
-        }),
-        _ => None,
-    };
-    if let Some((_, _, _, Some((items, next)))) = key {
-        return Ok(at(items, next));
-    }
     let mut s = base(scope, query, backend);
     s = match query.sort {
         Sort::NewestFirst => s
@@ -511,9 +507,20 @@ async fn list_in<C: ConnectionTrait>(
         .flatten();
     // Read after the stamp: at worst newer than it, and the stamp has moved on then.
     if let Some((pages, stamp, key, None)) = key {
-        pages.put(key, stamp, &items, next);
+        pages.put(key, stamp, &items, next, total);
     }
-    Ok(at(items, next))
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+        next,
+    })
+}
+
+/// The query's search, trimmed; `None` when there is none.
+fn search_of(query: &Query) -> Option<&str> {
+    query.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
 }
 
 /// Registry pages read recently, each under its scope's stamp when it was read: the sum
@@ -525,9 +532,11 @@ async fn list_in<C: ConnectionTrait>(
 /// registry answers without it: the 51 rows were two thirds of a partner's page (at a
 /// million applications, `wrk -c16`: 1 785 req/s reading them, 4 016–4 292 without).
 ///
-/// Searches are not kept (their matches are not stamped per query), nor the scopes the
-/// counts are not keyed by (an identification center's). Bounded by rows, least recently
-/// used first out.
+/// A search is kept the same way: its page, and its matches per folder (the tabs'
+/// counts, and their ids when few) — under the scope's stamp too, since any write that
+/// could change what it matches moves it. Not kept: the scopes the counts are not keyed
+/// by (an identification center's). Bounded by rows and searches, least recently used
+/// first out.
 #[derive(Default)]
 pub struct Pages {
     inner: std::sync::Mutex<PagesInner>,
@@ -538,6 +547,48 @@ struct PagesInner {
     entries: HashMap<PageKey, Kept>,
     rows: usize,
     tick: u64,
+    searches: HashMap<SearchKey, KeptSearch>,
+}
+
+/// A search's matches per key (the tabs' counts) and, when few, their ids.
+struct KeptSearch {
+    stamp: i64,
+    used: u64,
+    by_key: HashMap<String, i64>,
+    matched: Option<Matched>,
+}
+
+/// A search's matched ids by key.
+type Matched = HashMap<String, Vec<i64>>;
+
+/// The most searches kept (each at most [`MATCHES_KEPT`] ids: 16 KB).
+const SEARCHES_KEPT: usize = 500;
+
+/// A search of a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SearchKey {
+    scope: (u8, i32),
+    q: String,
+}
+
+impl SearchKey {
+    fn of(scope: &Scope, q: &str) -> Option<SearchKey> {
+        Some(SearchKey {
+            scope: scope_key(scope)?,
+            q: q.to_owned(),
+        })
+    }
+}
+
+/// The scopes pages are kept for — 0 the operator, 1 a sales center, 2 a partner, with
+/// its id; `None` for those the counts are not keyed by.
+fn scope_key(scope: &Scope) -> Option<(u8, i32)> {
+    match *scope {
+        Scope::Operator => Some((0, 0)),
+        Scope::SalesCenter { sales_center_id } => Some((1, sales_center_id)),
+        Scope::Partner { partner_id, .. } => Some((2, partner_id)),
+        Scope::IdentificationCenter { .. } | Scope::Intake => None,
+    }
 }
 
 struct Kept {
@@ -545,6 +596,7 @@ struct Kept {
     used: u64,
     items: Vec<Row>,
     next: Option<Cursor>,
+    total: u64,
 }
 
 /// The most rows kept (≈ 400 pages of 50; a row is about half a kilobyte).
@@ -557,6 +609,8 @@ struct PageKey {
     scope: (u8, i32),
     folder: Option<Folder>,
     state: Option<&'static str>,
+    /// The search, trimmed (its matches at the stamp are the same matches).
+    q: Option<String>,
     sort: Sort,
     page: u64,
     per_page: u64,
@@ -565,16 +619,15 @@ struct PageKey {
 
 impl PageKey {
     fn of(scope: &Scope, query: &Query, page: u64, per_page: u64) -> Option<PageKey> {
-        let scope = match *scope {
-            Scope::Operator => (0, 0),
-            Scope::SalesCenter { sales_center_id } => (1, sales_center_id),
-            Scope::Partner { partner_id, .. } => (2, partner_id),
-            Scope::IdentificationCenter { .. } | Scope::Intake => return None,
-        };
+        // Ids without their search are not a key.
+        if query.ids.is_some() && search_of(query).is_none() {
+            return None;
+        }
         Some(PageKey {
-            scope,
+            scope: scope_key(scope)?,
             folder: query.folder,
             state: query.state.map(State::as_str),
+            q: search_of(query).map(str::to_owned),
             sort: query.sort,
             page: if query.after.is_some() { 1 } else { page },
             per_page,
@@ -584,7 +637,7 @@ impl PageKey {
 }
 
 impl Pages {
-    fn get(&self, key: &PageKey, stamp: i64) -> Option<(Vec<Row>, Option<Cursor>)> {
+    fn get(&self, key: &PageKey, stamp: i64) -> Option<(Vec<Row>, Option<Cursor>, u64)> {
         let mut inner = self
             .inner
             .lock()
@@ -593,10 +646,10 @@ impl Pages {
         let tick = inner.tick;
         let kept = inner.entries.get_mut(key).filter(|k| k.stamp == stamp)?;
         kept.used = tick;
-        Some((kept.items.clone(), kept.next))
+        Some((kept.items.clone(), kept.next, kept.total))
     }
 
-    fn put(&self, key: PageKey, stamp: i64, items: &[Row], next: Option<Cursor>) {
+    fn put(&self, key: PageKey, stamp: i64, items: &[Row], next: Option<Cursor>, total: u64) {
         let mut inner = self
             .inner
             .lock()
@@ -610,6 +663,7 @@ impl Pages {
                 used,
                 items: items.to_vec(),
                 next,
+                total,
             },
         ) {
             inner.rows -= old.items.len();
@@ -630,6 +684,58 @@ impl Pages {
                 if let Some(gone) = inner.entries.remove(&k) {
                     inner.rows -= gone.items.len();
                 }
+            }
+        }
+    }
+
+    fn search_get(
+        &self,
+        key: &SearchKey,
+        stamp: i64,
+    ) -> Option<(HashMap<String, i64>, Option<Matched>)> {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.tick += 1;
+        let tick = inner.tick;
+        let kept = inner.searches.get_mut(key).filter(|k| k.stamp == stamp)?;
+        kept.used = tick;
+        Some((kept.by_key.clone(), kept.matched.clone()))
+    }
+
+    fn search_put(
+        &self,
+        key: SearchKey,
+        stamp: i64,
+        by_key: &HashMap<String, i64>,
+        matched: Option<&Matched>,
+    ) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.tick += 1;
+        let used = inner.tick;
+        inner.searches.insert(
+            key,
+            KeptSearch {
+                stamp,
+                used,
+                by_key: by_key.clone(),
+                matched: matched.cloned(),
+            },
+        );
+        if inner.searches.len() > SEARCHES_KEPT {
+            // The least recently used quarter out, in one pass.
+            let mut by_use: Vec<(u64, SearchKey)> = inner
+                .searches
+                .iter()
+                .map(|(k, v)| (v.used, k.clone()))
+                .collect();
+            by_use.sort_unstable_by_key(|(used, _)| *used);
+            for (_, k) in by_use.into_iter().take(SEARCHES_KEPT / 4) {
+                inner.searches.remove(&k);
             }
         }
     }
@@ -655,80 +761,117 @@ impl Pages {
 /// Database errors.
 pub async fn counts<C: ConnectionTrait>(
     db: &C,
+    pages: Option<&Pages>,
     scope: &Scope,
     role: Role,
     q: Option<&str>,
 ) -> Result<Counts, DbErr> {
     let backend = db.get_database_backend();
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
     let searching = q.and_then(|q| search_by_index(q, backend));
-    let kept = match searching {
-        Some(_) => None,
-        None => kept_counts(db, scope).await?,
+    // Without a search, the kept counts; with one, the scope's stamp from them, read
+    // before the search (a write in between moves it past what is kept).
+    let kept = match (&searching, pages) {
+        (None, _) | (Some(_), Some(_)) => kept_counts(db, scope).await?,
+        (Some(_), None) => None,
     };
     let stamp = kept.as_ref().map(|k| k.stamp);
-    let by_key: HashMap<String, i64> = match kept {
-        Some(kept) => kept.by_key,
-        None => {
-            let key = Expr::cust(
-                "CASE WHEN state = 'submitted' AND distributed_at IS NOT NULL \
-                 THEN 'distributed' ELSE state END",
-            );
-            // The matches themselves when they are few (one search for the tabs and the
-            // page); else counted per key.
-            if let Some((c, by_index)) = searching.clone() {
-                let rows: Vec<(i64, String)> = application::Entity::find()
-                    .select_only()
-                    .column(application::Column::Id)
-                    .column_as(key.clone(), "k")
-                    .filter(if by_index {
-                        scope.applications_not_indexed()
-                    } else {
-                        scope.applications()
-                    })
-                    .filter(c)
-                    .limit(MATCHES_KEPT + 1)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                if rows.len() as u64 <= MATCHES_KEPT {
-                    let mut ids: HashMap<String, Vec<i64>> = HashMap::new();
-                    for (id, k) in rows {
-                        ids.entry(k).or_default().push(id);
-                    }
-                    let by_key = ids
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.len() as i64))
-                        .collect();
-                    return Ok(Counts {
-                        by_folder: by_folder(role, &by_key),
-                        matched: Some(ids),
-                        stamp: None,
-                    });
-                }
-            }
-            // The matches per key, counted: as the kept counts key them.
-            let mut s = application::Entity::find()
-                .select_only()
-                .column_as(key.clone(), "k")
-                .column_as(Expr::col(application::Column::Id).count(), "n");
-            s = match searching {
-                Some((c, true)) => s.filter(scope.applications_not_indexed()).filter(c),
-                Some((c, false)) => s.filter(scope.applications()).filter(c),
-                None => s.filter(scope.applications()),
-            };
-            s.group_by(key)
-                .into_tuple::<(String, i64)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        }
+    let (Some(searching), Some(q)) = (searching, q) else {
+        let by_key = match kept {
+            Some(kept) => kept.by_key,
+            None => matches_per_key(db, scope, None).await?,
+        };
+        return Ok(Counts {
+            by_folder: by_folder(role, &by_key),
+            matched: None,
+            stamp,
+        });
     };
+    let search_key = pages
+        .zip(stamp)
+        .and_then(|(pages, stamp)| Some((pages, stamp, SearchKey::of(scope, q)?)));
+    if let Some((pages, at, key)) = &search_key
+        && let Some((by_key, matched)) = pages.search_get(key, *at)
+    {
+        return Ok(Counts {
+            by_folder: by_folder(role, &by_key),
+            matched,
+            stamp,
+        });
+    }
+    let key = count_key();
+    // The matches themselves when they are few (one search for the tabs and the page);
+    // else counted per key.
+    let (c, by_index) = searching.clone();
+    let rows: Vec<(i64, String)> = application::Entity::find()
+        .select_only()
+        .column(application::Column::Id)
+        .column_as(key, "k")
+        .filter(if by_index {
+            scope.applications_not_indexed()
+        } else {
+            scope.applications()
+        })
+        .filter(c)
+        .limit(MATCHES_KEPT + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (by_key, matched) = if rows.len() as u64 <= MATCHES_KEPT {
+        let mut ids: HashMap<String, Vec<i64>> = HashMap::new();
+        for (id, k) in rows {
+            ids.entry(k).or_default().push(id);
+        }
+        let by_key = ids
+            .iter()
+            .map(|(k, v)| (k.clone(), v.len() as i64))
+            .collect();
+        (by_key, Some(ids))
+    } else {
+        (matches_per_key(db, scope, Some(searching)).await?, None)
+    };
+    if let Some((pages, stamp, key)) = search_key {
+        pages.search_put(key, stamp, &by_key, matched.as_ref());
+    }
     Ok(Counts {
         by_folder: by_folder(role, &by_key),
-        matched: None,
+        matched,
         stamp,
     })
+}
+
+/// An application's key in the kept counts: its state, or `distributed` for a submitted
+/// one handed to the sales center.
+fn count_key() -> Expr {
+    Expr::cust(
+        "CASE WHEN state = 'submitted' AND distributed_at IS NOT NULL \
+         THEN 'distributed' ELSE state END",
+    )
+}
+
+/// The scope's applications (those a search matched) per key, counted: as the kept
+/// counts key them.
+async fn matches_per_key<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    searching: Option<(Condition, bool)>,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let key = count_key();
+    let mut s = application::Entity::find()
+        .select_only()
+        .column_as(key.clone(), "k")
+        .column_as(Expr::col(application::Column::Id).count(), "n");
+    s = match searching {
+        Some((c, true)) => s.filter(scope.applications_not_indexed()).filter(c),
+        Some((c, false)) => s.filter(scope.applications()).filter(c),
+        None => s.filter(scope.applications()),
+    };
+    Ok(s.group_by(key)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 fn by_folder(role: Role, by_key: &HashMap<String, i64>) -> HashMap<Folder, u64> {
@@ -843,11 +986,45 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_search_answers_at_its_stamp_only_and_searches_are_bounded() {
+        let pages = Pages::default();
+        let partner = Scope::Partner {
+            partner_id: 1,
+            sales_center_id: 1,
+        };
+        let by_key = HashMap::from([("accepted".to_owned(), 2)]);
+        let ids = HashMap::from([("accepted".to_owned(), vec![3, 4])]);
+        let k = SearchKey::of(&partner, "альфа").unwrap();
+        pages.search_put(k.clone(), 7, &by_key, Some(&ids));
+        assert_eq!(pages.search_get(&k, 7), Some((by_key.clone(), Some(ids))));
+        assert!(pages.search_get(&k, 8).is_none(), "the stamp moved on");
+        assert!(
+            pages
+                .search_get(&SearchKey::of(&partner, "бета").unwrap(), 7)
+                .is_none()
+        );
+        assert!(SearchKey::of(&Scope::Intake, "альфа").is_none());
+        for i in 0..2 * SEARCHES_KEPT {
+            pages.search_put(
+                SearchKey::of(&partner, &i.to_string()).unwrap(),
+                7,
+                &by_key,
+                None,
+            );
+            let kept = pages.inner.lock().unwrap().searches.len();
+            assert!(kept <= SEARCHES_KEPT, "{kept}");
+        }
+        // The most recent stays.
+        let last = SearchKey::of(&partner, &(2 * SEARCHES_KEPT - 1).to_string()).unwrap();
+        assert!(pages.search_get(&last, 7).is_some());
+    }
+
+    #[test]
     fn a_kept_page_answers_at_its_stamp_only() {
         let pages = Pages::default();
         let items: Vec<Row> = (1..=50).map(row).collect();
-        pages.put(key(1, 1), 7, &items, None);
-        assert_eq!(pages.get(&key(1, 1), 7).map(|(i, _)| i), Some(items));
+        pages.put(key(1, 1), 7, &items, None, 50);
+        assert_eq!(pages.get(&key(1, 1), 7).map(|(i, _, _)| i), Some(items));
         assert!(pages.get(&key(1, 1), 8).is_none(), "the stamp moved on");
         assert!(pages.get(&key(2, 1), 7).is_none(), "another partner");
         assert!(pages.get(&key(1, 2), 7).is_none(), "another page");
@@ -871,7 +1048,7 @@ mod tests {
         let items: Vec<Row> = (1..=50).map(row).collect();
         let many = (PAGES_ROWS / 50) as u64 * 2;
         for page in 1..=many {
-            pages.put(key(1, page), 1, &items, None);
+            pages.put(key(1, page), 1, &items, None, 50);
             // The first page is asked for all along: it stays.
             assert!(pages.get(&key(1, 1), 1).is_some(), "page 1 at {page}");
         }

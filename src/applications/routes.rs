@@ -119,7 +119,14 @@ async fn registry_page(
     let sort = p.sort.as_deref().and_then(Sort::parse).unwrap_or_default();
     // The tabs' counts first: the open folder's is the page's total (with a search, of
     // its matches), so the search is not counted twice.
-    let counts = registry::counts(&st.db, &user.scope, user.role, p.q.as_deref()).await?;
+    let counts = registry::counts(
+        &st.db,
+        Some(&st.registry_pages),
+        &user.scope,
+        user.role,
+        p.q.as_deref(),
+    )
+    .await?;
     let query = registry::Query {
         folder: Some(folder),
         state: None,

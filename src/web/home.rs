@@ -72,7 +72,14 @@ pub async fn tasks(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Task>> {
     }
     let now = st.clock.now();
     let today = st.clock.today();
-    let counts = registry::counts(&st.db, &user.scope, user.role, None).await?;
+    let counts = registry::counts(
+        &st.db,
+        Some(&st.registry_pages),
+        &user.scope,
+        user.role,
+        None,
+    )
+    .await?;
     let folder = |f: Folder| counts.by_folder.get(&f).copied().unwrap_or(0);
     let link = |f: Folder| format!("/applications?folder={}", f.key());
     match user.role {

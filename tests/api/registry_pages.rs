@@ -158,3 +158,68 @@ async fn another_partners_change_keeps_a_partners_page() {
         .await;
     assert_eq!(center["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_kept_search_follows_every_change_in_its_scope() {
+    // A search is kept with its tabs' counts and its page, under the scope's stamp: the
+    // same search asked again is answered from memory, and after any change in the
+    // scope it is searched again (a new match, a match moving folders).
+    let app = TestApp::spawn().await;
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Альфа");
+    app.submit(&doc).await;
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Бета");
+    doc["inn"] = json!("7707083893");
+    app.submit(&doc).await;
+    let b = app.signed_in("p-klg-1").await;
+    let api = app.as_("p-klg-1");
+    let tab = |folder: &str, n: u64| format!("{folder} <span class=\"count\">{n}</span>");
+
+    let before = app.state.registry_pages.len();
+    let page = app.html(&b, "/applications?q=альфа").await;
+    assert!(
+        page.contains("ООО Альфа") && !page.contains("ООО Бета"),
+        "{page}"
+    );
+    assert!(page.contains(&tab("Принятые", 1)), "{page}");
+    assert_eq!(api.get_ok("/applications?q=альфа").await["total"], 1);
+    let kept = app.state.registry_pages.len();
+    assert!(
+        kept >= before + 2,
+        "the web page and the API's page were kept"
+    );
+    // Asked again: the same answer, nothing new kept.
+    let again = app.html(&b, "/applications?q=альфа").await;
+    assert!(again.contains("ООО Альфа") && !again.contains("ООО Бета"));
+    assert!(again.contains(&tab("Принятые", 1)), "{again}");
+    assert_eq!(app.state.registry_pages.len(), kept);
+
+    // A new match: found by the same search at once, on the page and in the API.
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Альфа-Плюс");
+    doc["inn"] = json!("4025442625");
+    let plus = app.submit(&doc).await;
+    let page = app.html(&b, "/applications?q=альфа").await;
+    assert!(page.contains("ООО Альфа-Плюс"), "{page}");
+    assert!(page.contains(&tab("Принятые", 2)), "{page}");
+    assert_eq!(api.get_ok("/applications?q=альфа").await["total"], 2);
+
+    // A match moves folders: the tabs count it where it is now.
+    app.act(
+        "p-klg-1",
+        &format!("/applications/{plus}/reject"),
+        json!({"reason": "Дубль"}),
+    )
+    .await;
+    let page = app.html(&b, "/applications?q=альфа").await;
+    assert!(page.contains(&tab("Принятые", 1)), "{page}");
+    assert!(page.contains(&tab("Отклонённые", 1)), "{page}");
+    assert!(!page.contains("ООО Альфа-Плюс"), "{page}");
+    let rejected = app.html(&b, "/applications?folder=rejected&q=альфа").await;
+    assert!(rejected.contains("ООО Альфа-Плюс"), "{rejected}");
+    assert_eq!(
+        api.get_ok("/applications?folder=accepted&q=альфа").await["total"],
+        1
+    );
+}
