@@ -41,6 +41,9 @@ async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConn
                     .pragma("cache_size", "-8192")
                     .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "memory")
+                    // SQLite's heap for the whole process (the pragma is process-wide):
+                    // past 32 MiB it reuses page-cache memory before asking for more.
+                    .pragma("soft_heap_limit", "33554432")
             });
     } else {
         opts.max_connections(16);

@@ -148,11 +148,19 @@ pub fn over_https(headers: &axum::http::HeaderMap, config: &crate::config::Confi
 /// added ~19 MB of resident memory until ~380 MB. Pinning the threshold at its default
 /// (128 KiB) turns that dynamic adjustment off: big blocks are always mapped and unmapped,
 /// and a login flood leaves memory where it was (8 → 12 MB anonymous over 200 attempts).
+///
+/// And at most two glibc arenas. Rust allocates through mimalloc, but SQLite (C) through
+/// glibc, each of the pool's connections on a thread of its own — and glibc gave each
+/// thread an arena that kept what its searches had freed: at a million applications,
+/// concurrent broad searches and scans left the server at 244–291 MB anonymous; with two
+/// arenas, 141 MB after the same load (throughput of the pages unchanged: SQLite's
+/// allocations are few and large, contention on two arenas does not show).
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes an allocator parameter; it is called once at start-up,
     // before the runtime spawns threads.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
