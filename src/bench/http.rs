@@ -3,7 +3,8 @@
 //! keep-alive connections for a few seconds (throughput, p50 / p99) — each beside the
 //! sign-in page, which touches no database (the ceiling), and the server's memory after.
 //!
-//! The load generator is in-process (hyper's HTTP/1 client on one connection per
+//! The server is a `registrar serve` process of its own on the bench's database; the
+//! load generator is in the bench's process (hyper's HTTP/1 client on one connection per
 //! client): the figures include the client's cost, as `wrk` on the same machine would.
 
 use std::net::SocketAddr;
@@ -27,17 +28,6 @@ pub struct Figure {
     pub p99: Duration,
     /// Answers other than 200 under load (must be 0).
     pub failures: u64,
-}
-
-/// The server's memory, from `/proc/self/status` (Linux), in MiB: (resident, anonymous).
-pub fn memory() -> Option<(f64, f64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Option<f64> {
-        let line = status.lines().find(|l| l.starts_with(name))?;
-        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb / 1024.0)
-    };
-    Some((field("VmRSS:")?, field("RssAnon:")?))
 }
 
 /// A request's headers: a session cookie or a bearer token.
@@ -162,9 +152,73 @@ async fn cookie_of(st: &AppState, login: &str) -> anyhow::Result<String> {
     }
 }
 
-/// Serves the product on a loopback port and measures what people get: the registry of
-/// a partner, a sales center and the operator, a search, the API list, beside the
-/// sign-in page; then the process's memory.
+/// The server under load: a `registrar serve` of its own on the bench's database (the
+/// same binary), so its memory is the server's alone — not the bench's generated data —
+/// and it shares the machine with the load generator as it would with `wrk`.
+struct Server {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    async fn start(database_url: &str, documents_dir: &std::path::Path) -> anyhow::Result<Self> {
+        // A free loopback port: bound and let go; `serve` binds it a moment later.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+            .args(["serve", "--bind", &addr.to_string()])
+            .env("DATABASE_URL", database_url)
+            .env("REGISTRAR_DOCUMENTS_DIR", documents_dir)
+            .env("REGISTRAR_SCHEDULER", "0")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("the bench's server stopped at start: {status}");
+            }
+            if let Ok(mut sender) = connect(addr).await
+                && let Ok((200, _)) = get(&mut sender, "/login", &Auth::None).await
+            {
+                return Ok(Self { child, addr });
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(120),
+                "the bench's server did not answer on {addr} within two minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn memory(&self) -> Option<(f64, f64)> {
+        memory_of(&format!("/proc/{}/status", self.child.id()?))
+    }
+}
+
+/// A process's memory, from its `/proc/…/status` (Linux), in MiB: (resident, anonymous).
+fn memory_of(status_path: &str) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(status_path).ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("RssAnon:")?))
+}
+
+/// The server's memory: its peak anonymous memory under the load (sampled every 50 ms)
+/// and what it holds once the load is over, in MiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub peak_anonymous: f64,
+    pub resident_after: f64,
+    pub anonymous_after: f64,
+}
+
+/// Serves the product from a server process of its own on the bench's database and
+/// measures what people get: the registry of a partner, a sales center and the operator,
+/// a search, the API list, beside the sign-in page; and the server's memory.
 ///
 /// # Errors
 /// The server cannot start or a page does not answer 200.
@@ -173,19 +227,24 @@ pub async fn run(
     search: &str,
     clients: usize,
     seconds: f64,
-) -> anyhow::Result<(Vec<Figure>, Option<(f64, f64)>)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = crate::build_app(st.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::server::serve(
-        listener,
-        app,
-        Duration::from_secs(30),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+) -> anyhow::Result<(Vec<Figure>, Option<Memory>)> {
+    let mut server = Server::start(&st.config.database_url, &st.config.documents_dir).await?;
+    let addr = server.addr;
+    let pid = server.child.id();
+    let (stop_sampling, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let sampler = tokio::spawn(async move {
+        let path = format!("/proc/{}/status", pid.unwrap_or_default());
+        let mut peak: Option<f64> = None;
+        loop {
+            if let Some((_, anon)) = memory_of(&path) {
+                peak = Some(peak.map_or(anon, |p| p.max(anon)));
+            }
+            tokio::select! {
+                _ = &mut stopped => return peak,
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        }
+    });
     let partner = Auth::Cookie(cookie_of(st, "p-klg-1").await?);
     let center = Auth::Cookie(cookie_of(st, "sc-klg").await?);
     let operator = Auth::Cookie(cookie_of(st, "operator").await?);
@@ -237,18 +296,26 @@ pub async fn run(
     for (what, path, auth) in plan {
         out.push(measure(addr, what, &path, auth, clients, seconds).await?);
     }
-    let mem = memory();
-    let _ = stop.send(());
-    let _ = server.await;
+    let _ = stop_sampling.send(());
+    let peak = sampler.await?;
+    let mem = match (peak, server.memory()) {
+        (Some(peak), Some((rss, anon))) => Some(Memory {
+            peak_anonymous: peak.max(anon),
+            resident_after: rss,
+            anonymous_after: anon,
+        }),
+        _ => None,
+    };
+    server.child.kill().await?;
     Ok((out, mem))
 }
 
 /// The HTTP section of the report.
-pub fn render(figures: &[Figure], clients: usize, mem: Option<(f64, f64)>) -> String {
+pub fn render(figures: &[Figure], clients: usize, mem: Option<Memory>) -> String {
     let ceiling = figures.first().map_or(1.0, |f| f.per_second.max(1e-9));
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let mut out = format!(
-        "\nHTTP, {clients} concurrent clients on keep-alive connections (in-process load generator)\n\n| page | one request | req/s | p50 | p99 | of the ceiling | failures |\n|---|---|---|---|---|---|---|\n"
+        "\nHTTP, {clients} concurrent clients on keep-alive connections (the load generator in the bench's process, the server in a process of its own)\n\n| page | one request | req/s | p50 | p99 | of the ceiling | failures |\n|---|---|---|---|---|---|---|\n"
     );
     for f in figures {
         out.push_str(&format!(
@@ -262,9 +329,10 @@ pub fn render(figures: &[Figure], clients: usize, mem: Option<(f64, f64)>) -> St
             f.failures
         ));
     }
-    if let Some((rss, anon)) = mem {
+    if let Some(m) = mem {
         out.push_str(&format!(
-            "\nProcess memory after the load (server, generator and bench data together): {rss:.0} MiB resident, {anon:.0} MiB anonymous\n"
+            "\nThe server's memory (a `registrar serve` process of its own): {:.0} MiB anonymous at the peak of the load; after it, {:.0} MiB anonymous, {:.0} MiB resident (with the database's mapped pages)\n",
+            m.peak_anonymous, m.anonymous_after, m.resident_after
         ));
     }
     out
