@@ -17,9 +17,9 @@ use std::ops::Deref;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 
@@ -189,8 +189,39 @@ impl Write {
             });
         }
         // Several hundred rows per statement keep SQLite under its bound-value limit.
+        let mut chunks: Vec<&[audit_log::ActiveModel]> = rows.chunks(500).collect();
+        if self.txn.get_database_backend() == DbBackend::Postgres
+            && head.is_some()
+            && let Some(last) = chunks.pop()
+        {
+            // PostgreSQL: the last rows and the head in one statement (a round trip less
+            // for every write in the product; intake on PostgreSQL is mostly round trips).
+            for chunk in chunks {
+                audit_log::Entity::insert_many(chunk.to_vec())
+                    .exec(&self.txn)
+                    .await?;
+            }
+            let mut insert = audit_log::Entity::insert_many(last.to_vec()).into_query();
+            insert.returning_col(audit_log::Column::Id);
+            let (sql, mut values) = insert.build(sea_orm::sea_query::PostgresQueryBuilder);
+            values.0.push(prev.into());
+            let sql = format!(
+                "WITH appended AS ({sql}) UPDATE audit_chain SET \
+                 last_id = (SELECT max(id) FROM appended), last_hash = ${} WHERE id = 1",
+                values.0.len()
+            );
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await?;
+            self.txn.commit().await?;
+            return Ok(());
+        }
         let mut last_id = None;
-        for chunk in rows.chunks(500) {
+        for chunk in chunks {
             last_id = audit_log::Entity::insert_many(chunk.to_vec())
                 .exec(&self.txn)
                 .await?

@@ -121,23 +121,24 @@ pub async fn submit(
     {
         return Ok(previous);
     }
-    let mut partner = known_references(st, &doc).await?;
+    let kpp = trimmed(doc.kpp.as_ref());
+    // The reads that decide the intake are independent: asked together, their round
+    // trips overlap (PostgreSQL intake is mostly round trips).
+    let (partner, other_open) = tokio::try_join!(known_references(st, &doc), async {
+        other_open_application(&st.db, doc.inn.trim(), kpp.as_deref(), None)
+            .await
+            .map_err(AppError::from)
+    })?;
+    let mut partner = partner;
     let renewal = paperless_renewal_of(st, &doc, partner.as_ref()).await?;
     if let Some(owner) = &renewal {
         partner = Some(owner.clone());
     }
     let now = st.clock.now();
-    let kpp = trimmed(doc.kpp.as_ref());
     let checks = checks::run(
         &doc,
         checks::Context {
-            other_open_application: other_open_application(
-                &st.db,
-                doc.inn.trim(),
-                kpp.as_deref(),
-                None,
-            )
-            .await?,
+            other_open_application: other_open,
         },
     );
     let state = if partner.is_some() {
@@ -276,25 +277,31 @@ async fn known_references(
     doc: &IntakeDocument,
 ) -> AppResult<Option<partner::Model>> {
     let mut errors = intake::validate(doc).err().unwrap_or_default();
-    let region = crate::entities::region::Entity::find_by_id(doc.region_code.trim().to_owned())
-        .one(&st.db)
-        .await?;
+    let code = doc
+        .partner_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let (region, partner) = tokio::try_join!(
+        crate::entities::region::Entity::find_by_id(doc.region_code.trim().to_owned()).one(&st.db),
+        async {
+            match code {
+                Some(code) => {
+                    partner::Entity::find()
+                        .filter(partner::Column::Code.eq(code))
+                        .one(&st.db)
+                        .await
+                }
+                None => Ok(None),
+            }
+        }
+    )?;
     if region.is_none() {
         errors.push(FieldError::new("region_code", "неизвестный код региона"));
     }
-    let partner = match doc.partner_code.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(code) => {
-            let p = partner::Entity::find()
-                .filter(partner::Column::Code.eq(code.trim()))
-                .one(&st.db)
-                .await?;
-            if p.is_none() {
-                errors.push(FieldError::new("partner_code", "неизвестный код партнера"));
-            }
-            p
-        }
-        None => None,
-    };
+    if code.is_some() && partner.is_none() {
+        errors.push(FieldError::new("partner_code", "неизвестный код партнера"));
+    }
     if errors.is_empty() {
         Ok(partner)
     } else {
