@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::state::State;
@@ -896,7 +896,7 @@ async fn kept_counts<C: ConnectionTrait>(
     scope: &Scope,
 ) -> Result<Option<KeptCounts>, DbErr> {
     use crate::entities::application_count as count;
-    let keys = match *scope {
+    let scope_keys = match *scope {
         Scope::Operator => Condition::all(),
         Scope::Partner { partner_id, .. } => {
             Condition::all().add(count::Column::PartnerId.eq(partner_id))
@@ -906,20 +906,46 @@ async fn kept_counts<C: ConnectionTrait>(
         }
         Scope::IdentificationCenter { .. } | Scope::Intake => return Ok(None),
     };
-    let rows: Vec<(String, i64, i64)> = count::Entity::find()
-        .select_only()
-        .column(count::Column::State)
-        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, on both engines.
-        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
-        .column_as(Expr::cust("CAST(SUM(changes) AS BIGINT)"), "changes")
-        .filter(keys)
-        .group_by(count::Column::State)
-        .into_tuple::<(String, i64, i64)>()
-        .all(db)
-        .await?;
+    // One row: the stamp and a column per key. sqlx hands each row of an answer from
+    // SQLite's thread to the request's task on its own (a wake-up each): a row per key
+    // was a dozen hand-offs on every page, kept or not.
+    let keys: Vec<&'static str> = State::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(["distributed"])
+        .collect();
+    let mut q = count::Entity::find().select_only().column_as(
+        Expr::cust("CAST(COALESCE(SUM(changes), 0) AS BIGINT)"),
+        "changes",
+    );
+    for (i, key) in keys.iter().enumerate() {
+        // The keys are the program's own state codes (a-z and _), written as literals:
+        // a placeholder repeated in custom SQL is numbered differently by each engine.
+        debug_assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        q = q.column_as(
+            Expr::cust(format!(
+                "CAST(COALESCE(SUM(CASE WHEN state = '{key}' THEN n ELSE 0 END), 0) AS BIGINT)"
+            )),
+            format!("k{i}"),
+        );
+    }
+    let stmt = q.filter(scope_keys).build(db.get_database_backend());
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Ok(Some(KeptCounts {
+            by_key: HashMap::new(),
+            stamp: 0,
+        }));
+    };
+    let mut by_key = HashMap::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        let n: i64 = row.try_get_by_index(i + 1)?;
+        if n != 0 {
+            by_key.insert((*key).to_owned(), n);
+        }
+    }
     Ok(Some(KeptCounts {
-        stamp: rows.iter().map(|(_, _, c)| c).sum(),
-        by_key: rows.into_iter().map(|(k, n, _)| (k, n)).collect(),
+        stamp: row.try_get_by_index(0)?,
+        by_key,
     }))
 }
 
