@@ -279,10 +279,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 if !scheme.eq_ignore_ascii_case("bearer") {
                     return Err(AppError::Unauthenticated);
                 }
-                let user_id = token::authenticate(&state.db, raw.trim(), state.clock.now())
-                    .await?
-                    .ok_or(AppError::Unauthenticated)?;
-                CurrentUser::of_user(&state.db, user_id, None)
+                token::authenticate(&state.db, raw.trim(), state.clock.now())
                     .await?
                     .ok_or(AppError::Unauthenticated)?
             }

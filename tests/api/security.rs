@@ -536,6 +536,21 @@ async fn tokens_expire_and_are_revoked_at_once() {
     .await
     .unwrap();
     problem(app.api_get(Some(&t), "/me").await, 401).await;
+
+    // A live token of a user who has been deactivated opens nothing either.
+    let t = app.token("p-klg-1").await;
+    assert_eq!(app.api_get(Some(&t), "/me").await.status(), 200);
+    {
+        use registrar::entities::user;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        user::Entity::update_many()
+            .col_expr(user::Column::Active, Expr::value(false))
+            .filter(user::Column::Login.eq("p-klg-1"))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+    problem(app.api_get(Some(&t), "/me").await, 401).await;
 }
 
 // F14 — intake accepted trailing garbage, NUL, 20 000 directions, a free-form category.
