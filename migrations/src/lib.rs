@@ -40,6 +40,7 @@ mod m20261205_130000_certificate_file;
 mod m20261206_100000_registry_changes;
 mod m20261207_100000_search_kpp;
 mod m20261207_110000_received_index;
+mod m20261208_100000_subscriber_counts;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_100000_registry_changes::Migration),
             Box::new(m20261207_100000_search_kpp::Migration),
             Box::new(m20261207_110000_received_index::Migration),
+            Box::new(m20261208_100000_subscriber_counts::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ pub mod session;
 pub mod special_offer;
 pub mod special_offer_permit;
 pub mod subscriber;
+pub mod subscriber_count;
 pub mod subscriber_send;
 pub mod tariff;
 pub mod up_transaction;

@@ -36,7 +36,8 @@ pub async fn search(
     per_page: u64,
 ) -> AppResult<(Vec<subscriber::Model>, u64)> {
     let mut s = subscriber::Entity::find().filter(user.scope.subscribers());
-    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = q {
         let by_product = product_account::Entity::find()
             .select_only()
             .column(product_account::Column::SubscriberId)
@@ -69,7 +70,10 @@ pub async fn search(
         }
         s = s.filter(c);
     }
-    let total = s.clone().count(&st.db).await?;
+    let total = match q {
+        Some(_) => s.clone().count(&st.db).await?,
+        None => kept_total(&st.db, user).await?,
+    };
     let rows = s
         .order_by_desc(subscriber::Column::Id)
         .offset((page.clamp(1, crate::params::MAX_PAGE) - 1) * per_page)
@@ -77,6 +81,23 @@ pub async fn search(
         .all(&st.db)
         .await?;
     Ok((rows, total))
+}
+
+/// The scope's number of subscribers from the counts the database keeps per partner
+/// (`subscriber_counts`): a sum over the scope's partners, not a count of its rows
+/// (scopes without subscribers sum nothing).
+async fn kept_total<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<u64> {
+    use crate::entities::subscriber_count as count;
+    use sea_orm::sea_query::Expr;
+    let n: Option<i64> = count::Entity::find()
+        .select_only()
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, on both engines.
+        .column_as(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"), "n")
+        .filter(user.scope.partner_column(count::Column::PartnerId))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
 
 /// What the card shows besides the subscriber itself.

@@ -250,3 +250,88 @@ async fn a_search_finds_a_client_in_any_folder() {
         .await;
     assert!(!page.contains("Зелёная Поляна"));
 }
+
+/// A number the database answers to `sql`.
+async fn number(app: &TestApp, sql: &str) -> i64 {
+    let db = &app.state.db;
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+/// Each role's subscribers' total over the API beside a `COUNT(*)` of the rows it sees.
+async fn subscriber_totals(app: &TestApp) -> Vec<(String, i64, i64)> {
+    let of_partner = |code: &str| {
+        format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM subscribers WHERE partner_id = \
+             (SELECT id FROM partners WHERE code = '{code}')"
+        )
+    };
+    let expected = [
+        ("p-klg-1", of_partner("p-klg-1")),
+        ("p-klg-2", of_partner("p-klg-2")),
+        (
+            "sc-klg",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM subscribers s JOIN partners p ON p.id = s.partner_id \
+             JOIN sales_centers c ON c.id = p.sales_center_id WHERE c.code = 'sc-klg'"
+                .to_owned(),
+        ),
+        (
+            "operator",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM subscribers".to_owned(),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (login, sql) in expected {
+        let token = app.token(login).await;
+        let list: serde_json::Value = app
+            .api_get(Some(&token), "/subscribers")
+            .await
+            .json()
+            .await
+            .unwrap();
+        out.push((
+            login.to_owned(),
+            list["total"].as_i64().unwrap(),
+            number(app, &sql).await,
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_subscribers_total_is_kept_through_registration_and_moves() {
+    let app = TestApp::spawn().await;
+    let before = subscriber_totals(&app).await;
+    for (login, kept, counted) in &before {
+        assert_eq!(kept, counted, "{login}: {before:?}");
+    }
+    // A registration adds one to its partner, its sales center and the operator.
+    let sub = app.registered_subscriber().await;
+    let after = subscriber_totals(&app).await;
+    for ((login, kept, counted), (_, was, _)) in after.iter().zip(&before) {
+        assert_eq!(kept, counted, "{login}: {after:?}");
+        let grew = if login == "p-klg-2" { 0 } else { 1 };
+        assert_eq!(*kept, was + grew, "{login}: {before:?} → {after:?}");
+    }
+    // The subscriber moves to another partner of the same sales center.
+    app.sql(&format!(
+        "UPDATE subscribers SET partner_id = (SELECT id FROM partners WHERE code = 'p-klg-2') \
+         WHERE id = {}",
+        sub["id"]
+    ))
+    .await;
+    let moved = subscriber_totals(&app).await;
+    for ((login, kept, counted), (_, was, _)) in moved.iter().zip(&after) {
+        assert_eq!(kept, counted, "{login}: {moved:?}");
+        let change = match login.as_str() {
+            "p-klg-1" => -1,
+            "p-klg-2" => 1,
+            _ => 0,
+        };
+        assert_eq!(*kept, was + change, "{login}: {after:?} → {moved:?}");
+    }
+}
