@@ -637,25 +637,26 @@ impl PageKey {
 }
 
 impl Pages {
-    fn get(&self, key: &PageKey, stamp: i64) -> Option<(Vec<Row>, Option<Cursor>, u64)> {
+    /// The kept pages and searches, locked, with the tick of this use (the LRU's clock).
+    fn touch(&self) -> (std::sync::MutexGuard<'_, PagesInner>, u64) {
         let mut inner = self
             .inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.tick += 1;
         let tick = inner.tick;
+        (inner, tick)
+    }
+
+    fn get(&self, key: &PageKey, stamp: i64) -> Option<(Vec<Row>, Option<Cursor>, u64)> {
+        let (mut inner, tick) = self.touch();
         let kept = inner.entries.get_mut(key).filter(|k| k.stamp == stamp)?;
         kept.used = tick;
         Some((kept.items.clone(), kept.next, kept.total))
     }
 
     fn put(&self, key: PageKey, stamp: i64, items: &[Row], next: Option<Cursor>, total: u64) {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        inner.tick += 1;
-        let used = inner.tick;
+        let (mut inner, used) = self.touch();
         if let Some(old) = inner.entries.insert(
             key,
             Kept {
@@ -693,12 +694,7 @@ impl Pages {
         key: &SearchKey,
         stamp: i64,
     ) -> Option<(HashMap<String, i64>, Option<Matched>)> {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        inner.tick += 1;
-        let tick = inner.tick;
+        let (mut inner, tick) = self.touch();
         let kept = inner.searches.get_mut(key).filter(|k| k.stamp == stamp)?;
         kept.used = tick;
         Some((kept.by_key.clone(), kept.matched.clone()))
@@ -711,12 +707,7 @@ impl Pages {
         by_key: &HashMap<String, i64>,
         matched: Option<&Matched>,
     ) {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        inner.tick += 1;
-        let used = inner.tick;
+        let (mut inner, used) = self.touch();
         inner.searches.insert(
             key,
             KeptSearch {
