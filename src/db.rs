@@ -25,7 +25,12 @@ async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConn
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
-        opts.max_connections(sqlite_connections)
+        // No ping before each query: an SQLite connection is a file in this process, it
+        // cannot have been dropped by a server, and each ping is a hand-off to the
+        // connection's thread and back (sqlx still tests a connection as it returns
+        // to the pool).
+        opts.test_before_acquire(false)
+            .max_connections(sqlite_connections)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -53,6 +58,12 @@ async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConn
         // 10.0 ms. Four per core, at least 8: a use case holding a transaction's
         // connection that reads through the pool still finds one under load.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // sqlx pings a connection before every query by default: a round trip to
+        // PostgreSQL (and a wake-up of its backend) before each one, which on a cached
+        // registry page doubled the round trips. A connection that was in use a moment ago
+        // is live (sqlx tests each one as it returns to the pool); only one idle for a
+        // while, which a server, proxy or firewall may have dropped, is pinged first.
+        opts.test_before_acquire_if_idle_for(Duration::from_secs(10));
         opts.max_connections(u32::try_from(cores * 4).unwrap_or(32).clamp(8, 32));
     }
     Database::connect(opts).await

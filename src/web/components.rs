@@ -35,24 +35,60 @@ pub fn keyset_pager(next_href: Option<String>, shown: usize) -> Markup {
     }
 }
 
+/// «31.12.2026».
 pub fn date_ru(d: chrono::NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
+    use chrono::Datelike;
+    let Some(y) = four_digit(d.year()) else {
+        return d.format("%d.%m.%Y").to_string();
+    };
+    let mut b = *b"00.00.0000";
+    digits(
+        &mut b,
+        &[(0, d.day()), (3, d.month()), (6, y / 100), (8, y % 100)],
+    );
+    ascii(&b)
 }
 
+/// «31.12.2026 23:59:00», Moscow time.
 pub fn datetime_ru(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::{Datelike, Timelike};
-    // Written out, not `format("%d.%m.%Y %H:%M:%S")`: that parses its pattern on every
-    // call, and a registry page formats a hundred and fifty dates.
+    // Digits written into a fixed buffer: a registry page formats a hundred and fifty
+    // dates, and `format!` with padding was half of that page's rendering (perf, 1 M
+    // applications, 16 clients).
     let l = t.with_timezone(&crate::clock::moscow()).naive_local();
-    format!(
-        "{:02}.{:02}.{:04} {:02}:{:02}:{:02}",
-        l.day(),
-        l.month(),
-        l.year(),
-        l.hour(),
-        l.minute(),
-        l.second()
-    )
+    let Some(y) = four_digit(l.year()) else {
+        return l.format("%d.%m.%Y %H:%M:%S").to_string();
+    };
+    let mut b = *b"00.00.0000 00:00:00";
+    digits(
+        &mut b,
+        &[
+            (0, l.day()),
+            (3, l.month()),
+            (6, y / 100),
+            (8, y % 100),
+            (11, l.hour()),
+            (14, l.minute()),
+            (17, l.second()),
+        ],
+    );
+    ascii(&b)
+}
+
+fn four_digit(y: i32) -> Option<u32> {
+    u32::try_from(y).ok().filter(|y| *y <= 9999)
+}
+
+/// Writes each value below 100 as two digits at its position.
+fn digits(buf: &mut [u8], at: &[(usize, u32)]) {
+    for &(i, v) in at {
+        buf[i] = b'0' + u8::try_from(v / 10 % 10).unwrap_or(0);
+        buf[i + 1] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+    }
+}
+
+fn ascii(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The Russian plural form for `n`: `plural(n, "секунду", "секунды", "секунд")`.
@@ -98,5 +134,25 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(datetime_ru(t), "01.01.2026 00:00:00");
+        // Every hour of two years (a leap one among them), and far years.
+        let start = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for h in 0..(2 * 366 * 24) {
+            let t = start + chrono::Duration::minutes(h * 61 + 7);
+            let local = t.with_timezone(&crate::clock::moscow());
+            assert_eq!(
+                datetime_ru(t),
+                local.format("%d.%m.%Y %H:%M:%S").to_string()
+            );
+            assert_eq!(
+                date_ru(local.date_naive()),
+                local.format("%d.%m.%Y").to_string()
+            );
+        }
+        let far = chrono::NaiveDate::from_ymd_opt(12_345, 6, 7).unwrap();
+        assert_eq!(date_ru(far), far.format("%d.%m.%Y").to_string());
+        assert_eq!(
+            date_ru(chrono::NaiveDate::from_ymd_opt(7, 1, 2).unwrap()),
+            "02.01.0007"
+        );
     }
 }
