@@ -41,6 +41,7 @@ mod m20261206_100000_registry_changes;
 mod m20261207_100000_search_kpp;
 mod m20261207_110000_received_index;
 mod m20261208_100000_subscriber_counts;
+mod m20261209_100000_audit_append;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_100000_search_kpp::Migration),
             Box::new(m20261207_110000_received_index::Migration),
             Box::new(m20261208_100000_subscriber_counts::Migration),
+            Box::new(m20261209_100000_audit_append::Migration),
         ]
     }
 }

@@ -114,6 +114,72 @@ async fn removing_the_last_rows_is_found_too() {
     assert_eq!(v["intact"], false, "{v}");
 }
 
+/// On PostgreSQL the database hashes the rows it appends (`audit_append`); the product
+/// verifies them with its own hash. Text a JSON encoder escapes — quotes, backslashes,
+/// control characters, letters outside ASCII, emoji — must hash the same on both sides,
+/// in writes of one row and of several; a job's hundreds of rows are hashed by the
+/// program, and the chain runs on across both ways.
+#[tokio::test]
+async fn awkward_text_is_hashed_as_the_verifier_hashes_it() {
+    use registrar::audit::{Actor, Change, Write};
+    let app = TestApp::spawn().await;
+    let awkward = [
+        "кавычки «ёлки» \"двойные\" и 'одинарные'",
+        "обратная \\ косая, /слэш/, \u{7f}DEL",
+        "строки\nс\rпереводами\tи табуляцией \u{8}\u{c}\u{1}\u{1f}",
+        "эмодзи 🧾 и иероглифы 登録, суррогаты \u{10FFFF}",
+        "",
+        "{\"json\": [1, 2.5, null, true]}",
+    ];
+    let mut w = Write::begin(
+        &app.state.db,
+        Actor::system("проверка «журнала»\n"),
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    for (i, text) in awkward.iter().enumerate() {
+        w.record(
+            Change::new(&format!("test.awkward_{i}"), "test", text)
+                .before(json!({ "text": text, "n": i }))
+                .after(json!(text)),
+        );
+    }
+    w.record(Change::new("test.nothing", "test", "—"));
+    w.commit().await.unwrap();
+    // A job's many rows take the program's way; the chain runs on across both.
+    let mut w = Write::begin(&app.state.db, Actor::system("jobs"), app.clock_now())
+        .await
+        .unwrap();
+    for i in 0..150 {
+        let text = awkward[i % awkward.len()];
+        w.record(Change::new("test.many", "test_many", i).after(json!({ "text": text })));
+    }
+    w.commit().await.unwrap();
+    for text in awkward {
+        let mut w = Write::begin(&app.state.db, Actor::user(1, text), app.clock_now())
+            .await
+            .unwrap();
+        w.record(Change::new(text, text, text).after(json!([text])));
+        w.commit().await.unwrap();
+    }
+    let v = verification(&app).await;
+    assert_eq!(v["intact"], true, "{v}");
+    // And the rows hold the text as it was given.
+    use registrar::entities::audit_log;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let stored: Vec<String> = audit_log::Entity::find()
+        .filter(audit_log::Column::ObjectType.eq("test"))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.object_id)
+        .collect();
+    assert_eq!(stored[..awkward.len()], awkward.map(str::to_owned));
+}
+
 #[tokio::test]
 async fn concurrent_writers_leave_one_unbroken_chain() {
     let app = TestApp::spawn().await;

@@ -122,19 +122,29 @@ pub async fn submit(
         return Ok(previous);
     }
     let kpp = trimmed(doc.kpp.as_ref());
-    // The reads that decide the intake are independent: asked together, their round
-    // trips overlap (PostgreSQL intake is mostly round trips).
-    let (partner, other_open) = tokio::try_join!(known_references(st, &doc), async {
-        other_open_application(&st.db, doc.inn.trim(), kpp.as_deref(), None)
-            .await
-            .map_err(AppError::from)
-    })?;
+    let now = st.clock.now();
+    // The reads that decide the intake are independent, and the transaction that writes
+    // it can begin meanwhile: asked together, their round trips overlap (PostgreSQL
+    // intake is mostly round trips). A refused document rolls the transaction back
+    // untouched.
+    let (partner, other_open, mut w) = tokio::try_join!(
+        known_references(st, &doc),
+        async {
+            other_open_application(&st.db, doc.inn.trim(), kpp.as_deref(), None)
+                .await
+                .map_err(AppError::from)
+        },
+        async {
+            Write::begin(&st.db, user.actor(), now)
+                .await
+                .map_err(AppError::from)
+        }
+    )?;
     let mut partner = partner;
     let renewal = paperless_renewal_of(st, &doc, partner.as_ref()).await?;
     if let Some(owner) = &renewal {
         partner = Some(owner.clone());
     }
-    let now = st.clock.now();
     let checks = checks::run(
         &doc,
         checks::Context {
@@ -147,7 +157,6 @@ pub async fn submit(
         State::Submitted
     };
 
-    let mut w = Write::begin(&st.db, user.actor(), now).await?;
     let app = new_row(&doc, state, partner.as_ref(), kpp, &checks, now)?
         .insert(&*w)
         .await?;
