@@ -22,6 +22,8 @@ pub struct TestApp {
     pub state: AppState,
     pub smtp: SmtpSink,
     _dir: tempfile::TempDir,
+    /// Declared last: dropped after the server's state.
+    _database: TestDatabase,
 }
 
 /// The instant every test starts at: Monday 3 March 2025, 12:00 Moscow time.
@@ -32,13 +34,55 @@ pub fn start_instant() -> DateTime<Utc> {
 }
 
 /// A fresh, empty database: a temporary SQLite file, or a new PostgreSQL database on the
-/// server `TEST_DATABASE_URL` points at.
-pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
+/// server `TEST_DATABASE_URL` points at — dropped again when this goes out of scope (a
+/// full run left ~240 databases behind on a developer's server before).
+pub struct TestDatabase {
+    url: String,
+    /// PostgreSQL: the server's admin URL and the database's name.
+    postgres: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of
+        // its own with a runtime of its own. `WITH (FORCE)` ends the connections the
+        // test's server still holds.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let admin: DatabaseConnection = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+            .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+pub async fn fresh_database(dir: &tempfile::TempDir) -> TestDatabase {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())
     {
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+        None => TestDatabase {
+            url: format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+            postgres: None,
+        },
         Some(admin_url) => {
             let name = format!("registrar_test_{}", uuid::Uuid::new_v4().simple());
             let admin: DatabaseConnection = Database::connect(&admin_url)
@@ -54,7 +98,10 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
                 None => (admin_url.clone(), String::new()),
             };
             let (server, _) = base.rsplit_once('/').expect("database URL has a path");
-            format!("{server}/{name}{query}")
+            TestDatabase {
+                url: format!("{server}/{name}{query}"),
+                postgres: Some((admin_url, name)),
+            }
         }
     }
 }
@@ -94,7 +141,7 @@ impl TestApp {
             .await
             .expect("seed");
         let mut config = Config::from_env();
-        config.database_url = database_url.clone();
+        config.database_url = database_url.to_string();
         config.scheduler = false;
         config.documents_dir = dir.path().join("documents");
         adjust(&mut config);
@@ -126,6 +173,7 @@ impl TestApp {
             state,
             smtp,
             _dir: dir,
+            _database: database_url,
         }
     }
 

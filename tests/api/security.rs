@@ -822,6 +822,7 @@ struct Server {
     child: std::process::Child,
     base: String,
     _dir: tempfile::TempDir,
+    _database: crate::helpers::TestDatabase,
 }
 
 impl Drop for Server {
@@ -841,7 +842,7 @@ async fn real_server(env: &[(&str, &str)]) -> Server {
         .port();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"));
     cmd.args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &db)
+        .env("DATABASE_URL", &*db)
         .env("REGISTRAR_DOCUMENTS_DIR", dir.path().join("documents"))
         .env("REGISTRAR_SCHEDULER", "0")
         .env("RUST_LOG", "error")
@@ -855,6 +856,7 @@ async fn real_server(env: &[(&str, &str)]) -> Server {
         child,
         base,
         _dir: dir,
+        _database: db,
     };
     for _ in 0..600 {
         if let Ok(r) = reqwest::get(format!("{}/health", server.base)).await
