@@ -125,21 +125,32 @@ pub async fn submit(
     let now = st.clock.now();
     // The reads that decide the intake are independent, and the transaction that writes
     // it can begin meanwhile: asked together, their round trips overlap (PostgreSQL
-    // intake is mostly round trips). A refused document rolls the transaction back
-    // untouched.
-    let (partner, other_open, mut w) = tokio::try_join!(
-        known_references(st, &doc),
+    // intake is mostly round trips). A document the rules already refuse opens no
+    // transaction (on SQLite it would take the write lock); one naming an unknown
+    // region or partner rolls it back untouched.
+    let invalid = intake::validate(&doc).err().unwrap_or_default();
+    let write = async {
+        if invalid.is_empty() {
+            Write::begin(&st.db, user.actor(), now)
+                .await
+                .map(Some)
+                .map_err(AppError::from)
+        } else {
+            Ok(None)
+        }
+    };
+    let (partner, other_open, w) = tokio::try_join!(
+        known_references(st, &doc, invalid.clone()),
         async {
             other_open_application(&st.db, doc.inn.trim(), kpp.as_deref(), None)
                 .await
                 .map_err(AppError::from)
         },
-        async {
-            Write::begin(&st.db, user.actor(), now)
-                .await
-                .map_err(AppError::from)
-        }
+        write
     )?;
+    let mut w = w.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("a refused document passed its references"))
+    })?;
     let mut partner = partner;
     let renewal = paperless_renewal_of(st, &doc, partner.as_ref()).await?;
     if let Some(owner) = &renewal {
@@ -280,12 +291,12 @@ async fn process_paperless(
 }
 
 /// The validated document's references that must exist: the region and, when named, the
-/// partner (returned). Every bad field is named at once, with the document's own errors.
+/// partner (returned). Every bad field is named at once, with the document's own `errors`.
 async fn known_references(
     st: &AppState,
     doc: &IntakeDocument,
+    mut errors: Vec<FieldError>,
 ) -> AppResult<Option<partner::Model>> {
-    let mut errors = intake::validate(doc).err().unwrap_or_default();
     let code = doc
         .partner_code
         .as_deref()
