@@ -75,6 +75,8 @@ pub struct AppState {
     pub test_clock: Option<Arc<clock::TestClock>>,
     /// Registry pages read recently, each under its scope's stamp.
     pub registry_pages: Arc<applications::registry::Pages>,
+    /// Sessions' scopes, for pages that read beside the session ([`auth::CallerWith`]).
+    pub known_scopes: Arc<auth::KnownScopes>,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
             dss: Arc::new(subscribers::cloud_signature::dss::LocalDss),
             sms: Arc::new(notify::sms::OutboxSms),
             registry_pages: Arc::new(applications::registry::Pages::default()),
+            known_scopes: Arc::new(auth::KnownScopes::default()),
         }
     }
 }

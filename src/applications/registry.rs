@@ -756,15 +756,18 @@ pub async fn counts<C: ConnectionTrait>(
     scope: &Scope,
     role: Role,
     q: Option<&str>,
+    kept: Option<KeptCounts>,
 ) -> Result<Counts, DbErr> {
     let backend = db.get_database_backend();
     let q = q.map(str::trim).filter(|q| !q.is_empty());
     let searching = q.and_then(|q| search_by_index(q, backend));
     // Without a search, the kept counts; with one, the scope's stamp from them, read
-    // before the search (a write in between moves it past what is kept).
-    let kept = match (&searching, pages) {
-        (None, _) | (Some(_), Some(_)) => kept_counts(db, scope).await?,
-        (Some(_), None) => None,
+    // before the search (a write in between moves it past what is kept). `kept` when
+    // the caller read them already (beside its session).
+    let kept = match (kept, &searching, pages) {
+        (Some(kept), _, _) => Some(kept),
+        (None, None, _) | (None, Some(_), Some(_)) => kept_counts(db, scope).await?,
+        (None, Some(_), None) => None,
     };
     let stamp = kept.as_ref().map(|k| k.stamp);
     let (Some(searching), Some(q)) = (searching, q) else {
@@ -873,19 +876,27 @@ fn by_folder(role: Role, by_key: &HashMap<String, i64>) -> HashMap<Folder, u64> 
 }
 
 /// The kept counts of a scope: its applications per key, and its stamp (see [`Pages`]).
-struct KeptCounts {
+/// Read by [`counts`], or beside the caller's session in the same query
+/// ([`crate::auth::CallerWith`]) and handed to it.
+#[derive(Debug, Clone)]
+pub struct KeptCounts {
     by_key: HashMap<String, i64>,
     stamp: i64,
 }
 
+/// The keys of the kept counts, in the order of their columns (`kept_k0`, `kept_k1`…).
+fn kept_keys() -> impl Iterator<Item = &'static str> {
+    State::ALL.iter().map(|s| s.as_str()).chain(["distributed"])
+}
+
 /// The applications per key (state, or `distributed`) of the scope, from the counts the
 /// database keeps (`application_counts`): a sum over the scope's few rows there, not a
-/// count over its applications — and, in the same read, the scope's stamp.
+/// count over its applications — and, in the same read, the scope's stamp. One row: the
+/// stamp (`kept_changes`) and a column per key. sqlx hands each row of an answer from
+/// SQLite's thread to the request's task on its own (a wake-up each): a row per key was
+/// a dozen hand-offs on every page, kept or not.
 /// `None` for scopes the counts are not keyed by (an identification center's).
-async fn kept_counts<C: ConnectionTrait>(
-    db: &C,
-    scope: &Scope,
-) -> Result<Option<KeptCounts>, DbErr> {
+pub fn kept_counts_select(scope: &Scope) -> Option<sea_orm::sea_query::SelectStatement> {
     use crate::entities::application_count as count;
     let scope_keys = match *scope {
         Scope::Operator => Condition::all(),
@@ -895,21 +906,13 @@ async fn kept_counts<C: ConnectionTrait>(
         Scope::SalesCenter { sales_center_id } => {
             Condition::all().add(count::Column::SalesCenterId.eq(sales_center_id))
         }
-        Scope::IdentificationCenter { .. } | Scope::Intake => return Ok(None),
+        Scope::IdentificationCenter { .. } | Scope::Intake => return None,
     };
-    // One row: the stamp and a column per key. sqlx hands each row of an answer from
-    // SQLite's thread to the request's task on its own (a wake-up each): a row per key
-    // was a dozen hand-offs on every page, kept or not.
-    let keys: Vec<&'static str> = State::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .chain(["distributed"])
-        .collect();
     let mut q = count::Entity::find().select_only().column_as(
         Expr::cust("CAST(COALESCE(SUM(changes), 0) AS BIGINT)"),
-        "changes",
+        "kept_changes",
     );
-    for (i, key) in keys.iter().enumerate() {
+    for (i, key) in kept_keys().enumerate() {
         // The keys are the program's own state codes (a-z and _), written as literals:
         // a placeholder repeated in custom SQL is numbered differently by each engine.
         debug_assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
@@ -917,26 +920,58 @@ async fn kept_counts<C: ConnectionTrait>(
             Expr::cust(format!(
                 "CAST(COALESCE(SUM(CASE WHEN state = '{key}' THEN n ELSE 0 END), 0) AS BIGINT)"
             )),
-            format!("k{i}"),
+            format!("kept_k{i}"),
         );
     }
-    let stmt = q.filter(scope_keys).build(db.get_database_backend());
-    let Some(row) = db.query_one_raw(stmt).await? else {
-        return Ok(Some(KeptCounts {
+    Some(q.filter(scope_keys).into_query())
+}
+
+impl crate::auth::Beside for KeptCounts {
+    fn select(scope: &Scope) -> Option<sea_orm::sea_query::SelectStatement> {
+        kept_counts_select(scope)
+    }
+
+    fn from_row(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        KeptCounts::from_row(row)
+    }
+}
+
+impl KeptCounts {
+    /// The counts from a row of [`kept_counts_select`] (alone or joined to another query).
+    ///
+    /// # Errors
+    /// The row lacks the columns.
+    pub fn from_row(row: &sea_orm::QueryResult) -> Result<KeptCounts, DbErr> {
+        let mut by_key = HashMap::new();
+        for (i, key) in kept_keys().enumerate() {
+            let n: i64 = row.try_get("", &format!("kept_k{i}"))?;
+            if n != 0 {
+                by_key.insert(key.to_owned(), n);
+            }
+        }
+        Ok(KeptCounts {
+            stamp: row.try_get("", "kept_changes")?,
+            by_key,
+        })
+    }
+}
+
+async fn kept_counts<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+) -> Result<Option<KeptCounts>, DbErr> {
+    let Some(q) = kept_counts_select(scope) else {
+        return Ok(None);
+    };
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&q))
+        .await?;
+    Ok(Some(match row {
+        Some(row) => KeptCounts::from_row(&row)?,
+        None => KeptCounts {
             by_key: HashMap::new(),
             stamp: 0,
-        }));
-    };
-    let mut by_key = HashMap::with_capacity(keys.len());
-    for (i, key) in keys.iter().enumerate() {
-        let n: i64 = row.try_get_by_index(i + 1)?;
-        if n != 0 {
-            by_key.insert((*key).to_owned(), n);
-        }
-    }
-    Ok(Some(KeptCounts {
-        stamp: row.try_get_by_index(0)?,
-        by_key,
+        },
     }))
 }
 

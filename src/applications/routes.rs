@@ -18,7 +18,7 @@ use super::state::State;
 use super::{files, views};
 use crate::AppState;
 use crate::auth::session::{Flash, FlashKind};
-use crate::auth::{Csrf, CurrentUser, Role};
+use crate::auth::{CallerWith, Csrf, CurrentUser, Role};
 use crate::entities::{identification_center, partner};
 use crate::error::{AppError, AppResult};
 use crate::web::files::CsrfUpload;
@@ -94,7 +94,7 @@ pub struct RegistryParams {
 
 async fn registry_page(
     AxumState(st): AxumState<AppState>,
-    user: CurrentUser,
+    CallerWith(user, kept): CallerWith<registry::KeptCounts>,
     Query(p): Query<RegistryParams>,
 ) -> AppResult<Markup> {
     user.require(&[
@@ -125,6 +125,7 @@ async fn registry_page(
         &user.scope,
         user.role,
         p.q.as_deref(),
+        kept,
     )
     .await?;
     let query = registry::Query {

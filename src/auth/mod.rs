@@ -264,7 +264,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .get::<Channel>()
             .copied()
             .unwrap_or(Channel::Web);
-        let mut user = match channel {
+        let user = match channel {
             Channel::Api => {
                 let header = parts
                     .headers
@@ -291,12 +291,103 @@ impl FromRequestParts<AppState> for CurrentUser {
                     .ok_or(AppError::Unauthenticated)?
             }
         };
-        user.test_now = state.test_clock.as_ref().map(|c| {
-            use crate::clock::Clock;
-            c.now()
-        });
-        parts.extensions.insert(user.clone());
-        Ok(user)
+        Ok(authenticated(parts, state, user))
+    }
+}
+
+/// The caller as the request keeps it: with the test clock's time, and in the
+/// request's extensions for the next extractor.
+fn authenticated(parts: &mut Parts, state: &AppState, mut user: CurrentUser) -> CurrentUser {
+    user.test_now = state.test_clock.as_ref().map(|c| {
+        use crate::clock::Clock;
+        c.now()
+    });
+    parts.extensions.insert(user.clone());
+    user
+}
+
+/// A one-row read a page makes beside its caller on every request (the registry's kept
+/// counts of the caller's scope), joined to the caller's own query by [`CallerWith`].
+pub trait Beside: Sized {
+    /// The read for a caller of `scope`; `None` when the page reads nothing for it.
+    fn select(scope: &Scope) -> Option<sea_orm::sea_query::SelectStatement>;
+
+    /// The read's row, as the joined query returned it.
+    ///
+    /// # Errors
+    /// The row lacks the read's columns.
+    fn from_row(row: &sea_orm::QueryResult) -> Result<Self, DbErr>;
+}
+
+/// The caller and, when the session's scope is known from an earlier request, what the
+/// page reads beside it — from one query (see [`session::authenticate_with`]). The
+/// scope remembered per session only chooses what to join: the session is checked as
+/// always, and the read is handed over only when the caller's scope, read in the same
+/// query, is the one it was made for. `None` otherwise (the page reads it itself).
+pub struct CallerWith<T>(pub CurrentUser, pub Option<T>);
+
+impl<T: Beside + Send> FromRequestParts<AppState> for CallerWith<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let web = parts.extensions.get::<Channel>().copied() != Some(Channel::Api);
+        let cookie = CookieJar::from_headers(&parts.headers)
+            .get(session::COOKIE)
+            .map(|c| c.value().to_owned());
+        let (true, Some(cookie), None) = (web, cookie, parts.extensions.get::<CurrentUser>())
+        else {
+            return Ok(CallerWith(
+                CurrentUser::from_request_parts(parts, state).await?,
+                None,
+            ));
+        };
+        let id_hash = sha256_hex(&cookie);
+        let known = state.known_scopes.get(&id_hash);
+        let beside = known.as_ref().and_then(T::select);
+        let (user, row) = session::authenticate_with(&state.db, &cookie, state.clock.now(), beside)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let read = match (known, row) {
+            (Some(scope), Some(row)) if scope == user.scope => Some(T::from_row(&row)?),
+            _ => None,
+        };
+        state.known_scopes.remember(id_hash, user.scope);
+        Ok(CallerWith(authenticated(parts, state, user), read))
+    }
+}
+
+/// The scope of each session seen lately (by the hash the sessions table keys it by),
+/// for [`CallerWith`] to know what to read beside the session before reading it.
+/// Bounded: past [`KnownScopes::MAX`] sessions it starts over (the next request of each
+/// reads as on its first).
+#[derive(Default)]
+pub struct KnownScopes {
+    inner: std::sync::Mutex<std::collections::HashMap<String, Scope>>,
+}
+
+impl KnownScopes {
+    /// About 1.5 MB at most.
+    const MAX: usize = 10_000;
+
+    fn get(&self, id_hash: &str) -> Option<Scope> {
+        self.lock().get(id_hash).copied()
+    }
+
+    fn remember(&self, id_hash: String, scope: Scope) {
+        let mut known = self.lock();
+        if known.get(&id_hash) == Some(&scope) {
+            return;
+        }
+        if known.len() >= Self::MAX {
+            known.clear();
+        }
+        known.insert(id_hash, scope);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Scope>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -78,6 +78,7 @@ pub async fn tasks(st: &AppState, user: &CurrentUser) -> AppResult<Vec<Task>> {
         &user.scope,
         user.role,
         None,
+        None,
     )
     .await?;
     let folder = |f: Folder| counts.by_folder.get(&f).copied().unwrap_or(0);

@@ -223,3 +223,66 @@ async fn a_kept_search_follows_every_change_in_its_scope() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_counts_read_beside_the_session_are_the_callers_scope() {
+    // From its second page on, a session's registry reads its scope's kept counts in the
+    // session's own query, for the scope its session had before. A user moved to another
+    // partner meanwhile must get the new partner's tabs and rows, a deactivated one
+    // nothing.
+    let app = TestApp::spawn().await;
+    for (name, inn) in [("ООО Альфа", "4027291410"), ("ООО Бета", "7707083893")] {
+        let mut doc = sample_application();
+        doc["short_name"] = json!(name);
+        doc["inn"] = json!(inn);
+        app.submit(&doc).await;
+    }
+    let mut other = sample_application();
+    other["partner_code"] = json!("p-klg-2");
+    other["short_name"] = json!("ООО Гамма");
+    other["inn"] = json!("4025442625");
+    app.submit(&other).await;
+    let tab = |n: u64| format!("Принятые <span class=\"count\">{n}</span>");
+
+    let b = app.signed_in("p-klg-1").await;
+    for _ in 0..3 {
+        let page = app.html(&b, "/applications?folder=accepted").await;
+        assert!(page.contains(&tab(2)), "{page}");
+        assert!(page.contains("ООО Альфа") && page.contains("ООО Бета"));
+        assert!(!page.contains("ООО Гамма"), "{page}");
+    }
+    // A new application shows on the next page, counted.
+    let mut doc = sample_application();
+    doc["short_name"] = json!("ООО Дельта");
+    doc["inn"] = json!("4024011792");
+    app.submit(&doc).await;
+    let page = app.html(&b, "/applications?folder=accepted").await;
+    assert!(
+        page.contains(&tab(3)) && page.contains("ООО Дельта"),
+        "{page}"
+    );
+
+    // The user now works for p-klg-2 (an administrator's change, behind the server).
+    app.sql(
+        "UPDATE users SET partner_id = (SELECT id FROM partners WHERE code = 'p-klg-2') \
+         WHERE login = 'p-klg-1'",
+    )
+    .await;
+    for _ in 0..2 {
+        let page = app.html(&b, "/applications?folder=accepted").await;
+        assert!(page.contains(&tab(1)), "{page}");
+        assert!(page.contains("ООО Гамма"), "{page}");
+        assert!(!page.contains("ООО Альфа"), "{page}");
+    }
+
+    // Deactivated: the session opens nothing, on the first request after.
+    app.sql("UPDATE users SET active = false WHERE login = 'p-klg-1'")
+        .await;
+    let r = b
+        .get(app.url("/applications?folder=accepted"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sent to sign in");
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+}
