@@ -86,6 +86,39 @@ impl Change {
     }
 }
 
+/// PostgreSQL: `audit_append(…)` as an expression of another statement, for a use case
+/// whose whole write is that one statement (atomic on its own, with no transaction and
+/// so no BEGIN and COMMIT round trips): the journal rows are appended by it, hashed by
+/// the database as [`Write::commit`] has them hashed. An object's id that only the
+/// statement knows (an `INSERT … RETURNING`'s) is given as an expression; the change's
+/// own `object_id` is used otherwise. `at` is truncated to microseconds, as [`Write`]
+/// does.
+pub fn append_expr(actor: &Actor, at: DateTime<Utc>, changes: Vec<(Change, Option<Expr>)>) -> Expr {
+    use sea_orm::sea_query::{Alias, Func};
+    let at = at.trunc_subsecs(6);
+    let entries = changes.into_iter().map(|(c, id)| {
+        let id = id.unwrap_or_else(|| Expr::val(c.object_id));
+        Expr::from(Func::cust(Alias::new("jsonb_build_array")).args([
+            Expr::val(c.action),
+            Expr::val(c.object_type),
+            id,
+            Expr::val(c.before.map(|v| v.to_string())),
+            Expr::val(c.after.map(|v| v.to_string())),
+        ]))
+    });
+    Func::cust(Alias::new("audit_append"))
+        .args([
+            Expr::val(at),
+            Expr::val(at.timestamp_micros()),
+            Expr::val(actor.user_id),
+            Expr::val(actor.login.clone()),
+            Func::cust(Alias::new("jsonb_build_array"))
+                .args(entries)
+                .into(),
+        ])
+        .into()
+}
+
 /// Up to this many rows a write appends through the database's `audit_append`
 /// (PostgreSQL); more are hashed by the program.
 const APPENDED_BY_THE_DATABASE: usize = 64;

@@ -205,6 +205,32 @@ async fn a_repeated_idempotency_key_returns_the_first_answer_and_creates_nothing
         .await
         .unwrap();
     assert_eq!(list["total"], 2);
+    // What the losers wrote went with them: one history row and one journal entry per
+    // application, and the journal's chain intact (on PostgreSQL the intake is one
+    // statement, its journal entry appended by the database).
+    {
+        use registrar::entities::{application_history, audit_log};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let db = &app.state.db;
+        let submitted = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("application.submit"))
+            .all(db)
+            .await
+            .unwrap();
+        let mut journaled: Vec<String> = submitted.into_iter().map(|e| e.object_id).collect();
+        journaled.sort();
+        let mut expected = vec![first["id"].to_string(), ids[0].to_string()];
+        expected.sort();
+        assert_eq!(journaled, expected);
+        let history = application_history::Entity::find()
+            .filter(application_history::Column::Event.eq("submit"))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(history, 2);
+        let v = registrar::audit::verify(db).await.unwrap();
+        assert!(v.broken.is_none(), "{:?}", v.broken);
+    }
 }
 
 /// The whole happy path: claim, delegate, identify, documents, process, certificate,

@@ -2,8 +2,10 @@
 //! it names its partner), with its requisite checks run and an idempotency key kept.
 
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::json;
 
@@ -16,7 +18,7 @@ use crate::audit::{Change, Write};
 use crate::auth::{CurrentUser, Role};
 use crate::entities::{application, idempotency_key, partner};
 use crate::error::{AppError, AppResult, FieldError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 fn search_key(short_name: &str, full_name: &str) -> String {
     format!("{} {}", short_name, full_name)
@@ -70,10 +72,26 @@ pub enum Submission {
 /// # Errors
 /// `Internal` for corrupt stored checks.
 pub fn intake_response(app: &application::Model) -> AppResult<serde_json::Value> {
-    Ok(json!({
-        "id": app.id, "state": app.state, "version": app.version, "received_at": app.received_at,
-        "checks": checks_of(app)?,
-    }))
+    Ok(answer(
+        app.id,
+        app.state,
+        app.version,
+        app.received_at,
+        &checks_of(app)?,
+    ))
+}
+
+fn answer(
+    id: i64,
+    state: State,
+    version: i32,
+    received_at: DateTime<Utc>,
+    checks: &checks::Checks,
+) -> serde_json::Value {
+    json!({
+        "id": id, "state": state, "version": version, "received_at": received_at,
+        "checks": checks,
+    })
 }
 
 async fn replay(
@@ -122,7 +140,11 @@ pub async fn submit(
         return Ok(previous);
     }
     let kpp = trimmed(doc.kpp.as_ref());
-    let now = st.clock.now();
+    // Microseconds, what both databases keep: the answer given now is the one read back.
+    let now = st.clock.now().trunc_subsecs(6);
+    // PostgreSQL writes the intake as one statement ([`insert_at_once`]); SQLite in a
+    // transaction begun during the reads.
+    let at_once = st.db.get_database_backend() == DbBackend::Postgres;
     // The reads that decide the intake are independent, and the transaction that writes
     // it can begin meanwhile: asked together, their round trips overlap (PostgreSQL
     // intake is mostly round trips). A document the rules already refuse opens no
@@ -130,7 +152,7 @@ pub async fn submit(
     // region or partner rolls it back untouched.
     let invalid = intake::validate(&doc).err().unwrap_or_default();
     let write = async {
-        if invalid.is_empty() {
+        if invalid.is_empty() && !at_once {
             Write::begin(&st.db, user.actor(), now)
                 .await
                 .map(Some)
@@ -148,9 +170,6 @@ pub async fn submit(
         },
         write
     )?;
-    let mut w = w.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("a refused document passed its references"))
-    })?;
     let mut partner = partner;
     let renewal = paperless_renewal_of(st, &doc, partner.as_ref()).await?;
     if let Some(owner) = &renewal {
@@ -167,27 +186,60 @@ pub async fn submit(
     } else {
         State::Submitted
     };
+    let change = |id: i64| {
+        Change::new("application.submit", "application", id).after(json!({
+            "state": state.as_str(), "inn": doc.inn.trim(), "kpp": kpp,
+            "partner": partner.as_ref().map(|p| &p.code),
+        }))
+    };
+    let row = new_row(&doc, state, partner.as_ref(), kpp.clone(), &checks, now)?;
 
-    let app = new_row(&doc, state, partner.as_ref(), kpp, &checks, now)?
-        .insert(&*w)
-        .await?;
-    history_row(&app, w.actor(), now, "submit", None, state, None)
-        .insert(&*w)
-        .await?;
-    if let Some((key, hash)) = &idempotency
-        && let Err(e) = remember_key(&w, user.id, key, hash, intake_response(&app)?).await
-    {
-        // Another request with this key won the race: answer as it did.
-        drop(w);
-        if let Some(previous) = replay(st, user.id, key, hash).await? {
-            return Ok(previous);
+    let app = match w {
+        None if at_once => {
+            let key = idempotency.as_ref().map(|(key, hash)| Remembered {
+                user_id: user.id,
+                key,
+                hash,
+                answer: answer(0, state, 0, now, &checks),
+            });
+            match insert_at_once(st, &user.actor(), now, row, state, change(0), key).await {
+                Ok(app) => app,
+                Err(e) => {
+                    // Another request with this key won the race: answer as it did.
+                    if let Some((key, hash)) = &idempotency
+                        && let Some(previous) = replay(st, user.id, key, hash).await?
+                    {
+                        return Ok(previous);
+                    }
+                    return Err(e.into());
+                }
+            }
         }
-        return Err(e.into());
-    }
-    w.record(Change::new("application.submit", "application", app.id).after(json!({
-        "state": state.as_str(), "inn": app.inn, "kpp": app.kpp, "partner": partner.as_ref().map(|p| &p.code),
-    })));
-    w.commit().await?;
+        None => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "a refused document passed its references"
+            )));
+        }
+        Some(mut w) => {
+            let app = row.insert(&*w).await?;
+            history_row(&app, w.actor(), now, "submit", None, state, None)
+                .insert(&*w)
+                .await?;
+            if let Some((key, hash)) = &idempotency
+                && let Err(e) = remember_key(&w, user.id, key, hash, intake_response(&app)?).await
+            {
+                // Another request with this key won the race: answer as it did.
+                drop(w);
+                if let Some(previous) = replay(st, user.id, key, hash).await? {
+                    return Ok(previous);
+                }
+                return Err(e.into());
+            }
+            w.record(change(app.id));
+            w.commit().await?;
+            app
+        }
+    };
     if renewal.is_some() {
         let processed = process_paperless(st, &app).await?;
         if let Some((key, _)) = &idempotency {
@@ -288,6 +340,141 @@ async fn process_paperless(
         }
         Err(e) => Err(e),
     }
+}
+
+/// An idempotency key to keep with the intake's answer.
+struct Remembered<'a> {
+    user_id: i32,
+    key: &'a str,
+    hash: &'a str,
+    /// The answer, its id left to the statement that makes it.
+    answer: serde_json::Value,
+}
+
+/// PostgreSQL: the intake's whole write — the application, its history row, its journal
+/// entry and its idempotency key — as one statement (`WITH submitted AS (INSERT …
+/// RETURNING *) …`), atomic on its own. In a transaction it was six round trips (BEGIN,
+/// application, history, key, journal, COMMIT), each one paid again by the database's
+/// and the server's CPU; the intake was 2.7× a raw insert at 20 000 applications. The
+/// application's id, known only inside the statement, is taken from its `RETURNING`.
+/// A key another request holds fails the whole statement (its unique index): nothing of
+/// it is written.
+async fn insert_at_once(
+    st: &AppState,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+    row: application::ActiveModel,
+    state: State,
+    change: Change,
+    key: Option<Remembered<'_>>,
+) -> Result<application::Model, DbErr> {
+    use crate::entities::application_history as history;
+    use sea_orm::sea_query::{
+        Alias, Asterisk, CommonTableExpression, ExprTrait, Func, PostgresQueryBuilder, Query,
+        WithClause,
+    };
+    use sea_orm::{FromQueryResult, Iterable, QueryTrait};
+    let submitted = Alias::new("submitted");
+    let id = || Expr::col((submitted.clone(), application::Column::Id));
+    let from_submitted =
+        |values: Vec<Expr>| Query::select().exprs(values).from(submitted.clone()).take();
+    let built = |e: sea_orm::sea_query::error::Error| DbErr::Custom(e.to_string());
+
+    let mut insert = application::Entity::insert(row).into_query();
+    insert.returning_all();
+    let mut with = WithClause::new();
+    with.cte(
+        CommonTableExpression::new()
+            .query(insert)
+            .table_name(submitted.clone())
+            .to_owned(),
+    );
+
+    let entry = super::history_row_of(0, actor, now, "submit", None, state, None);
+    let (mut columns, mut values) = (Vec::new(), Vec::new());
+    for c in history::Column::iter() {
+        match (c, entry.get(c)) {
+            (history::Column::ApplicationId, _) => {
+                columns.push(c);
+                values.push(id());
+            }
+            (_, sea_orm::ActiveValue::Set(v)) => {
+                columns.push(c);
+                values.push(Expr::val(v));
+            }
+            _ => {}
+        }
+    }
+    let mut h = Query::insert();
+    h.into_table(history::Entity)
+        .columns(columns)
+        .select_from(from_submitted(values))
+        .map_err(built)?;
+    with.cte(
+        CommonTableExpression::new()
+            .query(h)
+            .table_name(Alias::new("history"))
+            .to_owned(),
+    );
+
+    if let Some(k) = key {
+        use idempotency_key::Column as K;
+        let answer = Func::cust(Alias::new("jsonb_set"))
+            .args([
+                Expr::val(k.answer.to_string()).cast_as(Alias::new("jsonb")),
+                Expr::cust("'{id}'::text[]"),
+                Func::cust(Alias::new("to_jsonb")).arg(id()).into(),
+            ])
+            .cast_as(Alias::new("text"));
+        let mut i = Query::insert();
+        i.into_table(idempotency_key::Entity)
+            .columns([
+                K::UserId,
+                K::Key,
+                K::RequestHash,
+                K::Status,
+                K::Response,
+                K::CreatedAt,
+            ])
+            .select_from(from_submitted(vec![
+                Expr::val(k.user_id),
+                Expr::val(k.key),
+                Expr::val(k.hash),
+                Expr::val(201),
+                answer,
+                Expr::val(now),
+            ]))
+            .map_err(built)?;
+        with.cte(
+            CommonTableExpression::new()
+                .query(i)
+                .table_name(Alias::new("remembered"))
+                .to_owned(),
+        );
+    }
+
+    let journal = crate::audit::append_expr(
+        actor,
+        now,
+        vec![(change, Some(id().cast_as(Alias::new("text"))))],
+    );
+    let (sql, values) = Query::select()
+        .column((submitted.clone(), Asterisk))
+        .expr_as(journal, Alias::new("journaled"))
+        .from(submitted.clone())
+        .take()
+        .with(with)
+        .build(PostgresQueryBuilder);
+    let row = st
+        .db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the intake's insert returned no row".to_owned()))?;
+    application::Model::from_query_result(&row, "")
 }
 
 /// The validated document's references that must exist: the region and, when named, the

@@ -143,9 +143,22 @@ pub(crate) fn history_row(
     to: State,
     reason: Option<String>,
 ) -> application_history::ActiveModel {
+    history_row_of(app.id, actor, at, event, from, to, reason)
+}
+
+/// [`history_row`] of the application `application_id`.
+pub(crate) fn history_row_of(
+    application_id: i64,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    event: &str,
+    from: Option<State>,
+    to: State,
+    reason: Option<String>,
+) -> application_history::ActiveModel {
     application_history::ActiveModel {
         id: NotSet,
-        application_id: Set(app.id),
+        application_id: Set(application_id),
         at: Set(at),
         actor_user_id: Set(actor.user_id),
         actor_login: Set(actor.login.clone()),
