@@ -309,7 +309,9 @@ fn authenticated(parts: &mut Parts, state: &AppState, mut user: CurrentUser) -> 
 /// A one-row read a page makes beside its caller on every request (the registry's kept
 /// counts of the caller's scope), joined to the caller's own query by [`CallerWith`].
 pub trait Beside: Sized {
-    /// The read for a caller of `scope`; `None` when the page reads nothing for it.
+    /// The read for a caller of `scope`; `None` when the page reads nothing for it. It
+    /// must return exactly one row (an aggregate without `GROUP BY`, say): it is
+    /// left-joined to the session's row.
     fn select(scope: &Scope) -> Option<sea_orm::sea_query::SelectStatement>;
 
     /// The read's row, as the joined query returned it.

@@ -383,12 +383,15 @@ async fn insert_at_once(
     let mut insert = application::Entity::insert(row).into_query();
     insert.returning_all();
     let mut with = WithClause::new();
-    with.cte(
-        CommonTableExpression::new()
-            .query(insert)
-            .table_name(submitted.clone())
-            .to_owned(),
-    );
+    let mut cte = |name: &str, q: sea_orm::sea_query::InsertStatement| {
+        with.cte(
+            CommonTableExpression::new()
+                .query(q)
+                .table_name(Alias::new(name))
+                .to_owned(),
+        );
+    };
+    cte("submitted", insert);
 
     let entry = super::history_row_of(0, actor, now, "submit", None, state, None);
     let (mut columns, mut values) = (Vec::new(), Vec::new());
@@ -410,12 +413,7 @@ async fn insert_at_once(
         .columns(columns)
         .select_from(from_submitted(values))
         .map_err(built)?;
-    with.cte(
-        CommonTableExpression::new()
-            .query(h)
-            .table_name(Alias::new("history"))
-            .to_owned(),
-    );
+    cte("history", h);
 
     if let Some(k) = key {
         use idempotency_key::Column as K;
@@ -445,12 +443,7 @@ async fn insert_at_once(
                 Expr::val(now),
             ]))
             .map_err(built)?;
-        with.cte(
-            CommonTableExpression::new()
-                .query(i)
-                .table_name(Alias::new("remembered"))
-                .to_owned(),
-        );
+        cte("remembered", i);
     }
 
     let journal = crate::audit::append_expr(
