@@ -132,3 +132,31 @@ pub fn contains<C: sea_orm::ColumnTrait>(
         .replace('_', "\\_");
     Expr::col(column.as_column_ref()).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
+
+#[cfg(test)]
+mod tests {
+    /// `.cargo/config.toml` builds the bundled SQLite without STAT4: with it, statements
+    /// that bind an indexed column's value were re-prepared on every execution once a
+    /// database had been analysed.
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4() {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let options: Vec<String> = db
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        // The bundled build's other options are there, named as STAT4 would be.
+        assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_STAT4"),
+            "SQLite built with STAT4: {options:?}"
+        );
+    }
+}

@@ -88,6 +88,10 @@ enum Command {
         /// Concurrent clients in the HTTP section.
         #[arg(long, default_value_t = 16)]
         clients: usize,
+        /// Only the HTTP section, on the data already in --database (one an earlier
+        /// bench or `generate` filled): seconds instead of minutes per measurement.
+        #[arg(long, requires = "database")]
+        http_only: bool,
     },
     /// Users.
     User {
@@ -383,6 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
             http_seconds,
             clients,
+            http_only,
         } => {
             let dir = tempfile::tempdir()?;
             let url = database.unwrap_or_else(|| {
@@ -420,16 +425,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 intake_samples: intake,
                 seed,
             };
-            let lines = registrar::bench::run(&state, opts).await?;
-            let backend = if url.starts_with("postgres") {
-                "PostgreSQL"
-            } else {
-                "SQLite (WAL)"
-            };
-            println!(
-                "{}",
-                registrar::bench::render(&lines, backend, applications)
-            );
+            if !http_only {
+                let lines = registrar::bench::run(&state, opts).await?;
+                let backend = if url.starts_with("postgres") {
+                    "PostgreSQL"
+                } else {
+                    "SQLite (WAL)"
+                };
+                println!(
+                    "{}",
+                    registrar::bench::render(&lines, backend, applications)
+                );
+            }
             if http_seconds > 0.0 {
                 let (figures, memory) =
                     registrar::bench::http::run(&state, "ладога-12", clients.max(1), http_seconds)

@@ -174,6 +174,52 @@ async fn bench_reports_each_figure_beside_raw_sql() {
     assert!(http_rows.iter().all(|l| l.ends_with("| 0 |")), "{out}");
 }
 
+#[tokio::test]
+async fn bench_http_only_measures_the_pages_of_a_filled_database() {
+    // `--http-only` measures what people get on the data already there (seconds, not the
+    // minutes of generating a million applications again), and writes no applications.
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    stdout(&registrar(
+        &db,
+        &["generate", "--applications", "1500", "--due", "10"],
+    ));
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let conn = sea_orm::Database::connect(&*db).await.unwrap();
+    let mut counted = Vec::new();
+    for _ in 0..2 {
+        let out = stdout(&registrar(
+            &db,
+            &[
+                "bench",
+                "--database",
+                &db,
+                "--http-only",
+                "--http-seconds",
+                "0.3",
+            ],
+        ));
+        assert!(
+            !out.contains("intake") && !out.contains("generate"),
+            "{out}"
+        );
+        let http_rows: Vec<&str> = out.lines().filter(|l| l.contains(" % |")).collect();
+        assert_eq!(http_rows.len(), 7, "{out}");
+        assert!(http_rows.iter().all(|l| l.ends_with("| 0 |")), "{out}");
+        counted.push(
+            registrar::entities::application::Entity::find()
+                .count(&conn)
+                .await
+                .unwrap(),
+        );
+    }
+    // The first run loads the demo fixture (its users sign in); neither generates.
+    assert_eq!(counted[0], counted[1]);
+    assert!(counted[0] < 1600, "{counted:?}");
+    let refused = registrar("sqlite://unused", &["bench", "--http-only"]);
+    assert!(!refused.status.success(), "--http-only needs --database");
+}
+
 fn user_create(db: &str, args: &[&str], password: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
