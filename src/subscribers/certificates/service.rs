@@ -19,6 +19,15 @@ use crate::error::{AppError, AppResult};
 use crate::organisation::{Owner, stored};
 use crate::storage;
 
+/// A certificate's serial as hex, from 20 random bytes: RFC 5280 allows 20 octets of
+/// a positive integer, and DER drops leading zero octets and adds one before a set top
+/// bit — so the first octet is kept in 1..=0x7F, and the serial shown is exactly the
+/// integer the certificate carries (a random 0x00 first octet once made them differ).
+fn serial_of(mut bytes: [u8; 20]) -> String {
+    bytes[0] = (bytes[0] & 0x7F).max(1);
+    hex::encode(bytes)
+}
+
 /// Issues the certificate of a registered application's owner (inside the pipeline).
 ///
 /// # Errors
@@ -35,7 +44,7 @@ pub async fn issue(
         id: NotSet,
         subscriber_id: Set(sub.id),
         product_account_id: Set(product),
-        serial: Set(hex::encode(rand::random::<[u8; 20]>())),
+        serial: Set(serial_of(rand::random())),
         owner_name: Set(owner.full_name),
         owner_snils: Set(owner.snils),
         owner_position: Set(owner.position),
@@ -422,4 +431,22 @@ pub async fn export_archive(
         format!("sertifikat-{}.zip", c.serial),
         z.finish().map_err(zerr)?.into_inner(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serial_of;
+
+    #[test]
+    fn a_serial_is_the_integer_the_certificate_carries() {
+        for first in [0x00, 0x01, 0x7F, 0x80, 0xFF] {
+            let mut bytes = [0xAB; 20];
+            bytes[0] = first;
+            let s = serial_of(bytes);
+            assert_eq!(s.len(), 40, "20 octets");
+            let top = u8::from_str_radix(&s[..2], 16).unwrap();
+            assert!((1..=0x7F).contains(&top), "{first:#04x} → {top:#04x}");
+            assert_eq!(&s[2..], "ab".repeat(19));
+        }
+    }
 }
