@@ -94,7 +94,7 @@ pub struct RegistryParams {
 
 async fn registry_page(
     AxumState(st): AxumState<AppState>,
-    CallerWith(user, kept): CallerWith<registry::KeptCounts>,
+    CallerWith(user, stamp): CallerWith<registry::KeptStamp>,
     Query(p): Query<RegistryParams>,
 ) -> AppResult<Markup> {
     user.require(&[
@@ -125,7 +125,7 @@ async fn registry_page(
         &user.scope,
         user.role,
         p.q.as_deref(),
-        kept,
+        stamp,
     )
     .await?;
     let query = registry::Query {
@@ -158,7 +158,7 @@ async fn registry_page(
             local(last) + chrono::Duration::days(60),
         )
         .await?;
-        for a in &page.items {
+        for a in page.items.iter() {
             let owner: crate::organisation::Owner = crate::organisation::stored("owner", &a.owner)?;
             owners.insert(a.id, owner.full_name);
             if let (Some(at), State::Identification) = (a.delegated_at, a.state) {

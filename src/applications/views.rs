@@ -125,7 +125,7 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         @if m.page.items.is_empty() {
                             tr { td.empty colspan="10" { "Нет записей для просмотра" } }
                         }
-                        @for a in &m.page.items { (registry_row(user, m, a)) }
+                        @for a in m.page.items.iter() { (registry_row(user, m, a)) }
                     }
                 }
             }
