@@ -125,7 +125,11 @@ pub fn registry(user: &CurrentUser, m: &RegistryModel) -> Markup {
                         @if m.page.items.is_empty() {
                             tr { td.empty colspan="10" { "Нет записей для просмотра" } }
                         }
-                        @for a in m.page.items.iter() { (registry_row(user, m, a)) }
+                        @if rows_per_caller(user, m) {
+                            @for a in m.page.items.iter() { (registry_row(user, m, a)) }
+                        } @else {
+                            (kept_registry_rows(user, m))
+                        }
                     }
                 }
             }
@@ -180,6 +184,41 @@ fn registry_toolbar(user: &CurrentUser, m: &RegistryModel) -> Markup {
             }
         }
     }
+}
+
+/// Whether the registry's rows hold something of the caller: the assignment and
+/// processing forms carry the session's CSRF token (and the identification center's
+/// pages are not kept).
+fn rows_per_caller(user: &CurrentUser, m: &RegistryModel) -> bool {
+    user.role == Role::IdentificationCenter
+        || (m.folder == Folder::Distribution
+            && matches!(user.role, Role::SalesCenter | Role::Operator))
+        || (m.folder == Folder::InProcessing && user.role == Role::Operator)
+}
+
+/// The registry's rows, made once per kept page ([`super::registry::Rows::html`]) for
+/// what else they read: the role, the folder and the coming automatic actions (a new
+/// production calendar moves those without moving the page's stamp).
+fn kept_registry_rows(
+    user: &CurrentUser,
+    m: &RegistryModel,
+) -> maud::PreEscaped<std::sync::Arc<str>> {
+    use std::fmt::Write as _;
+    let mut key = format!("{}/{}", user.role.as_str(), m.folder.key());
+    for a in m.page.items.iter() {
+        if let Some(n) = m.next.get(&a.id) {
+            let _ = write!(
+                key,
+                " {}:{}@{}",
+                a.id,
+                n.kind.as_str(),
+                n.at.timestamp_micros()
+            );
+        }
+    }
+    maud::PreEscaped(m.page.items.html(&key, || {
+        html! { @for a in m.page.items.iter() { (registry_row(user, m, a)) } }.into_string()
+    }))
 }
 
 /// One application of the registry, with the columns the role reads.

@@ -286,3 +286,31 @@ async fn the_counts_read_beside_the_session_are_the_callers_scope() {
     assert_eq!(r.status(), 303, "sent to sign in");
     assert!(location(&r).starts_with("/login"), "{}", location(&r));
 }
+
+#[tokio::test]
+async fn kept_rows_show_the_deadline_of_the_calendar_in_force() {
+    // A kept page's rows are rendered once — but the identification deadline on them is
+    // counted in the production calendar, which changes without moving the page's stamp.
+    let app = TestApp::spawn().await;
+    let id = app.submit(&sample_application()).await;
+    app.as_("p-klg-1")
+        .post_ok(
+            &format!("/applications/{id}/delegate-identification"),
+            json!({}),
+        )
+        .await;
+    let b = app.signed_in("p-klg-1").await;
+    let due = |d: &str| format!("неявка<br><span class=\"nowrap\">{d}.2025 12:00");
+    for _ in 0..3 {
+        let page = app.html(&b, "/applications?folder=identification").await;
+        assert!(page.contains(&due("18.03")), "{page}");
+    }
+    // 11 March becomes a day off (a government decree, loaded by the operator).
+    app.sql("UPDATE calendar_days SET is_working = false WHERE day = '2025-03-11'")
+        .await;
+    for _ in 0..2 {
+        let page = app.html(&b, "/applications?folder=identification").await;
+        assert!(page.contains(&due("19.03")), "{page}");
+        assert!(!page.contains(&due("18.03")), "{page}");
+    }
+}
