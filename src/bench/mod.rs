@@ -345,21 +345,7 @@ async fn run_steps(
             })
             .await?;
             let keyset_sql = base()
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(sea_orm::ColumnTrait::lt(
-                            &application::Column::ReceivedAt,
-                            after.received_at,
-                        ))
-                        .add(
-                            sea_orm::Condition::all()
-                                .add(sea_orm::ColumnTrait::eq(
-                                    &application::Column::ReceivedAt,
-                                    after.received_at,
-                                ))
-                                .add(sea_orm::ColumnTrait::lt(&application::Column::Id, after.id)),
-                        ),
-                )
+                .filter(registry::after(&after))
                 .order_by_desc(application::Column::ReceivedAt)
                 .order_by_desc(application::Column::Id)
                 .limit(51)

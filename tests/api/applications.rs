@@ -981,3 +981,45 @@ async fn the_registry_lists_searches_and_pages_within_scope() {
     .await;
     assert_eq!(b["errors"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn keyset_pages_walk_applications_received_at_the_same_moment() {
+    // The cursor is (received_at, id): rows sharing a moment are told apart by id, none
+    // skipped or repeated across pages.
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for (i, inn) in [
+        "4027291410",
+        "7707083893",
+        "4025442625",
+        "4024011792",
+        "5036065113",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut doc = sample_application();
+        doc["inn"] = json!(inn);
+        doc["short_name"] = json!(format!("ООО Одновременно {i}"));
+        ids.push(app.submit(&doc).await);
+        if i == 2 {
+            app.advance(chrono::Duration::minutes(1));
+        }
+    }
+    let token = app.token("p-klg-1").await;
+    let mut seen = Vec::new();
+    let mut url = "/applications?per_page=2".to_owned();
+    loop {
+        let page: Value = app.api_get(Some(&token), &url).await.json().await.unwrap();
+        for a in page["items"].as_array().unwrap() {
+            seen.push(a["id"].as_i64().unwrap());
+        }
+        match page["next"].as_str() {
+            Some(next) => url = format!("/applications?per_page=2&after={next}"),
+            None => break,
+        }
+    }
+    // Newest moment first (the last two), then the first three; by id, highest first.
+    let expected = vec![ids[4], ids[3], ids[2], ids[1], ids[0]];
+    assert_eq!(seen, expected);
+}
