@@ -859,20 +859,13 @@ pub async fn counts<C: ConnectionTrait>(
     // moves with every write that could change them); with one, only the stamp, read
     // before the search (a write in between moves it past what is kept).
     let kept_scope = pages.zip(scope_key(scope));
-    let remembered = match (kept_scope, beside) {
-        (Some((pages, key)), Some(KeptStamp(stamp))) => Some((
-            stamp,
-            if searching.is_some() {
-                None
-            } else {
-                pages.counts_get(key, stamp)
-            },
-        )),
-        _ => None,
-    };
-    let (stamp, by_key) = match remembered {
-        Some((stamp, Some(by_key))) => (Some(stamp), Some(by_key)),
-        Some((stamp, None)) if searching.is_some() => (Some(stamp), None),
+    let known = kept_scope.zip(beside);
+    let kept_at_stamp = known
+        .filter(|_| searching.is_none())
+        .and_then(|((pages, key), KeptStamp(stamp))| Some((stamp, pages.counts_get(key, stamp)?)));
+    let (stamp, by_key) = match (known, kept_at_stamp) {
+        (Some((_, KeptStamp(stamp))), _) if searching.is_some() => (Some(stamp), None),
+        (_, Some((stamp, by_key))) => (Some(stamp), Some(by_key)),
         _ if searching.is_some() && pages.is_none() => (None, None),
         _ => match kept_counts(db, scope).await? {
             Some(kept) => {
