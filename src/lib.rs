@@ -77,6 +77,8 @@ pub struct AppState {
     pub registry_pages: Arc<applications::registry::Pages>,
     /// Sessions' scopes, for pages that read beside the session ([`auth::CallerWith`]).
     pub known_scopes: Arc<auth::KnownScopes>,
+    /// Sessions and their scopes' stamps kept while nothing changes (PostgreSQL).
+    pub kept_sessions: Arc<auth::kept::KeptSessions>,
 }
 
 impl AppState {
@@ -93,7 +95,14 @@ impl AppState {
             Some(t) => t.clone(),
             None => clock,
         };
+        let kept_sessions = Arc::new(auth::kept::KeptSessions::default());
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            auth::kept::spawn_listener(config.database_url.clone(), &kept_sessions);
+        }
         AppState {
+            kept_sessions,
             test_clock,
             login_throttle: Arc::new(auth::throttle::LoginThrottle::new(config.login_limits)),
             db,
@@ -146,6 +155,10 @@ pub fn build_app(state: AppState) -> Router {
         .route("/static/app.css", get(web::stylesheet))
         .route("/static/app.js", get(web::script))
         .route("/health", get(|| async { "ok" }))
+        .layer(middleware::from_fn_with_state(
+            state.kept_sessions.clone(),
+            auth::kept::after_writes,
+        ))
         // Pages and API answers carry personal data: never kept by the browser or a
         // proxy, so Back after logout cannot show them (static files say otherwise).
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -42,6 +42,7 @@ mod m20261207_100000_search_kpp;
 mod m20261207_110000_received_index;
 mod m20261208_100000_subscriber_counts;
 mod m20261209_100000_audit_append;
+mod m20261210_100000_notify_changes;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_110000_received_index::Migration),
             Box::new(m20261208_100000_subscriber_counts::Migration),
             Box::new(m20261209_100000_audit_append::Migration),
+            Box::new(m20261210_100000_notify_changes::Migration),
         ]
     }
 }

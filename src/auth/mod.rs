@@ -2,6 +2,7 @@
 //! (`CurrentUser`) every handler uses. Handlers never filter by organisation by hand:
 //! they ask the user's [`Scope`].
 
+pub mod kept;
 pub mod password;
 pub mod routes;
 pub mod scope;
@@ -286,9 +287,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             Channel::Web => {
                 let jar = CookieJar::from_headers(&parts.headers);
                 let cookie = jar.get(session::COOKIE).ok_or(AppError::Unauthenticated)?;
-                session::authenticate(&state.db, cookie.value(), state.clock.now())
-                    .await?
-                    .ok_or(AppError::Unauthenticated)?
+                let CallerWith(user, _) = web_caller::<Nothing>(state, cookie.value()).await?;
+                user
             }
         };
         Ok(authenticated(parts, state, user))
@@ -328,7 +328,7 @@ pub trait Beside: Sized {
 /// query, is the one it was made for. `None` otherwise (the page reads it itself).
 pub struct CallerWith<T>(pub CurrentUser, pub Option<T>);
 
-impl<T: Beside + Send> FromRequestParts<AppState> for CallerWith<T> {
+impl<T: Beside + Clone + Send + Sync + 'static> FromRequestParts<AppState> for CallerWith<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
@@ -343,18 +343,62 @@ impl<T: Beside + Send> FromRequestParts<AppState> for CallerWith<T> {
                 None,
             ));
         };
-        let id_hash = sha256_hex(&cookie);
-        let known = state.known_scopes.get(&id_hash);
-        let beside = known.as_ref().and_then(T::select);
-        let (user, row) = session::authenticate_with(&state.db, &cookie, state.clock.now(), beside)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let read = match (known, row) {
-            (Some(scope), Some(row)) if scope == user.scope => Some(T::from_row(&row)?),
-            _ => None,
-        };
-        state.known_scopes.remember(id_hash, user.scope);
+        let CallerWith(user, read) = web_caller::<T>(state, &cookie).await?;
         Ok(CallerWith(authenticated(parts, state, user), read))
+    }
+}
+
+/// The caller behind a session cookie and what the page reads beside it: kept in
+/// memory when nothing changed since they were read ([`kept`]), else read in one query
+/// (and kept).
+async fn web_caller<T: Beside + Clone + Send + Sync + 'static>(
+    state: &AppState,
+    cookie: &str,
+) -> Result<CallerWith<T>, AppError> {
+    let id_hash = sha256_hex(cookie);
+    let now = state.clock.now();
+    let ticket = state.kept_sessions.ticket();
+    if ticket.is_some()
+        && let Some(user) = state.kept_sessions.session(&id_hash, now)
+    {
+        if let Some(read) = state.kept_sessions.beside::<T>(&user.scope) {
+            return Ok(CallerWith(user, Some(read)));
+        }
+        if T::select(&user.scope).is_none() {
+            return Ok(CallerWith(user, None));
+        }
+    }
+    let known = state.known_scopes.get(&id_hash);
+    let beside = known.as_ref().and_then(T::select);
+    let found = session::authenticate_with(&state.db, cookie, now, beside)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let read = match (known, &found.beside) {
+        (Some(scope), Some(row)) if scope == found.user.scope => Some(T::from_row(row)?),
+        _ => None,
+    };
+    state.known_scopes.remember(id_hash, found.user.scope);
+    if let Some(ticket) = ticket {
+        let kept = &state.kept_sessions;
+        kept.keep_session(ticket, &found.user, found.expires_at);
+        if let Some(read) = &read {
+            kept.keep_beside(ticket, found.user.scope, read);
+        }
+    }
+    Ok(CallerWith(found.user, read))
+}
+
+/// What a page that reads nothing beside its caller reads.
+#[derive(Clone)]
+struct Nothing;
+
+impl Beside for Nothing {
+    fn select(_: &Scope) -> Option<sea_orm::sea_query::SelectStatement> {
+        None
+    }
+
+    fn from_row(_: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        Ok(Nothing)
     }
 }
 

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::entities::partner;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// The operator sees everything.
     Operator,

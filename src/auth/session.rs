@@ -392,7 +392,16 @@ pub async fn authenticate(
 ) -> Result<Option<super::CurrentUser>, AppError> {
     Ok(authenticate_with(db, cookie_value, now, None)
         .await?
-        .map(|(user, _)| user))
+        .map(|found| found.user))
+}
+
+/// A live session's caller, as [`authenticate_with`] read it.
+pub struct Authenticated {
+    pub user: super::CurrentUser,
+    /// The row of the read joined beside the session (`None` without one).
+    pub beside: Option<sea_orm::QueryResult>,
+    /// When the session ends.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// [`authenticate`], with `beside` — a one-row read the page makes on every request —
@@ -409,7 +418,7 @@ pub async fn authenticate_with(
     cookie_value: &str,
     now: DateTime<Utc>,
     beside: Option<sea_orm::sea_query::SelectStatement>,
-) -> Result<Option<(super::CurrentUser, Option<sea_orm::QueryResult>)>, AppError> {
+) -> Result<Option<Authenticated>, AppError> {
     use sea_orm::sea_query::{Alias, Asterisk, JoinType};
     use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -476,7 +485,11 @@ pub async fn authenticate_with(
         flash,
         form_echo,
     }))?;
-    Ok(Some((user, joined.then_some(row))))
+    Ok(Some(Authenticated {
+        user,
+        beside: joined.then_some(row),
+        expires_at: found.expires_at,
+    }))
 }
 
 /// Leaves a message for the next page this session renders.

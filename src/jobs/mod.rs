@@ -109,6 +109,7 @@ pub async fn run_all(state: &AppState, as_of: DateTime<Utc>) -> Result<Vec<JobRe
             continue;
         };
         let report = (job.run)(state.clone(), as_of).await;
+        state.kept_sessions.written();
         lock.release().await;
         let report = report.map_err(|e| e.context(job.name))?;
         tracing::info!(

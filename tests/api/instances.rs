@@ -11,6 +11,7 @@ use registrar::clock::Clock;
 use registrar::jobs::{self, JobLock};
 use registrar::notify::mailer::{Mailer, SmtpSettings};
 use registrar::{AppState, build_app, db};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -143,4 +144,176 @@ async fn two_instances_work_a_backlog_once() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+}
+
+/// The other server's page for a session cookie (`name=value`), sent by hand: a browser
+/// whose cookie was cleared by signing out would not send it, a stolen one would.
+async fn get_with_cookie(base: &str, path: &str, cookie: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Waits — for at most `within` — until `done` holds: a notification crosses from one
+/// server to the other through PostgreSQL in a fraction of a millisecond, not at once.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    within: std::time::Duration,
+    mut done: impl FnMut() -> F,
+) -> bool {
+    let until = std::time::Instant::now() + within;
+    loop {
+        if done().await {
+            return true;
+        }
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// A signed-in browser on the first server and its session cookie (`name=value`).
+async fn sign_in_for_cookie(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let b = app.browser();
+    let r = app.try_login(&b, login, PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let cookie = r
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("registrar_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    (b, cookie)
+}
+
+/// What the second server keeps in memory (sessions, the registry's stamps) is dropped
+/// the moment the first server — or anyone, in SQL — changes what it was read from, and
+/// nothing is kept while the notifications cannot arrive.
+#[tokio::test]
+async fn what_one_server_keeps_follows_the_changes_made_on_the_other() {
+    let app = TestApp::spawn().await;
+    let Some((other, other_base)) = second_instance(&app).await else {
+        return;
+    };
+    let second = std::time::Duration::from_secs(2);
+    let kept = other.kept_sessions.clone();
+    assert!(
+        eventually(std::time::Duration::from_secs(10), || async {
+            kept.is_listening()
+        })
+        .await,
+        "the second server listens for the database's changes"
+    );
+    let (browser, cookie) = sign_in_for_cookie(&app, "p-klg-1").await;
+    let registry = |cookie: String| {
+        let base = other_base.clone();
+        async move { get_with_cookie(&base, "/applications", &cookie).await }
+    };
+
+    // Read once, then kept: the session and the partner's stamp.
+    assert!(
+        eventually(second, || async {
+            registry(cookie.clone()).await.status() == 200 && kept.sessions_kept() == 1
+        })
+        .await,
+        "the second server keeps the session it read"
+    );
+
+    // An application sent to the first server shows on the second's kept page.
+    let mut doc = sample_application();
+    doc["inn"] = json!(inn10(7_100_001));
+    app.submit(&doc).await;
+    let inn = doc["inn"].as_str().unwrap().to_owned();
+    assert!(
+        eventually(second, || async {
+            let page = registry(cookie.clone()).await.text().await.unwrap();
+            page.contains(&inn)
+        })
+        .await,
+        "the new application shows on the other server"
+    );
+
+    // A user switched off in SQL (not through either server) is refused.
+    let (_, colleague) = sign_in_for_cookie(&app, "p-klg-2").await;
+    assert!(
+        eventually(second, || async {
+            registry(colleague.clone()).await.status() == 200 && kept.sessions_kept() >= 1
+        })
+        .await
+    );
+    app.state
+        .db
+        .execute_unprepared("UPDATE users SET active = false WHERE login = 'p-klg-2'")
+        .await
+        .unwrap();
+    assert!(
+        eventually(second, || async {
+            registry(colleague.clone()).await.status() == 303
+        })
+        .await,
+        "a switched-off user's session ends on the other server"
+    );
+
+    // Signed out on the first server: the cookie no longer works on the second.
+    assert!(
+        eventually(second, || async {
+            registry(cookie.clone()).await.status() == 200 && kept.sessions_kept() >= 1
+        })
+        .await
+    );
+    let csrf = app.csrf_of(&browser, "/").await;
+    let r = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        eventually(second, || async {
+            registry(cookie.clone()).await.status() == 303
+        })
+        .await,
+        "a session signed out on one server ends on the other"
+    );
+
+    // The listening connection lost: nothing is kept until it listens again.
+    let (_, third) = sign_in_for_cookie(&app, "sc-klg").await;
+    assert!(
+        eventually(second, || async {
+            registry(third.clone()).await.status() == 200 && kept.sessions_kept() >= 1
+        })
+        .await
+    );
+    app.state
+        .db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await
+        .unwrap();
+    assert!(
+        eventually(second, || async { !kept.is_listening() }).await,
+        "the lost connection is noticed"
+    );
+    assert_eq!(kept.sessions_kept(), 0, "nothing kept while not listening");
+    assert_eq!(registry(third.clone()).await.status(), 200);
+    assert_eq!(kept.sessions_kept(), 0, "nor kept from a read meanwhile");
+    assert!(
+        eventually(std::time::Duration::from_secs(10), || async {
+            kept.is_listening()
+        })
+        .await,
+        "it listens again"
+    );
 }
