@@ -95,14 +95,8 @@ impl AppState {
             Some(t) => t.clone(),
             None => clock,
         };
-        let kept_sessions = Arc::new(auth::kept::KeptSessions::default());
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres
-            && tokio::runtime::Handle::try_current().is_ok()
-        {
-            auth::kept::spawn_listener(config.database_url.clone(), &kept_sessions);
-        }
         AppState {
-            kept_sessions,
+            kept_sessions: Arc::new(auth::kept::KeptSessions::default()),
             test_clock,
             login_throttle: Arc::new(auth::throttle::LoginThrottle::new(config.login_limits)),
             db,
@@ -119,8 +113,14 @@ impl AppState {
     }
 }
 
-/// The whole application: web UI at `/`, JSON API at `/api/v1`.
+/// The whole application: web UI at `/`, JSON API at `/api/v1`. On PostgreSQL it
+/// listens for the database's changes from here on, to keep sessions in memory
+/// ([`auth::kept`]): only a server does (a CLI command's writes would pay for waking a
+/// listener that serves nothing).
 pub fn build_app(state: AppState) -> Router {
+    if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        auth::kept::spawn_listener(state.config.database_url.clone(), &state.kept_sessions);
+    }
     let web = Router::new()
         .merge(auth::routes::routes())
         .merge(web::home::routes())
