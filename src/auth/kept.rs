@@ -61,6 +61,8 @@ pub struct KeptSessions {
     /// before it moved is not handed out after.
     writes: AtomicU64,
     inner: Mutex<Inner>,
+    /// The payload of the last notification that carried one (see [`Self::last_heard`]).
+    heard: Mutex<String>,
 }
 
 #[derive(Default)]
@@ -154,6 +156,17 @@ impl KeptSessions {
             (TypeId::of::<T>(), scope),
             (Arc::new(read.clone()), Instant::now()),
         );
+    }
+
+    /// The payload of the last notification heard that carried one (the database's own
+    /// carry none). Notifications arrive in the order their transactions committed: once
+    /// a payload sent after a commit is heard, so is everything that commit changed —
+    /// how a test knows the server heard of a change it made behind the server's back.
+    pub fn last_heard(&self) -> String {
+        self.heard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether this server listens for the database's notifications now.
@@ -251,9 +264,14 @@ async fn listen(database_url: &str, kept: &Weak<KeptSessions>) -> anyhow::Result
             return Ok(());
         }
         match next {
-            Ok(Ok(Some(_))) => {
+            Ok(Ok(Some(notification))) => {
                 if let Some(k) = kept.upgrade() {
                     k.written();
+                    if !notification.payload().is_empty() {
+                        notification.payload().clone_into(
+                            &mut k.heard.lock().unwrap_or_else(PoisonError::into_inner),
+                        );
+                    }
                 }
             }
             Ok(Ok(None)) => anyhow::bail!("the listening connection was lost"),

@@ -232,6 +232,19 @@ impl TestApp {
         b
     }
 
+    /// Signs `browser` out («Выйти»): the form on the start page, posted.
+    pub async fn sign_out(&self, browser: &reqwest::Client) -> reqwest::Response {
+        let csrf = self.csrf_of(browser, "/").await;
+        let r = browser
+            .post(self.url("/logout"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        r
+    }
+
     /// A fresh API token for `login`, without an expiry: tests move the clock by years.
     pub async fn token(&self, login: &str) -> String {
         registrar::auth::token::create_for(
@@ -684,6 +697,36 @@ impl TestApp {
             ))
             .await
             .unwrap();
+        self.heard_everything().await;
+    }
+
+    /// PostgreSQL: waits until the server has heard of every change committed so far.
+    /// What it keeps in memory (`auth::kept`) learns of a change made behind its back
+    /// from the database's notification — in a fraction of a millisecond, not at once;
+    /// a notification of the test's own, sent now, arrives after all of those.
+    pub async fn heard_everything(&self) {
+        use sea_orm::ConnectionTrait;
+        let kept = &self.state.kept_sessions;
+        if !kept.is_listening() {
+            return;
+        }
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        self.state
+            .db
+            .execute_unprepared(&format!(
+                "SELECT pg_notify('{}', '{token}')",
+                registrar::auth::kept::CHANNEL
+            ))
+            .await
+            .unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while kept.last_heard() != token {
+            assert!(
+                std::time::Instant::now() < until,
+                "the server did not hear its notification"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     pub async fn html(&self, b: &reqwest::Client, path: &str) -> String {

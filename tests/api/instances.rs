@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use registrar::applications::generate::inn10;
+use registrar::auth::kept::KeptSessions;
 use registrar::clock::Clock;
 use registrar::jobs::{self, JobLock};
 use registrar::notify::mailer::{Mailer, SmtpSettings};
@@ -195,6 +196,31 @@ async fn sign_in_for_cookie(app: &TestApp, login: &str) -> (reqwest::Client, Str
     (b, cookie)
 }
 
+/// Whether the other server answers the registry for `cookie` and keeps a session
+/// afterwards, within two seconds (a notification of an earlier write may still drop
+/// what it kept once).
+async fn answered_and_kept(base: &str, kept: &KeptSessions, cookie: &str) -> bool {
+    eventually(std::time::Duration::from_secs(2), || async {
+        get_with_cookie(base, "/applications", cookie)
+            .await
+            .status()
+            == 200
+            && kept.sessions_kept() >= 1
+    })
+    .await
+}
+
+/// Whether the other server sends `cookie` to sign in again, within two seconds.
+async fn refused(base: &str, cookie: &str) -> bool {
+    eventually(std::time::Duration::from_secs(2), || async {
+        get_with_cookie(base, "/applications", cookie)
+            .await
+            .status()
+            == 303
+    })
+    .await
+}
+
 /// What the second server keeps in memory (sessions, the registry's stamps) is dropped
 /// the moment the first server — or anyone, in SQL — changes what it was read from, and
 /// nothing is kept while the notifications cannot arrive.
@@ -214,17 +240,10 @@ async fn what_one_server_keeps_follows_the_changes_made_on_the_other() {
         "the second server listens for the database's changes"
     );
     let (browser, cookie) = sign_in_for_cookie(&app, "p-klg-1").await;
-    let registry = |cookie: String| {
-        let base = other_base.clone();
-        async move { get_with_cookie(&base, "/applications", &cookie).await }
-    };
 
     // Read once, then kept: the session and the partner's stamp.
     assert!(
-        eventually(second, || async {
-            registry(cookie.clone()).await.status() == 200 && kept.sessions_kept() == 1
-        })
-        .await,
+        answered_and_kept(&other_base, &kept, &cookie).await,
         "the second server keeps the session it read"
     );
 
@@ -235,7 +254,11 @@ async fn what_one_server_keeps_follows_the_changes_made_on_the_other() {
     let inn = doc["inn"].as_str().unwrap().to_owned();
     assert!(
         eventually(second, || async {
-            let page = registry(cookie.clone()).await.text().await.unwrap();
+            let page = get_with_cookie(&other_base, "/applications", &cookie)
+                .await
+                .text()
+                .await
+                .unwrap();
             page.contains(&inn)
         })
         .await,
@@ -244,56 +267,28 @@ async fn what_one_server_keeps_follows_the_changes_made_on_the_other() {
 
     // A user switched off in SQL (not through either server) is refused.
     let (_, colleague) = sign_in_for_cookie(&app, "p-klg-2").await;
-    assert!(
-        eventually(second, || async {
-            registry(colleague.clone()).await.status() == 200 && kept.sessions_kept() >= 1
-        })
-        .await
-    );
+    assert!(answered_and_kept(&other_base, &kept, &colleague).await);
     app.state
         .db
         .execute_unprepared("UPDATE users SET active = false WHERE login = 'p-klg-2'")
         .await
         .unwrap();
     assert!(
-        eventually(second, || async {
-            registry(colleague.clone()).await.status() == 303
-        })
-        .await,
+        refused(&other_base, &colleague).await,
         "a switched-off user's session ends on the other server"
     );
 
     // Signed out on the first server: the cookie no longer works on the second.
+    assert!(answered_and_kept(&other_base, &kept, &cookie).await);
+    app.sign_out(&browser).await;
     assert!(
-        eventually(second, || async {
-            registry(cookie.clone()).await.status() == 200 && kept.sessions_kept() >= 1
-        })
-        .await
-    );
-    let csrf = app.csrf_of(&browser, "/").await;
-    let r = browser
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    assert!(
-        eventually(second, || async {
-            registry(cookie.clone()).await.status() == 303
-        })
-        .await,
+        refused(&other_base, &cookie).await,
         "a session signed out on one server ends on the other"
     );
 
     // The listening connection lost: nothing is kept until it listens again.
     let (_, third) = sign_in_for_cookie(&app, "sc-klg").await;
-    assert!(
-        eventually(second, || async {
-            registry(third.clone()).await.status() == 200 && kept.sessions_kept() >= 1
-        })
-        .await
-    );
+    assert!(answered_and_kept(&other_base, &kept, &third).await);
     app.state
         .db
         .execute_unprepared(
@@ -307,7 +302,12 @@ async fn what_one_server_keeps_follows_the_changes_made_on_the_other() {
         "the lost connection is noticed"
     );
     assert_eq!(kept.sessions_kept(), 0, "nothing kept while not listening");
-    assert_eq!(registry(third.clone()).await.status(), 200);
+    assert_eq!(
+        get_with_cookie(&other_base, "/applications", &third)
+            .await
+            .status(),
+        200
+    );
     assert_eq!(kept.sessions_kept(), 0, "nor kept from a read meanwhile");
     assert!(
         eventually(std::time::Duration::from_secs(10), || async {

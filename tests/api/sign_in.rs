@@ -167,17 +167,10 @@ async fn a_successful_sign_in_resets_the_failure_count() {
 async fn logout_ends_the_session_for_good() {
     let app = TestApp::spawn().await;
     let b = app.signed_in("p-msk-2").await;
-    let csrf = app.csrf_of(&b, "/").await;
     let stolen_cookie = b.get(app.url("/")).send().await.unwrap().status();
     assert_eq!(stolen_cookie, 200);
 
-    let r = b
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let r = app.sign_out(&b).await;
     assert_eq!(location(&r), "/login?logged_out=1");
     let r = b.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 303, "signed out");
