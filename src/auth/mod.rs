@@ -357,10 +357,10 @@ async fn web_caller<T: Beside + Clone + Send + Sync + 'static>(
 ) -> Result<CallerWith<T>, AppError> {
     let id_hash = sha256_hex(cookie);
     let now = state.clock.now();
+    // Taken before any read: what the read returns is kept only if nothing was written
+    // since.
     let ticket = state.kept_sessions.ticket();
-    if ticket.is_some()
-        && let Some(user) = state.kept_sessions.session(&id_hash, now)
-    {
+    if let Some(user) = state.kept_sessions.session(&id_hash, now) {
         if let Some(read) = state.kept_sessions.beside::<T>(&user.scope) {
             return Ok(CallerWith(user, Some(read)));
         }

@@ -379,22 +379,6 @@ async fn open_session(
     })
 }
 
-/// The caller behind a cookie value, if its session is live and its user active: the
-/// session, the user and the user's organisation in one query. A pending flash message
-/// is taken (and cleared) here, so it shows exactly once.
-///
-/// # Errors
-/// Database errors; a user whose organisation is missing is refused.
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    cookie_value: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<super::CurrentUser>, AppError> {
-    Ok(authenticate_with(db, cookie_value, now, None)
-        .await?
-        .map(|found| found.user))
-}
-
 /// A live session's caller, as [`authenticate_with`] read it.
 pub struct Authenticated {
     pub user: super::CurrentUser,
@@ -404,9 +388,11 @@ pub struct Authenticated {
     pub expires_at: DateTime<Utc>,
 }
 
-/// [`authenticate`], with `beside` — a one-row read the page makes on every request —
-/// joined to the same query: its row comes back with the caller (`None` without
-/// `beside`, or for no row). On PostgreSQL every query is a round trip to the database
+/// The caller behind a cookie value, if its session is live and its user active: the
+/// session, the user and the user's organisation in one query. A pending flash message
+/// is taken (and cleared) here, so it shows exactly once. With `beside` — a one-row read
+/// the page makes on every request — joined to the same query: its row comes back with
+/// the caller (`None` without `beside`, or for no row). On PostgreSQL every query is a round trip to the database
 /// and another one as its connection goes back to the pool (sqlx pings it): a kept
 /// registry page that read its caller and then its scope's counts spent half its time
 /// on the second query.
