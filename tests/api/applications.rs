@@ -116,6 +116,36 @@ async fn bad_input_is_refused_with_every_field_named_and_nothing_saved() {
             .contains("12")
     );
 
+    // A document the rules accept, naming what the database does not know: the
+    // reference is named, and its idempotency key is not spent.
+    for (field, value) in [("partner_code", "p-nowhere"), ("region_code", "99")] {
+        let mut doc = sample_application();
+        doc[field] = json!(value);
+        let body = problem(app.post_application(&doc, Some("1c-refused")).await, 422).await;
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, vec![field], "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("неизвестный код"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.sql_number(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'application.submit'"
+        )
+        .await,
+        0,
+        "nothing was journaled"
+    );
+
     let token = app.token("operator").await;
     let list: Value = app
         .api_get(Some(&token), "/applications")
@@ -201,6 +231,31 @@ async fn a_repeated_idempotency_key_returns_the_first_answer_and_creates_nothing
     let again: Value = again.json().await.unwrap();
     assert_eq!(first, again);
 
+    // The same client again under another key: its answer, kept and replayed, shows the
+    // first application still open.
+    let open = |answer: &Value| {
+        answer["checks"]["optional"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "no_other_open_application" && c["passed"] == false)
+    };
+    assert!(!open(&first), "{first}");
+    let second: Value = app
+        .post_application(&sample_application(), Some("1c-43"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(open(&second), "{second}");
+    let replayed: Value = app
+        .post_application(&sample_application(), Some("1c-43"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second, replayed);
+
     let mut other = sample_application();
     other["short_name"] = json!("ООО \"Лютик\"");
     let body = problem(app.post_application(&other, Some("1c-42")).await, 422).await;
@@ -240,7 +295,7 @@ async fn a_repeated_idempotency_key_returns_the_first_answer_and_creates_nothing
         .json()
         .await
         .unwrap();
-    assert_eq!(list["total"], 2);
+    assert_eq!(list["total"], 3);
     // What the losers wrote went with them: one history row and one journal entry per
     // application, and the journal's chain intact (on PostgreSQL the intake is one
     // statement, its journal entry appended by the database).
@@ -255,7 +310,11 @@ async fn a_repeated_idempotency_key_returns_the_first_answer_and_creates_nothing
             .unwrap();
         let mut journaled: Vec<String> = submitted.into_iter().map(|e| e.object_id).collect();
         journaled.sort();
-        let mut expected = vec![first["id"].to_string(), ids[0].to_string()];
+        let mut expected = vec![
+            first["id"].to_string(),
+            second["id"].to_string(),
+            ids[0].to_string(),
+        ];
         expected.sort();
         assert_eq!(journaled, expected);
         let history = application_history::Entity::find()
@@ -263,7 +322,7 @@ async fn a_repeated_idempotency_key_returns_the_first_answer_and_creates_nothing
             .count(db)
             .await
             .unwrap();
-        assert_eq!(history, 2);
+        assert_eq!(history, 3);
         let v = registrar::audit::verify(db).await.unwrap();
         assert!(v.broken.is_none(), "{:?}", v.broken);
     }

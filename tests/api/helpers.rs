@@ -683,7 +683,6 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// The page at `path` as browser `b` gets it, as text.
     /// Runs raw SQL against the test database (to corrupt or age rows behind the
     /// product's back).
     pub async fn sql(&self, statement: &str) {
@@ -729,6 +728,22 @@ impl TestApp {
         }
     }
 
+    /// The number the database answers to `sql` (one row, one integer column).
+    pub async fn sql_number(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let db = &self.state.db;
+        db.query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+    }
+
+    /// The page at `path` as browser `b` gets it, as text.
     pub async fn html(&self, b: &reqwest::Client, path: &str) -> String {
         b.get(self.url(path))
             .send()

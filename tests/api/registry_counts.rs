@@ -251,17 +251,6 @@ async fn a_search_finds_a_client_in_any_folder() {
     assert!(!page.contains("Зелёная Поляна"));
 }
 
-/// A number the database answers to `sql`.
-async fn number(app: &TestApp, sql: &str) -> i64 {
-    let db = &app.state.db;
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-}
-
 /// Each role's subscribers' total over the API beside a `COUNT(*)` of the rows it sees.
 async fn subscriber_totals(app: &TestApp) -> Vec<(String, i64, i64)> {
     let of_partner = |code: &str| {
@@ -296,7 +285,7 @@ async fn subscriber_totals(app: &TestApp) -> Vec<(String, i64, i64)> {
         out.push((
             login.to_owned(),
             list["total"].as_i64().unwrap(),
-            number(app, &sql).await,
+            app.sql_number(&sql).await,
         ));
     }
     out
