@@ -43,6 +43,7 @@ mod m20261207_110000_received_index;
 mod m20261208_100000_subscriber_counts;
 mod m20261209_100000_audit_append;
 mod m20261210_100000_notify_changes;
+mod m20261211_100000_audit_append_one;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_100000_subscriber_counts::Migration),
             Box::new(m20261209_100000_audit_append::Migration),
             Box::new(m20261210_100000_notify_changes::Migration),
+            Box::new(m20261211_100000_audit_append_one::Migration),
         ]
     }
 }

@@ -19,7 +19,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn function() -> String {
+pub(crate) fn function() -> String {
     let genesis = crate::chain::GENESIS;
     format!(
         "CREATE FUNCTION audit_append(p_at timestamptz, p_at_micros bigint, p_user integer, \
