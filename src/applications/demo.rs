@@ -116,7 +116,7 @@ fn document(org: &Org, partner: Option<&str>, n: usize) -> AppResult<IntakeDocum
     }))?)
 }
 
-/// A valid intake document (the first demo organisation, no partner).
+/// A valid intake document (the first demo organisation, naming its partner p-klg-1).
 ///
 /// # Errors
 /// Never for the shipped data.

@@ -145,18 +145,14 @@ pub async fn submit(
         } else {
             State::Submitted
         };
+        let checks = checks_either(&doc);
         let draft = Draft {
-            row: new_row(&doc, state, None, kpp.clone(), &checks_either(&doc)[0], now)?,
+            row: new_row(&doc, state, None, kpp.clone(), &checks[0], now)?,
             state,
             change: submitted_change(&doc, kpp.as_deref(), state, code),
-            checks: checks_either(&doc),
+            checks,
         };
-        let looked_up = Facts {
-            partner_code: code,
-            region: doc.region_code.trim(),
-            inn: doc.inn.trim(),
-            kpp: kpp.as_deref(),
-        };
+        let looked_up = Facts::of(&doc, kpp.as_deref(), code);
         return match write_at_once(st, user, now, draft, looked_up, idempotency.as_ref()).await? {
             Some(done) => Ok(done),
             None => Err(refusal(st, &doc, kpp.as_deref(), Vec::new()).await),
@@ -223,12 +219,7 @@ pub async fn submit(
                 change,
                 checks: checks_either(&doc),
             };
-            let looked_up = Facts {
-                partner_code: None,
-                region: doc.region_code.trim(),
-                inn: doc.inn.trim(),
-                kpp: kpp.as_deref(),
-            };
+            let looked_up = Facts::of(&doc, kpp.as_deref(), None);
             match write_at_once(st, user, now, draft, looked_up, idempotency.as_ref()).await? {
                 Some(Submission::New(app)) => *app,
                 Some(replayed) => return Ok(replayed),
@@ -435,6 +426,17 @@ struct Facts<'a> {
     region: &'a str,
     inn: &'a str,
     kpp: Option<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    fn of(doc: &'a IntakeDocument, kpp: Option<&'a str>, partner_code: Option<&'a str>) -> Self {
+        Facts {
+            partner_code,
+            region: doc.region_code.trim(),
+            inn: doc.inn.trim(),
+            kpp,
+        }
+    }
 }
 
 /// PostgreSQL: the intake as one statement, with its idempotency key when there is one.
