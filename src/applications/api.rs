@@ -252,7 +252,7 @@ async fn list(
         None => Sort::default(),
     };
     let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
-        Some(a) => Cursor::decode(a).or_else(|| {
+        Some(a) => Cursor::decode(a, sort).or_else(|| {
             p.reject("after", "неверная позиция страницы");
             None
         }),
@@ -285,7 +285,7 @@ async fn list(
         .collect();
     Ok(Json(json!({
         "items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
-        "next": page.next.map(Cursor::encode),
+        "next": page.next.as_ref().map(Cursor::encode),
     })))
 }
 

@@ -135,7 +135,7 @@ async fn registry_page(
         sort,
         page: p.page.unwrap_or(1).clamp(1, crate::params::MAX_PAGE),
         per_page: 50,
-        after: p.after.as_deref().and_then(Cursor::decode),
+        after: p.after.as_deref().and_then(|a| Cursor::decode(a, sort)),
         total: counts.by_folder.get(&folder).copied(),
         ids: counts.matched(folder),
         stamp: counts.stamp,

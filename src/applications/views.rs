@@ -67,7 +67,7 @@ fn registry_href(
         s.push_str(&format!("&sort={}", so.key()));
     }
     if let Some(a) = after {
-        s.push_str(&format!("&after={a}"));
+        s.push_str(&format!("&after={}", urlencode(&a)));
     }
     s
 }
@@ -309,10 +309,8 @@ fn registry_pager(m: &RegistryModel) -> Markup {
                     a.button.secondary href=(registry_href(m.folder, &m.params, None, None)) { "← В начало" }
                     " "
                 }
-                @if let Some(next) = m.page.next {
+                @if let Some(next) = &m.page.next {
                     a.button.secondary href=(registry_href(m.folder, &m.params, None, Some(next.encode()))) { "Дальше →" }
-                } @else if m.sort != Sort::NewestFirst && m.page.page * m.page.per_page < m.page.total {
-                    a.button.secondary href={ (registry_href(m.folder, &m.params, None, None)) "&page=" (m.page.page + 1) } { "Дальше →" }
                 }
             }
         }

@@ -317,24 +317,32 @@ async fn run_steps(
             rows: 1,
         });
 
-        // The default order pages by keyset: find the cursor 50 000 rows in, then time one page from it.
-        let cursor_row = base()
-            .order_by_desc(application::Column::ReceivedAt)
-            .order_by_desc(application::Column::Id)
-            .offset(49_999)
-            .one(db)
-            .await?;
-        if let Some(c) = cursor_row {
-            let after = registry::Cursor {
-                received_at: c.received_at,
-                id: c.id,
+        // Every order pages by keyset (the "Дальше" link, the API's `next`): find the
+        // cursor 50 000 rows in, then time one page from it — newest first and by name.
+        for (sort, order) in [(Sort::NewestFirst, "newest first"), (Sort::Name, "by name")] {
+            let ordered = |s: sea_orm::Select<application::Entity>| match sort {
+                Sort::Name => s
+                    .order_by_asc(application::Column::ShortName)
+                    .order_by_asc(application::Column::Id),
+                _ => s
+                    .order_by_desc(application::Column::ReceivedAt)
+                    .order_by_desc(application::Column::Id),
             };
+            let Some(row) = ordered(base())
+                .offset(49_999)
+                .into_partial_model::<registry::Row>()
+                .one(db)
+                .await?
+            else {
+                continue;
+            };
+            let cursor = registry::Cursor::after_row(&row, sort);
             let q = registry::Query {
                 folder: Some(folder),
-                sort: Sort::NewestFirst,
+                sort,
                 page: 1,
                 per_page: 50,
-                after: Some(after),
+                after: Some(cursor.clone()),
                 ..Default::default()
             };
             let ours = median(7, || async {
@@ -344,19 +352,17 @@ async fn run_steps(
                     .map_err(Into::into)
             })
             .await?;
-            let keyset_sql = base()
-                .filter(registry::after(&after))
-                .order_by_desc(application::Column::ReceivedAt)
-                .order_by_desc(application::Column::Id)
-                .limit(51)
-                .build(backend);
+            let Some(from) = registry::after(sort, &cursor) else {
+                continue;
+            };
+            let keyset_sql = ordered(base().filter(from)).limit(51).build(backend);
             let raw = median(7, || async {
                 raw_query(db, &count_sql).await?;
                 raw_query(db, &keyset_sql).await
             })
             .await?;
             lines.push(Line {
-                what: format!("registry deep page (keyset, 50 000 rows in), {label}"),
+                what: format!("registry deep page {order} (keyset, 50 000 rows in), {label}"),
                 ours,
                 raw: Some(raw),
                 rows: 1,

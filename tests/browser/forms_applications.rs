@@ -298,6 +298,37 @@ async fn searching_the_registry_from_its_form() {
     .await;
 }
 
+/// «Дальше →» goes on from the last row shown in every order, not only the newest first:
+/// 52 applications by name make two pages, the second holds the last two names and none
+/// of the first page's, and «← В начало» goes back.
+#[tokio::test]
+async fn the_registry_pages_on_by_name() {
+    let app = TestApp::spawn().await;
+    for i in 0..52u64 {
+        let mut doc = sample_application();
+        doc["inn"] = json!(registrar::applications::generate::inn10(700 + i));
+        doc["short_name"] = json!(format!("ООО Лист {i:02}"));
+        app.submit(&doc).await;
+    }
+    with_browser(&app, "registry-pages-by-name", |b| async move {
+        b.sign_in("p-klg-1").await;
+        b.goto("/applications").await;
+        b.click("Наименование").await;
+        let first = b.text().await;
+        assert!(first.contains("ООО Лист 00") && first.contains("ООО Лист 49"));
+        assert!(!first.contains("ООО Лист 50"), "{first}");
+        b.click("Дальше →").await;
+        let second = b.text().await;
+        assert!(second.contains("ООО Лист 50") && second.contains("ООО Лист 51"));
+        assert!(!second.contains("ООО Лист 49"), "{second}");
+        assert!(!second.contains("Дальше →"), "the last page");
+        b.click("← В начало").await;
+        b.sees("ООО Лист 00").await;
+        b
+    })
+    .await;
+}
+
 /// The operator's processing queue («В обработке»): refusing needs a reason and keeps
 /// the text; «Сертификат выпущен» moves the application on.
 #[tokio::test]
