@@ -1028,27 +1028,37 @@ async fn the_registry_lists_searches_and_pages_within_scope() {
     assert_eq!(b["errors"].as_array().unwrap().len(), 2);
 }
 
+/// One page of the partner's API list for `query`: its ids, and the cursor it hands out.
+async fn page_ids(
+    app: &TestApp,
+    token: &str,
+    query: &[(&str, &str)],
+) -> (Vec<i64>, Option<String>) {
+    let url = format!(
+        "/applications?{}",
+        serde_urlencoded::to_string(query).unwrap()
+    );
+    let page: Value = app.api_get(Some(token), &url).await.json().await.unwrap();
+    let ids = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    (ids, page["next"].as_str().map(str::to_owned))
+}
+
 /// The ids of `sort`'s order, walked two at a time by the cursor each page hands out.
 async fn walk(app: &TestApp, token: &str, sort: &str) -> Vec<i64> {
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut query = vec![("sort", sort.to_owned()), ("per_page", "2".to_owned())];
-        query.extend(after.map(|a| ("after", a)));
-        let url = format!(
-            "/applications?{}",
-            serde_urlencoded::to_string(&query).unwrap()
-        );
-        let page: Value = app.api_get(Some(token), &url).await.json().await.unwrap();
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].as_i64().unwrap()),
-        );
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
+        let mut query = vec![("sort", sort), ("per_page", "2")];
+        query.extend(after.as_deref().map(|a| ("after", a)));
+        let (ids, next) = page_ids(app, token, &query).await;
+        seen.extend(ids);
+        match next {
+            Some(next) => after = Some(next),
             None => return seen,
         }
         assert!(seen.len() < 100, "the walk does not end: {seen:?}");
@@ -1077,67 +1087,25 @@ async fn every_order_pages_by_cursor_and_a_new_arrival_neither_repeats_nor_skips
     }
     let token = app.token("p-klg-1").await;
     for sort in ["-received", "received", "name", "inn"] {
-        let whole: Value = app
-            .api_get(
-                Some(&token),
-                &format!("/applications?sort={sort}&per_page=50"),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        let whole: Vec<i64> = whole["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["id"].as_i64().unwrap())
-            .collect();
+        let (whole, _) = page_ids(&app, &token, &[("sort", sort), ("per_page", "50")]).await;
         assert_eq!(whole.len(), names.len());
         assert_eq!(walk(&app, &token, sort).await, whole, "sort={sort}");
     }
 
     // A new application sorting first arrives after the first page by name: the next
     // page goes on from the last name shown (a page number would show a row again).
-    let first: Value = app
-        .api_get(Some(&token), "/applications?sort=name&per_page=2")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let shown: Vec<i64> = first["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
+    let (shown, next) = page_ids(&app, &token, &[("sort", "name"), ("per_page", "2")]).await;
     let mut doc = sample_application();
     doc["inn"] = json!(registrar::applications::generate::inn10(600));
     doc["short_name"] = json!("ООО А");
     let newcomer = app.submit(&doc).await;
-    let next = first["next"].as_str().unwrap();
-    let rest: Value = app
-        .api_get(
-            Some(&token),
-            &format!(
-                "/applications?{}",
-                serde_urlencoded::to_string([
-                    ("sort", "name"),
-                    ("per_page", "50"),
-                    ("after", next)
-                ])
-                .unwrap()
-            ),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let rest: Vec<i64> = rest["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
+    let next = next.unwrap();
+    let (rest, _) = page_ids(
+        &app,
+        &token,
+        &[("sort", "name"), ("per_page", "50"), ("after", &next)],
+    )
+    .await;
     assert_eq!(rest.len(), names.len() - 2, "{rest:?}");
     assert!(!rest.contains(&newcomer));
     assert!(
