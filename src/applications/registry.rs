@@ -180,6 +180,11 @@ pub enum CursorKey {
 /// a much longer one is not a cursor this registry made.
 const CURSOR_TEXT_MAX: usize = 500;
 
+/// The moments a cursor may carry, in µs: 1970 to the end of 9999. chrono takes years
+/// far beyond what PostgreSQL's `timestamptz` does, and such a moment failed the query
+/// (a 500); no application is received outside this range.
+const CURSOR_MICROS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999_999;
+
 impl Cursor {
     /// The cursor after `row` in `sort`'s order.
     pub fn after_row(row: &Row, sort: Sort) -> Cursor {
@@ -203,19 +208,26 @@ impl Cursor {
     /// A cursor of a page in `sort`'s order; `None` when `s` is not one.
     pub fn decode(s: &str, sort: Sort) -> Option<Cursor> {
         let (first, rest) = s.split_once('_')?;
-        match sort {
-            Sort::NewestFirst | Sort::OldestFirst => Some(Cursor {
-                key: CursorKey::Received(DateTime::from_timestamp_micros(first.parse().ok()?)?),
-                id: rest.parse().ok()?,
-            }),
-            Sort::Name | Sort::Inn => {
-                (rest.chars().count() <= CURSOR_TEXT_MAX).then_some(())?;
-                Some(Cursor {
-                    key: CursorKey::Text(rest.to_owned()),
-                    id: first.parse().ok()?,
-                })
+        let (key, id) = match sort {
+            Sort::NewestFirst | Sort::OldestFirst => {
+                let micros: i64 = first.parse().ok()?;
+                if !CURSOR_MICROS.contains(&micros) {
+                    return None;
+                }
+                let at = DateTime::from_timestamp_micros(micros)?;
+                (CursorKey::Received(at), rest)
             }
-        }
+            Sort::Name | Sort::Inn => {
+                if rest.chars().count() > CURSOR_TEXT_MAX {
+                    return None;
+                }
+                (CursorKey::Text(rest.to_owned()), first)
+            }
+        };
+        Some(Cursor {
+            key,
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -1341,6 +1353,16 @@ mod tests {
             assert_eq!(Cursor::decode(&name.encode(), sort), Some(name.clone()));
         }
         assert_eq!(Cursor::decode("garbage", Sort::NewestFirst), None);
+        assert_eq!(
+            Cursor::decode("-6311390400000000000_1", Sort::NewestFirst),
+            None,
+            "a moment PostgreSQL cannot hold"
+        );
+        assert_eq!(
+            Cursor::decode("253402300800000000_1", Sort::OldestFirst),
+            None
+        );
+        assert!(Cursor::decode("0_1", Sort::OldestFirst).is_some());
         assert_eq!(Cursor::decode("7_Ромашка", Sort::NewestFirst), None);
         assert_eq!(Cursor::decode("x_Ромашка", Sort::Name), None);
         let long = format!("7_{}", "я".repeat(CURSOR_TEXT_MAX + 1));

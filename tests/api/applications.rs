@@ -1121,6 +1121,14 @@ async fn every_order_pages_by_cursor_and_a_new_arrival_neither_repeats_nor_skips
     )
     .await;
     assert_eq!(b["errors"][0]["field"], "after", "{b}");
+    // A moment before any PostgreSQL can hold was a 500 there.
+    let b = problem(
+        app.api_get(Some(&token), "/applications?after=-6311390400000000000_1")
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "after", "{b}");
 }
 
 #[tokio::test]
