@@ -155,6 +155,27 @@ impl Sort {
             .into_iter()
             .find(|x| x.key() == s)
     }
+
+    /// The column the order sorts by (the id follows it).
+    fn column(self) -> application::Column {
+        match self {
+            Sort::NewestFirst | Sort::OldestFirst => application::Column::ReceivedAt,
+            Sort::Name => application::Column::ShortName,
+            Sort::Inn => application::Column::Inn,
+        }
+    }
+}
+
+/// `s` in `sort`'s order, the id last: rows that tie keep one order, the one a cursor
+/// goes on from ([`after`]).
+pub fn in_order(s: Select<application::Entity>, sort: Sort) -> Select<application::Entity> {
+    let order = if sort == Sort::NewestFirst {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    s.order_by(sort.column(), order.clone())
+        .order_by(application::Column::Id, order)
 }
 
 /// Where the next page starts: the last row's sort value and id, in the page's order.
@@ -351,17 +372,13 @@ pub struct Page {
 /// cache, 2 ms now (EXPLAIN ANALYZE, 1 M). SQLite recommends the row value for the same
 /// scrolling. `None` when the cursor is not of `sort` (a moment for a name).
 pub fn after(sort: Sort, c: &Cursor) -> Option<Condition> {
-    use application::Column;
-    let col = |c: Column| Expr::col((application::Entity, c));
-    let (column, value) = match (sort, &c.key) {
-        (Sort::NewestFirst | Sort::OldestFirst, CursorKey::Received(t)) => {
-            (Column::ReceivedAt, Expr::val(*t))
-        }
-        (Sort::Name, CursorKey::Text(v)) => (Column::ShortName, Expr::val(v.clone())),
-        (Sort::Inn, CursorKey::Text(v)) => (Column::Inn, Expr::val(v.clone())),
+    let col = |c: application::Column| Expr::col((application::Entity, c));
+    let value = match (sort, &c.key) {
+        (Sort::NewestFirst | Sort::OldestFirst, CursorKey::Received(t)) => Expr::val(*t),
+        (Sort::Name | Sort::Inn, CursorKey::Text(v)) => Expr::val(v.clone()),
         _ => return None,
     };
-    let row = Expr::tuple([col(column), col(Column::Id)]);
+    let row = Expr::tuple([col(sort.column()), col(application::Column::Id)]);
     let at = Expr::tuple([value, Expr::val(c.id)]);
     Some(Condition::all().add(if sort == Sort::NewestFirst {
         row.lt(at)
@@ -590,20 +607,7 @@ async fn list_in<C: ConnectionTrait>(
         _ => base(scope, query, backend).count(db).await?,
     };
     let mut s = base(scope, query, backend);
-    s = match query.sort {
-        Sort::NewestFirst => s
-            .order_by_desc(application::Column::ReceivedAt)
-            .order_by_desc(application::Column::Id),
-        Sort::OldestFirst => s
-            .order_by_asc(application::Column::ReceivedAt)
-            .order_by_asc(application::Column::Id),
-        Sort::Name => s
-            .order_by_asc(application::Column::ShortName)
-            .order_by_asc(application::Column::Id),
-        Sort::Inn => s
-            .order_by_asc(application::Column::Inn)
-            .order_by_asc(application::Column::Id),
-    };
+    s = in_order(s, query.sort);
     match query.after.as_ref().and_then(|c| after(query.sort, c)) {
         Some(from) => s = s.filter(from),
         None => s = s.offset((page - 1) * per_page),

@@ -267,9 +267,7 @@ async fn run_steps(
                 "n",
             )
             .build(backend);
-        let page_sql = base()
-            .order_by_desc(application::Column::ReceivedAt)
-            .order_by_desc(application::Column::Id)
+        let page_sql = registry::in_order(base(), Sort::NewestFirst)
             .limit(51)
             .build(backend);
         let raw = median(7, || async {
@@ -299,9 +297,7 @@ async fn run_steps(
                 .map_err(Into::into)
         })
         .await?;
-        let deep_sql = base()
-            .order_by_asc(application::Column::ShortName)
-            .order_by_asc(application::Column::Id)
+        let deep_sql = registry::in_order(base(), Sort::Name)
             .offset((deep_page - 1) * 50)
             .limit(51)
             .build(backend);
@@ -320,15 +316,7 @@ async fn run_steps(
         // Every order pages by keyset (the "Дальше" link, the API's `next`): find the
         // cursor 50 000 rows in, then time one page from it — newest first and by name.
         for (sort, order) in [(Sort::NewestFirst, "newest first"), (Sort::Name, "by name")] {
-            let ordered = |s: sea_orm::Select<application::Entity>| match sort {
-                Sort::Name => s
-                    .order_by_asc(application::Column::ShortName)
-                    .order_by_asc(application::Column::Id),
-                _ => s
-                    .order_by_desc(application::Column::ReceivedAt)
-                    .order_by_desc(application::Column::Id),
-            };
-            let Some(row) = ordered(base())
+            let Some(row) = registry::in_order(base(), sort)
                 .offset(49_999)
                 .into_partial_model::<registry::Row>()
                 .one(db)
@@ -355,7 +343,9 @@ async fn run_steps(
             let Some(from) = registry::after(sort, &cursor) else {
                 continue;
             };
-            let keyset_sql = ordered(base().filter(from)).limit(51).build(backend);
+            let keyset_sql = registry::in_order(base().filter(from), sort)
+                .limit(51)
+                .build(backend);
             let raw = median(7, || async {
                 raw_query(db, &count_sql).await?;
                 raw_query(db, &keyset_sql).await
